@@ -1,0 +1,237 @@
+/*
+ * tcp_var.h - TCP's internal structures and the functions the TCP files
+ * call across each other.  Public API: tcpx.h.  Wire formats: wire.h.
+ *
+ * Who owns what (one file per concern, as BSD netinet):
+ *   tcp_hash.c      connection hash (full sockets, request socks and
+ *                   TIME-WAIT entries share it, as Linux's ehash) and the
+ *                   port table (bind, listeners, ephemeral ports)
+ *   tcp_input.c     demultiplex, then RFC 9293 "SEGMENT ARRIVES" for
+ *                   synchronized states and SYN-SENT
+ *   tcp_output.c    the one place that decides the next segment
+ *   tcp_timer.c     retransmit, delayed ACK, keepalive, persist, FIN-WAIT-2
+ *   tcp_timewait.c  TIME-WAIT buckets (small, as Linux's inet_timewait_sock)
+ *   tcp_usrreq.c    the tcpx_* socket calls (but listen/accept)
+ *   tcp_subr.c      alloc/free, state changes, resets, ISN use, state names
+ *   tcp_listen.c    LISTEN input, SYN queue (request socks), accept queue,
+ *                   tcpx_listen/tcpx_accept, SYN-ACK retransmission
+ *   tcp_syncookie.c SYN cookies
+ *   tcp_fastopen.c  Fast Open: server cookies and client cookie cache
+ *   tcp_secure.c    SipHash; ISN (RFC 6528), timestamp offsets, port offsets
+ */
+#ifndef TCPX_TCP_VAR_H
+#define TCPX_TCP_VAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "tcpx.h"
+#include "timer.h"
+#include "wire.h"
+
+struct tcpx_engine;
+
+/* A connection's identity.  Addresses network order, ports host order. */
+struct tcp_tuple {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+};
+
+/* Kinds of object in the connection hash. */
+enum tcp_hkind { TCP_HK_SOCK, TCP_HK_REQ, TCP_HK_TW };
+
+/* Embedded first in every object the connection hash holds. */
+struct tcp_hnode {
+	LIST_ENTRY(tcp_hnode) link;
+	struct tcp_tuple tuple;
+	uint32_t hash;
+	uint8_t kind;		/* enum tcp_hkind */
+};
+LIST_HEAD(tcp_hbucket, tcp_hnode);
+
+/*
+ * What the three-way handshake negotiated; the boundary between the
+ * listen side (which negotiates, possibly from a SYN cookie) and the
+ * full socket it creates.
+ */
+struct tcp_synopts {
+	uint16_t mss;		/* peer's MSS option (536 if absent) */
+	bool wscale_ok, sack_ok, ts_ok;
+	uint8_t snd_wscale;	/* peer's shift */
+	uint8_t rcv_wscale;	/* ours */
+	uint32_t ts_recent;	/* peer's TSval from the SYN / last segment */
+	uint32_t ts_off;	/* our per-connection timestamp offset */
+};
+
+struct tcp_sock;
+struct tcp_listen;
+struct tcp_req;
+struct tcp_tw;
+
+/* All TCP state of one engine. */
+struct tcp_stack {
+	/* Connection hash, grown by doubling to keep lookups O(1). */
+	struct tcp_hbucket *ehash;
+	uint32_t ehash_mask;
+	uint32_t ehash_count;
+	/* Port table: sockets bound to each local port (bind, listen). */
+	void *ports;
+	/* Socket ids handed to the host -> struct tcp_sock *. */
+	struct tcp_sock **ids;
+	int nids, id_hint;
+	/* Gauges Linux keeps too. */
+	uint32_t orphans;	/* tcp_max_orphans */
+	uint32_t tw_count;	/* tcp_max_tw_buckets */
+	/* RFC 5961 global challenge-ACK budget (tcp_challenge_ack_limit). */
+	uint64_t challenge_window_start;
+	uint32_t challenge_count;
+	/* Fast Open: client cookie cache (per peer address). */
+	void *tfo_cache;
+	/* Secrets derived from cfg.secret at engine creation. */
+	uint8_t isn_key[16], ts_key[16], port_key[16], cookie_key[2][16],
+	    tfo_key[16];
+};
+
+/* tcp_hash.c */
+int tcp_stack_init(struct tcpx_engine *e);
+void tcp_stack_free(struct tcpx_engine *e);
+void tcp_hash_insert(struct tcpx_engine *e, struct tcp_hnode *n);
+void tcp_hash_remove(struct tcpx_engine *e, struct tcp_hnode *n);
+struct tcp_hnode *tcp_hash_lookup(struct tcpx_engine *e,
+    const struct tcp_tuple *t);
+/* Listener for (daddr, dport): exact address first, then INADDR_ANY. */
+struct tcp_sock *tcp_listener_lookup(struct tcpx_engine *e, uint32_t laddr,
+    uint16_t lport);
+
+/* Port table (tcp_hash.c).  Bind rules as Linux: SO_REUSEADDR, SO_REUSEPORT. */
+int tcp_port_bind(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t laddr,
+    uint16_t lport);
+void tcp_port_unbind(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * Choose a local port for a connect to (raddr, rport) from
+ * ip_local_port_range, Linux-style (offset from tcp_port_offset, step 2
+ * for connect), skipping tuples in use; a TIME-WAIT tuple is taken over
+ * when tcp_tw_may_reuse() says so.  Sets sk->h.tuple; -EADDRNOTAVAIL.
+ */
+int tcp_port_pick_ephemeral(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t raddr, uint16_t rport);
+
+/* State machine entry points for the socket calls (tcp_subr.c etc). */
+/* A CLOSED socket with defaults from the sysctls (buffers, keepalive). */
+struct tcp_sock *tcp_sock_alloc(struct tcpx_engine *e);
+/* Unhash, unbind, cancel timers, free; notifies TCPX_EV_CLOSED if owned. */
+void tcp_sock_free(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * Active open on a socket whose tuple is chosen and hashed: pick ISN and
+ * options, send the SYN (with `data` for Fast Open when a cookie allows),
+ * arm the SYN timer.  Returns -EINPROGRESS.
+ */
+int tcp_active_open(struct tcpx_engine *e, struct tcp_sock *sk,
+    const void *data, size_t len);
+ssize_t tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk,
+    const void *buf, size_t len, int flags);
+ssize_t tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
+    size_t len, int flags);
+int tcp_usr_shutdown(struct tcpx_engine *e, struct tcp_sock *sk, int how);
+/* RFC 9293 CLOSE call per state; RST per RFC 2525 / SO_LINGER {1,0}. */
+void tcp_usr_close(struct tcpx_engine *e, struct tcp_sock *sk);
+unsigned tcp_usr_poll(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Decide and send what is due now (data, ACK, FIN, window probe). */
+void tcp_output(struct tcpx_engine *e, struct tcp_sock *sk);
+
+/* tcp_input.c: one validated segment addressed to our IP. */
+void tcp_input(struct tcpx_engine *e, const struct tcp_seg *seg);
+
+/* tcp_subr.c */
+/*
+ * RST in reply to `seg` when no connection takes it (RFC 9293 3.10.7.1):
+ * ACK set -> <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+ * <CTL=RST,ACK>.  Never in reply to a RST.  Counts Tcp:OutRsts.
+ */
+void tcp_send_reset_reply(struct tcpx_engine *e, const struct tcp_seg *seg);
+/*
+ * Create the full socket for a completed passive open (or a Fast Open
+ * SYN): state SYN-RECEIVED -> ESTABLISHED is the caller's to set.
+ * Inserts it in the connection hash.  NULL if memory or orphan limits say no.
+ */
+struct tcp_sock *tcp_sock_create_child(struct tcpx_engine *e,
+    struct tcp_sock *listener, const struct tcp_tuple *t, uint32_t iss,
+    uint32_t irs, const struct tcp_synopts *o, uint16_t peer_wnd);
+void tcp_set_state(struct tcpx_engine *e, struct tcp_sock *sk, int state,
+    const char *cause);
+/* Abort: send RST if `send_rst`, report `err` to the owner, free or orphan. */
+void tcp_abort(struct tcpx_engine *e, struct tcp_sock *sk, int err,
+    bool send_rst);
+/* Queue data received with a Fast Open SYN on a new child. */
+int tcp_sock_queue_rcv(struct tcpx_engine *e, struct tcp_sock *sk,
+    const uint8_t *data, uint32_t len);
+/* Socket id for the host (allocated by tcpx_accept), -1 if none. */
+int tcp_sock_assign_id(struct tcpx_engine *e, struct tcp_sock *sk);
+struct tcp_sock *tcp_sock_by_id(struct tcpx_engine *e, int id);
+void tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
+    struct tcpx_sockinfo *info);
+/* Notify the host of TCPX_EV_* on sk (no-op for orphans). */
+void tcp_sock_event(struct tcpx_engine *e, struct tcp_sock *sk,
+    unsigned events);
+uint16_t tcp_mss_for_route(struct tcpx_engine *e, uint32_t raddr);
+uint8_t tcp_rcv_wscale_for(struct tcpx_engine *e, uint32_t rcvbuf_max);
+
+/* tcp_listen.c */
+void tcp_listen_input(struct tcpx_engine *e, struct tcp_sock *lsk,
+    const struct tcp_seg *seg);
+void tcp_req_input(struct tcpx_engine *e, struct tcp_req *req,
+    const struct tcp_seg *seg);
+/* The listener is closing: reset queued children, drop request socks. */
+void tcp_listen_close(struct tcpx_engine *e, struct tcp_sock *lsk);
+/* A child left the accept queue for another reason (aborted). */
+void tcp_listen_unlink_child(struct tcpx_engine *e, struct tcp_sock *child);
+void tcp_listen_foreach_req(struct tcpx_engine *e,
+    void (*cb)(void *arg, const struct tcpx_sockinfo *), void *arg);
+void tcp_listen_info_fill(struct tcpx_engine *e, struct tcp_sock *lsk,
+    struct tcpx_sockinfo *info);
+
+/* tcp_timewait.c */
+/* Move sk into TIME-WAIT: a small tcp_tw replaces it; sk is freed. */
+void tcp_time_wait(struct tcpx_engine *e, struct tcp_sock *sk);
+void tcp_tw_input(struct tcpx_engine *e, struct tcp_tw *tw,
+    const struct tcp_seg *seg);
+/* tcp_tw_reuse: may a new connection take this tuple over? */
+bool tcp_tw_may_reuse(struct tcpx_engine *e, struct tcp_tw *tw);
+void tcp_tw_kill(struct tcpx_engine *e, struct tcp_tw *tw);
+
+/* tcp_secure.c */
+uint64_t siphash24(const uint8_t key[16], const void *data, size_t len);
+/* RFC 6528: M + F(localip, localport, remoteip, remoteport, secretkey). */
+uint32_t tcp_isn(struct tcpx_engine *e, const struct tcp_tuple *t);
+uint32_t tcp_ts_off(struct tcpx_engine *e, const struct tcp_tuple *t);
+uint32_t tcp_port_offset(struct tcpx_engine *e, uint32_t laddr,
+    uint32_t raddr, uint16_t rport);
+/* Our TSval for a connection with offset `off`: ms clock + off. */
+uint32_t tcp_tsval(struct tcpx_engine *e, uint32_t off);
+void tcp_secure_init(struct tcpx_engine *e);
+
+/* tcp_syncookie.c */
+uint32_t tcp_cookie_make(struct tcpx_engine *e, const struct tcp_seg *syn,
+    uint16_t *mss_inout);
+/* 0 on a valid cookie ACK, with the MSS it encodes in *mss. */
+int tcp_cookie_check(struct tcpx_engine *e, const struct tcp_seg *ack,
+    uint16_t *mss);
+/* Window scale / SACK / ECN encoded in the low bits of our TSval. */
+uint32_t tcp_cookie_ts(struct tcpx_engine *e, const struct tcp_synopts *o,
+    uint32_t tsval);
+bool tcp_cookie_ts_decode(uint32_t tsecr, struct tcp_synopts *o);
+
+/* tcp_fastopen.c */
+/* Server: the cookie for a client address (len bytes, 8). */
+void tcp_fastopen_cookie_gen(struct tcpx_engine *e, uint32_t raddr,
+    uint8_t *cookie, uint8_t *len);
+bool tcp_fastopen_cookie_ok(struct tcpx_engine *e, uint32_t raddr,
+    const uint8_t *cookie, uint8_t len);
+/* Client cache: what the server at raddr gave us last. */
+bool tcp_fastopen_cache_get(struct tcpx_engine *e, uint32_t raddr,
+    uint8_t *cookie, uint8_t *len, uint16_t *mss);
+void tcp_fastopen_cache_set(struct tcpx_engine *e, uint32_t raddr,
+    const uint8_t *cookie, uint8_t len, uint16_t mss);
+
+#endif /* TCPX_TCP_VAR_H */

@@ -1,0 +1,217 @@
+/*
+ * tcpx.h - the public interface of the sans-IO TCP/IPv4 engine.
+ *
+ * The engine makes no system call.  The host (tcpxd, or a test) gives it
+ * frames, the current time and random bytes; it gives back frames to send
+ * (ops->output), socket events (ops->event) and its next deadline
+ * (tcpx_next_deadline()).  Everything the seeds describe - states, queues,
+ * timers, cookies, options, resets - lives behind this interface, so all
+ * of it can be driven with a fake clock.
+ *
+ * Conventions:
+ *   - time is microseconds on a monotonic clock the host chooses;
+ *   - IPv4 addresses are in network byte order (struct in_addr style),
+ *     ports in sockaddr_in are network byte order as with the socket API;
+ *   - functions that can fail return -errno (Linux's errno for the case).
+ */
+#ifndef TCPX_H
+#define TCPX_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+struct tcpx_engine;
+
+enum tcpx_link {
+	TCPX_LINK_ETHER,	/* veth, NICs: Ethernet header, ARP */
+	TCPX_LINK_RAWIP,	/* tun: frames are bare IPv4 packets */
+};
+
+/* RFC 9293 state names; values match Linux's TCP_ESTABLISHED.. order. */
+enum tcp_state {
+	TCP_ST_ESTABLISHED = 1,
+	TCP_ST_SYN_SENT,
+	TCP_ST_SYN_RECEIVED,
+	TCP_ST_FIN_WAIT_1,
+	TCP_ST_FIN_WAIT_2,
+	TCP_ST_TIME_WAIT,
+	TCP_ST_CLOSED,
+	TCP_ST_CLOSE_WAIT,
+	TCP_ST_LAST_ACK,
+	TCP_ST_LISTEN,
+	TCP_ST_CLOSING,
+};
+#define TCP_ST_MAX TCP_ST_CLOSING
+
+/* "ESTABLISHED", "SYN-SENT", ... (RFC spelling). */
+const char *tcp_state_name(int state);
+/* "ESTAB", "SYN-SENT", "TIME-WAIT", "UNCONN"... as ss(8) prints them. */
+const char *tcp_state_ss_name(int state);
+
+/* Bits passed to ops->event; the host re-reads state with tcpx_poll(). */
+#define TCPX_EV_IN	0x01	/* readable: data, EOF, or a queued connection */
+#define TCPX_EV_OUT	0x02	/* send buffer has room / connect resolved */
+#define TCPX_EV_ERR	0x04	/* a pending error (read it with tcpx_sock_error) */
+#define TCPX_EV_CLOSED	0x08	/* the socket id is gone: forget it */
+
+/* Direction for ops->trace_seg. */
+#define TCPX_DIR_IN	0
+#define TCPX_DIR_OUT	1
+
+struct tcpx_ops {
+	void *ctx;
+	/* Transmit one frame (with Ethernet header on TCPX_LINK_ETHER). */
+	void (*output)(void *ctx, const uint8_t *frame, size_t len);
+	/* Socket `sock` changed; see TCPX_EV_*.  May be NULL. */
+	void (*event)(void *ctx, int sock, unsigned events);
+	/* Every TCP segment in/out (IPv4 packet, header included).  May be NULL. */
+	void (*trace_seg)(void *ctx, int dir, const uint8_t *ip, size_t len,
+	    uint64_t now_us);
+	/* Every state change, with a short cause ("rcv SYN+ACK").  May be NULL. */
+	void (*trace_state)(void *ctx, int sock, const struct sockaddr_in *local,
+	    const struct sockaddr_in *remote, int from, int to,
+	    const char *cause, uint64_t now_us);
+	/* A timer expired on a connection ("retransmit", "keepalive"...).  May be NULL. */
+	void (*trace_timer)(void *ctx, int sock, const char *timer,
+	    uint64_t now_us);
+};
+
+struct tcpx_config {
+	enum tcpx_link link;
+	uint8_t mac[6];		/* our MAC (TCPX_LINK_ETHER) */
+	struct in_addr addr;	/* the stack's own address */
+	uint8_t prefixlen;	/* on-link subnet */
+	struct in_addr gateway;	/* 0.0.0.0: no off-link route */
+	uint16_t mtu;		/* 0 means 1500 */
+	/*
+	 * Random bytes from the host.  Every secret the engine needs (ISN
+	 * offsets per RFC 6528, SYN cookie keys, the Fast Open key, port
+	 * selection and timestamp offsets) is derived from these, so a fixed
+	 * secret and a fake clock make a run exactly repeatable.
+	 */
+	uint8_t secret[32];
+};
+
+struct tcpx_engine *tcpx_engine_new(const struct tcpx_config *cfg,
+    const struct tcpx_ops *ops, uint64_t now_us);
+void tcpx_engine_free(struct tcpx_engine *e);
+
+/* One received frame (link header included on Ethernet links). */
+void tcpx_input(struct tcpx_engine *e, const uint8_t *frame, size_t len,
+    uint64_t now_us);
+/* Move the clock forward and run every timer that is due. */
+void tcpx_advance(struct tcpx_engine *e, uint64_t now_us);
+/* Earliest pending deadline, or UINT64_MAX when nothing is armed. */
+uint64_t tcpx_next_deadline(const struct tcpx_engine *e);
+
+/*
+ * Sockets.  Ids are small non-negative integers, valid until the host
+ * calls tcpx_close() (after which the connection may live on, orphaned,
+ * exactly as a kernel socket after close(2)) or until TCPX_EV_CLOSED.
+ * They use the clock of the last tcpx_input/tcpx_advance call.
+ */
+int tcpx_socket(struct tcpx_engine *e);
+int tcpx_bind(struct tcpx_engine *e, int s, const struct sockaddr_in *sin);
+int tcpx_listen(struct tcpx_engine *e, int s, int backlog);
+/* Returns the new socket id, or -EAGAIN when the accept queue is empty. */
+int tcpx_accept(struct tcpx_engine *e, int s, struct sockaddr_in *peer);
+/* -EINPROGRESS once the SYN is queued; -EALREADY, -EISCONN as Linux. */
+int tcpx_connect(struct tcpx_engine *e, int s, const struct sockaddr_in *sin);
+/* sendto(MSG_FASTOPEN): connect, with `buf` in the SYN when a cookie allows. */
+ssize_t tcpx_sendto_fastopen(struct tcpx_engine *e, int s, const void *buf,
+    size_t len, const struct sockaddr_in *sin);
+/* Bytes taken into the send buffer, or -EAGAIN, -EPIPE, -ENOTCONN... */
+ssize_t tcpx_send(struct tcpx_engine *e, int s, const void *buf, size_t len,
+    int flags);
+/* Bytes read, 0 at EOF, -EAGAIN when nothing is there; flags: MSG_PEEK. */
+ssize_t tcpx_recv(struct tcpx_engine *e, int s, void *buf, size_t len,
+    int flags);
+int tcpx_shutdown(struct tcpx_engine *e, int s, int how);
+/*
+ * The application is done with the socket: FIN after queued data, RST if
+ * unread data remains (RFC 2525) or SO_LINGER {1, 0} is set.  The id is
+ * invalid afterwards.  Returns 0.  SO_LINGER {1, t>0} is the host's to
+ * honour: shutdown(SHUT_WR), wait up to t for tcpx_state() to leave
+ * FIN-WAIT-1/CLOSING/LAST-ACK (our FIN acknowledged), then close.
+ */
+int tcpx_close(struct tcpx_engine *e, int s);
+int tcpx_setsockopt(struct tcpx_engine *e, int s, int level, int name,
+    const void *val, socklen_t len);
+int tcpx_getsockopt(struct tcpx_engine *e, int s, int level, int name,
+    void *val, socklen_t *len);
+int tcpx_getsockname(struct tcpx_engine *e, int s, struct sockaddr_in *sin);
+int tcpx_getpeername(struct tcpx_engine *e, int s, struct sockaddr_in *sin);
+/* SO_ERROR: the pending error as a positive errno (0 if none), then cleared. */
+int tcpx_sock_error(struct tcpx_engine *e, int s);
+/* POLLIN|POLLOUT|POLLERR|POLLHUP|POLLRDHUP as poll(2) would report them. */
+unsigned tcpx_poll(struct tcpx_engine *e, int s);
+/* The socket's enum tcp_state, or -EBADF. */
+int tcpx_state(struct tcpx_engine *e, int s);
+
+/*
+ * Introspection for ss(8)-style listings: one record per socket,
+ * request sock (SYN-RECEIVED) and TIME-WAIT entry.
+ */
+#define TCPX_TIMER_NONE		0
+#define TCPX_TIMER_RETRANS	1	/* ss "on": retransmit / SYN / SYN-ACK */
+#define TCPX_TIMER_KEEPALIVE	2
+#define TCPX_TIMER_TIMEWAIT	3
+#define TCPX_TIMER_PROBE	4	/* zero-window probe */
+#define TCPX_TIMER_FINWAIT2	5
+
+#define TCPX_OPT_TS	0x01
+#define TCPX_OPT_SACK	0x02
+#define TCPX_OPT_WSCALE	0x04
+#define TCPX_OPT_TFO	0x08
+
+struct tcpx_sockinfo {
+	int id;			/* -1 for request socks and TIME-WAIT entries */
+	int state;
+	int orphan;		/* closed by the application */
+	struct sockaddr_in local, remote;
+	uint32_t recv_q, send_q;	/* listener: accept queue len / backlog */
+	uint32_t syn_q, syn_max;	/* listener only */
+	int timer;			/* TCPX_TIMER_* */
+	uint64_t timer_expires_us;	/* relative to now */
+	uint32_t retransmits, probes, backoff;
+	uint32_t rtt_us, rttvar_us, rto_us, ato_us;
+	uint32_t snd_mss, rcv_mss, pmtu;
+	uint32_t snd_cwnd, snd_ssthresh;
+	uint8_t snd_wscale, rcv_wscale, options; /* TCPX_OPT_* */
+	uint32_t snd_wnd, rcv_wnd;
+	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+	uint32_t segs_out, segs_in, total_retrans;
+	uint32_t lastsnd_ms, lastrcv_ms, lastack_ms;
+	uint32_t keepalive_probes;
+};
+int tcpx_sock_info(struct tcpx_engine *e, int s, struct tcpx_sockinfo *info);
+void tcpx_foreach(struct tcpx_engine *e,
+    void (*cb)(void *arg, const struct tcpx_sockinfo *info), void *arg);
+
+/*
+ * Tunables, named after Linux's sysctls ("net.ipv4.tcp_syncookies"),
+ * starting at Linux's defaults.  Values are text as in /proc/sys
+ * ("32768\t60999" for ip_local_port_range).
+ */
+int tcpx_sysctl_get(const struct tcpx_engine *e, const char *name,
+    char *buf, size_t len);
+/* -ENOENT for an unknown name, -EINVAL for a bad value; nothing changes then. */
+int tcpx_sysctl_set(struct tcpx_engine *e, const char *name, const char *val);
+/* Names in table order; NULL past the end. */
+const char *tcpx_sysctl_name(size_t i);
+
+/* Counters, named as in /proc/net/snmp and /proc/net/netstat. */
+struct tcpx_mib_desc {
+	const char *group;	/* "Tcp", "TcpExt", "Ip", "Icmp", "Arp" */
+	const char *name;	/* "ActiveOpens", "SyncookiesSent", ... */
+};
+size_t tcpx_mib_count(void);
+const struct tcpx_mib_desc *tcpx_mib_desc(size_t i);
+uint64_t tcpx_mib_value(const struct tcpx_engine *e, size_t i);
+/* Value by "Group:Name" or "Name"; UINT64_MAX if unknown. */
+uint64_t tcpx_mib_get(const struct tcpx_engine *e, const char *name);
+
+#endif /* TCPX_H */
