@@ -235,3 +235,5 @@ void tcp_fastopen_cache_set(struct tcpx_engine *e, uint32_t raddr,
     const uint8_t *cookie, uint8_t len, uint16_t mss);
 
 #endif /* TCPX_TCP_VAR_H */
+
+#include "tcp_sock.h"
