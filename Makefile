@@ -5,7 +5,6 @@
 #   make check SAN=1  the same under AddressSanitizer + UBSan (build/san/)
 #   make fuzz       libFuzzer over the frame-input entry point, bounded
 #   make demo       see tcpx at work in the lab
-#   make bench      tcpx against the kernel, side by side
 #   make install PREFIX=/usr/local
 #
 # New source files are picked up by wildcard: core/*.c make the engine,
@@ -48,6 +47,8 @@ PRELOAD_SRCS := $(sort $(wildcard preload/*.c))
 TEST_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 HARNESS_SRCS := $(sort $(wildcard tests/harness/*.c))
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+FMT_SRCS := $(sort $(wildcard shim/fmt/*.c))
+SELFTEST_SRCS := $(sort $(wildcard shim/selftest/*.c))
 
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/%.o)
 COMMON_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/%.o)
@@ -58,9 +59,11 @@ PRELOAD_OBJS := $(PRELOAD_SRCS:%.c=$(BUILD)/pic/%.o)
 HARNESS_OBJS := $(HARNESS_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
+FMT_OBJS := $(FMT_SRCS:%.c=$(BUILD)/%.o)
+SELFTEST_OBJS := $(SELFTEST_SRCS:%.c=$(BUILD)/%.o)
 
 CORE_LIB := $(BUILD)/libtcpxcore.a
-TARGETS := $(CORE_LIB)
+TARGETS := $(CORE_LIB) $(BUILD)/tcpx-selftest
 ifneq ($(DAEMON_SRCS),)
 TARGETS += $(BUILD)/tcpxd
 endif
@@ -72,7 +75,7 @@ TARGETS += $(BUILD)/libtcpx.so
 endif
 TARGETS += $(HELPER_BINS)
 
-.PHONY: all deps check unit purity integration fuzz demo bench install \
+.PHONY: all deps check unit purity integration fuzz demo install \
 	clean lab-down
 .DEFAULT_GOAL := all
 
@@ -84,7 +87,7 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CFLAGS) -Ishim/fmt -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -94,10 +97,13 @@ $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tcpxd: $(DAEMON_OBJS) $(COMMON_OBJS) $(CORE_LIB)
+$(BUILD)/tcpx-selftest: $(SELFTEST_OBJS) $(FMT_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(BSD_LIBS)
+
+$(BUILD)/tcpxd: $(DAEMON_OBJS) $(COMMON_OBJS) $(FMT_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCAP_LIBS) $(BSD_LIBS)
 
-$(BUILD)/tcpx: $(TOOL_OBJS) $(COMMON_OBJS) $(CORE_LIB)
+$(BUILD)/tcpx: $(TOOL_OBJS) $(COMMON_OBJS) $(FMT_OBJS) $(CORE_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PCAP_LIBS) $(BSD_LIBS)
 
 # The preload library is never built with ASan: an LD_PRELOADed library
@@ -141,9 +147,6 @@ fuzz: $(FUZZ_BIN)
 
 demo: all
 	@scripts/demo
-
-bench: all
-	@scripts/bench
 
 lab-down:
 	@scripts/lab down
