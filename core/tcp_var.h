@@ -237,3 +237,4 @@ void tcp_fastopen_cache_set(struct tcpx_engine *e, uint32_t raddr,
 #endif /* TCPX_TCP_VAR_H */
 
 #include "tcp_sock.h"
+#include "tcp_listen.h"
