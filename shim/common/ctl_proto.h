@@ -1,0 +1,297 @@
+/*
+ * ctl_proto.h - the control protocol between libtcpx.so / the tcpx tool
+ * and tcpxd, plus the names, paths and environment variables they share.
+ *
+ * Transport.  An AF_UNIX SOCK_SEQPACKET socket in the ABSTRACT namespace,
+ * so there is one per network namespace with nothing to clean up:
+ *
+ *	sun_path = "\0" "tcpx/" <ifname>		(TCPX_CTL_NAME_FMT)
+ *
+ * One connection per process (a fork child opens its own).  tcpxd reads
+ * SO_PEERCRED on accept and records pid/uid/gid; every request is checked
+ * against them (sockets belong to the uid that created them; ports below
+ * 1024 need CAP_NET_BIND_SERVICE in the requesting process's CapEff, or
+ * uid 0).
+ *
+ * Messages.  Each request is exactly one datagram `struct tcpx_ctl_req`
+ * (the header is fixed; payload bytes past what the op uses may be
+ * omitted, but the whole struct is always accepted).  Each request gets
+ * exactly one reply `struct tcpx_ctl_rep` with the same seq, except the
+ * listing ops (SS_LIST, NSTAT, SYSCTL_LIST), which answer with a sequence
+ * of replies flagged TCPX_REP_MORE, ended by one reply without it.  No
+ * request blocks inside tcpxd: the client blocks, when the program asked
+ * to block, by polling its own data fd.
+ *
+ * result is >= 0 on success or -errno (Linux's errno for the case).
+ *
+ * File descriptors travel with SCM_RIGHTS on the reply datagram:
+ *
+ *  CONNECT / SENDTO_FASTOPEN -> one end of an AF_UNIX SOCK_STREAM
+ *	socketpair; tcpxd pumps the other end to and from the TCP
+ *	connection.  The fd arrives pre-filled with filler so that it is
+ *	NOT writable: POLLOUT on it means "the connect resolved" (tcpxd
+ *	drains the filler when the handshake completes or fails); then ask
+ *	GET_ERROR (0 = connected).  The reply's result is -EINPROGRESS.
+ *
+ *  LISTEN -> an AF_UNIX SOCK_STREAM listening socket (abstract name
+ *	"\0tcpx/<ifname>/l/<sock>.<gen>", listen(2)ed with the program's
+ *	backlog).  tcpxd delivers each accepted TCP connection by
+ *	connecting to it and writing `struct tcpx_accept_hdr` first; the
+ *	shim's accept() reads that header and must check that SO_PEERCRED
+ *	on the accepted socket names tcpxd's pid (TCPX_REP hello.pid), so
+ *	only tcpxd can deliver connections.  A second LISTEN on the same
+ *	socket (changing the backlog) returns 0 with no fd.
+ *
+ * Lifetime.  A socket created by SOCKET (or BIND) has no fd yet: it
+ * belongs to the control connection and is closed when that connection
+ * closes.  Once it has a data fd (CONNECT, LISTEN, accepted), it lives as
+ * long as any process holds the fd: the program's close/exit is seen by
+ * tcpxd as EOF/POLLHUP on its end (FIN after queued data; RST if the
+ * program left received data unread, RFC 2525), or for a listener by
+ * the AF_UNIX socket disappearing.  CLOSE is only a hint ("one fd
+ * closed; check now"); tcpxd decides from the kernel's view.
+ *
+ * SO_LINGER {1, t>0}: the shim's close() sends CLOSE, closes the fd, then
+ * polls STATE until it is neither FIN-WAIT-1, CLOSING nor LAST-ACK (our
+ * FIN acknowledged), -EBADF (gone), or t elapsed; tcpxd keeps the id
+ * valid while it lingers.
+ *
+ * Errors the socketpair cannot carry (ECONNREFUSED, ECONNRESET,
+ * ETIMEDOUT) are kept per socket in tcpxd and read with GET_ERROR
+ * (SO_ERROR semantics: read and clear).  After a connection dies tcpxd
+ * delivers the data it already has, then EOF; the program's writes then
+ * fail with EPIPE (tcpxd shuts its end for reading too).
+ *
+ * Everything is host byte order except addresses and ports inside
+ * struct sockaddr_in (network order, as the socket API).  Client and
+ * server run on the same host, so no packing games beyond fixed widths.
+ */
+#ifndef TCPX_CTL_PROTO_H
+#define TCPX_CTL_PROTO_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#define TCPX_CTL_VERSION	1
+
+/* ---- names, paths, environment ---------------------------------------- */
+
+/* Abstract AF_UNIX names (sun_path[0] == '\0', then this text). */
+#define TCPX_CTL_NAME_FMT	"tcpx/%s"		/* ifname */
+#define TCPX_LISTEN_NAME_FMT	"tcpx/%s/l/%d.%u"	/* ifname, sock, gen */
+
+#define TCPX_ENV_IFACE		"TCPX_IFACE"	/* interface name */
+#define TCPX_ENV_ADDR		"TCPX_ADDR"	/* a.b.c.d/len */
+#define TCPX_ENV_GATEWAY	"TCPX_GATEWAY"	/* a.b.c.d, off-link route */
+#define TCPX_ENV_CONFIG		"TCPX_CONFIG"	/* config file path */
+#define TCPX_ENV_TCPXD		"TCPX_TCPXD"	/* tcpxd binary to start */
+#define TCPX_ENV_LOG		"TCPX_LOG"	/* tcpxd log file when started by the shim */
+#define TCPX_ENV_DEBUG		"TCPX_DEBUG"	/* shim: 1 = trace decisions on stderr */
+
+/*
+ * Config file: "key = value" lines, '#' comments; keys iface, addr,
+ * gateway, mtu, idle_exit, and any sysctl name ("net.ipv4.tcp_syncookies
+ * = 2").  Environment variables override the file.
+ */
+#define TCPX_DEFAULT_CONFIG	"/etc/tcpx.conf"
+#define TCPX_RUN_DIR		"/run/tcpx"		/* pidfiles, logs */
+#define TCPX_PIDFILE_FMT	TCPX_RUN_DIR "/tcpxd-%s.pid"	/* ifname */
+
+/*
+ * The lab (scripts/lab): when nothing is configured and the interface
+ * TCPX_LAB_IFACE exists in this namespace (i.e. inside netns tcpx-host),
+ * these are the defaults.
+ */
+#define TCPX_LAB_IFACE		"tcpx-h0"
+#define TCPX_LAB_ADDR		"10.77.0.2/24"
+#define TCPX_LAB_PEER		"10.77.0.1"
+#define TCPX_LAB_GATEWAY	"10.77.0.1"
+
+#define TCPX_DEFAULT_IDLE_EXIT	30	/* seconds without any socket */
+
+/* ---- operations -------------------------------------------------------- */
+
+enum tcpx_ctl_op {
+	TCPX_OP_HELLO = 1,	/* -> u.hello; result 0 */
+	TCPX_OP_SOCKET,		/* new engine socket, no fd; result = sock id */
+	TCPX_OP_BIND,		/* sock (or -1: create), u.addr; result = sock id */
+	TCPX_OP_LISTEN,		/* sock, u.backlog; fd: AF_UNIX listener */
+	TCPX_OP_CONNECT,	/* sock (or -1: create), u.addr; fd: data end;
+				   result -EINPROGRESS, or -errno without fd */
+	TCPX_OP_SENDTO_FASTOPEN, /* as CONNECT, u.fastopen: data for the SYN;
+				   rep u.sent = bytes taken */
+	TCPX_OP_SHUTDOWN,	/* sock, u.how (SHUT_RD/WR/RDWR) */
+	TCPX_OP_CLOSE,		/* sock: the program closed one fd (hint) */
+	TCPX_OP_SETSOCKOPT,	/* sock, u.opt */
+	TCPX_OP_GETSOCKOPT,	/* sock, u.opt (level, name, len); rep u.opt */
+	TCPX_OP_GETSOCKNAME,	/* sock; rep u.addr */
+	TCPX_OP_GETPEERNAME,	/* sock; rep u.addr */
+	TCPX_OP_GET_ERROR,	/* sock; result = pending errno (>0) or 0, cleared */
+	TCPX_OP_STATE,		/* sock; result = enum tcp_state or -EBADF */
+	TCPX_OP_POLL,		/* sock; result = tcpx_poll() bits */
+
+	/* Tools (tcpx ss / nstat / sysctl / trace). */
+	TCPX_OP_SS_LIST = 64,	/* rep*: u.ss, MORE until the last */
+	TCPX_OP_NSTAT,		/* rep*: u.mib, MORE until the last */
+	TCPX_OP_SYSCTL_GET,	/* u.sysctl.name; rep u.sysctl.value */
+	TCPX_OP_SYSCTL_SET,	/* u.sysctl.name, .value; needs uid 0 or tcpxd's uid */
+	TCPX_OP_SYSCTL_LIST,	/* rep*: u.sysctl name+value, MORE */
+	TCPX_OP_TRACE,		/* subscribe this connection to trace events;
+				   tcpxd then sends struct tcpx_ctl_event
+				   datagrams (seq 0) until it closes */
+	TCPX_OP_STATUS,		/* rep u.status */
+};
+
+/* Largest option value carried (struct tcp_info is ~250 bytes on 6.x). */
+#define TCPX_CTL_OPTLEN		256
+#define TCPX_CTL_NAMELEN	64
+#define TCPX_CTL_VALLEN		64
+#define TCPX_CTL_FASTOPEN_MAX	1400	/* bytes of SYN data per request */
+#define TCPX_IFNAMSIZ		16
+
+struct tcpx_ctl_sockopt {
+	int32_t level;
+	int32_t name;
+	uint32_t len;
+	uint8_t val[TCPX_CTL_OPTLEN];
+};
+
+struct tcpx_ctl_sysctl {
+	char name[TCPX_CTL_NAMELEN];	/* "net.ipv4.tcp_syncookies" */
+	char value[TCPX_CTL_VALLEN];	/* text as in /proc/sys */
+};
+
+struct tcpx_ctl_hello {
+	uint32_t version;		/* TCPX_CTL_VERSION */
+	int32_t pid;			/* tcpxd's pid, for SO_PEERCRED checks */
+	struct in_addr addr;		/* the stack's address */
+	uint8_t prefixlen;
+	uint8_t pad[3];
+	struct in_addr gateway;		/* 0.0.0.0 if none */
+	char ifname[TCPX_IFNAMSIZ];
+	uint16_t mtu;
+	uint16_t pad2;
+};
+
+struct tcpx_ctl_mib {
+	char name[TCPX_CTL_NAMELEN];	/* "Tcp:ActiveOpens" */
+	uint64_t value;
+};
+
+struct tcpx_ctl_status {
+	int32_t pid;
+	uint32_t clients;		/* control connections */
+	uint32_t sockets;		/* engine sockets incl. TIME-WAIT */
+	uint32_t bridged;		/* sockets with an application fd */
+	uint64_t uptime_us;
+	uint64_t rx_frames, tx_frames, rx_dropped;	/* link counters */
+};
+
+union tcpx_ctl_args {
+	struct sockaddr_in addr;	/* BIND, CONNECT; rep of GET*NAME */
+	int32_t backlog;		/* LISTEN */
+	int32_t how;			/* SHUTDOWN */
+	struct tcpx_ctl_sockopt opt;	/* SET/GETSOCKOPT */
+	struct {
+		struct sockaddr_in addr;
+		uint32_t len;
+		uint8_t data[TCPX_CTL_FASTOPEN_MAX];
+	} fastopen;			/* SENDTO_FASTOPEN */
+	struct tcpx_ctl_sysctl sysctl;	/* SYSCTL_* */
+	uint32_t trace_mask;		/* TRACE: TCPX_TRACE_* bits */
+};
+
+union tcpx_ctl_reply_args {
+	struct tcpx_ctl_hello hello;
+	struct sockaddr_in addr;
+	struct tcpx_ctl_sockopt opt;
+	int64_t sent;			/* SENDTO_FASTOPEN: bytes taken */
+	struct tcpx_ctl_sysctl sysctl;
+	struct tcpx_ctl_mib mib;
+	struct tcpx_ctl_status status;
+	/* SS_LIST: struct tcpx_sockinfo (core/tcpx.h) */
+	uint8_t raw[TCPX_CTL_FASTOPEN_MAX];
+};
+
+struct tcpx_ctl_req {
+	uint32_t op;			/* enum tcpx_ctl_op */
+	uint32_t seq;			/* echoed in the reply */
+	int32_t sock;			/* engine socket id, -1 for none */
+	uint32_t flags;			/* reserved, 0 */
+	union tcpx_ctl_args u;
+};
+
+#define TCPX_REP_MORE		0x01	/* more replies follow for this seq */
+#define TCPX_REP_FD		0x02	/* an fd came with this reply */
+
+struct tcpx_ctl_rep {
+	uint32_t seq;
+	int32_t result;			/* >= 0, or -errno */
+	uint32_t flags;			/* TCPX_REP_* */
+	int32_t sock;			/* the socket concerned (new id on create) */
+	union tcpx_ctl_reply_args u;
+};
+
+/* Size of a request/reply header (before the payload union). */
+#define TCPX_CTL_REQ_HDR	offsetof(struct tcpx_ctl_req, u)
+#define TCPX_CTL_REP_HDR	offsetof(struct tcpx_ctl_rep, u)
+
+/* ---- accepted connections ---------------------------------------------- */
+
+#define TCPX_ACCEPT_MAGIC	0x74637841u	/* "tcxA" */
+
+/*
+ * Written by tcpxd on each delivered connection, before any data.  The
+ * shim's accept() reads exactly sizeof(struct tcpx_accept_hdr) bytes.
+ */
+struct tcpx_accept_hdr {
+	uint32_t magic;			/* TCPX_ACCEPT_MAGIC */
+	int32_t sock;			/* engine socket id of the connection */
+	struct sockaddr_in local;
+	struct sockaddr_in peer;
+};
+
+/* ---- trace events (after TCPX_OP_TRACE) --------------------------------- */
+
+#define TCPX_TRACE_SEG		0x01
+#define TCPX_TRACE_STATE	0x02
+#define TCPX_TRACE_TIMER	0x04
+
+struct tcpx_ctl_event {
+	uint32_t kind;			/* one TCPX_TRACE_* bit */
+	int32_t sock;
+	uint64_t now_us;
+	int32_t dir;			/* SEG: TCPX_DIR_IN/OUT */
+	int32_t from, to;		/* STATE */
+	struct sockaddr_in local, remote;	/* STATE */
+	char text[TCPX_CTL_NAMELEN];	/* STATE: cause; TIMER: timer name */
+	uint32_t len;			/* SEG: bytes of IPv4 packet in data */
+	uint8_t data[128];		/* SEG: IPv4 + TCP headers (truncated) */
+};
+
+/* ---- helpers in shim/common/ctl_msg.c (libc only: used by libtcpx.so) --- */
+
+/* sun = "\0" name (abstract); returns the address length for bind/connect. */
+socklen_t tcpx_abstract_addr(struct sockaddr_un *sun, const char *name);
+/* Abstract control name for ifname; returns the address length. */
+socklen_t tcpx_ctl_name(struct sockaddr_un *sun, const char *ifname);
+/* Connect to tcpxd for ifname (SOCK_SEQPACKET|SOCK_CLOEXEC); fd or -errno. */
+int tcpx_ctl_connect(const char *ifname);
+/* Send one datagram of len bytes, with fd (or -1) as SCM_RIGHTS; 0 or -errno. */
+int tcpx_ctl_send(int sock, const void *msg, size_t len, int fd);
+/*
+ * Receive one datagram into buf (at most len bytes); *fdp gets the fd that
+ * came with it, or -1 (pass NULL to close any).  Returns bytes or -errno;
+ * 0 means the peer closed.  Received fds are O_CLOEXEC.
+ */
+ssize_t tcpx_ctl_recv(int sock, void *buf, size_t len, int *fdp);
+/* Send req, wait for its reply (skipping trace events); result or -errno. */
+int tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
+    struct tcpx_ctl_rep *rep, int *fdp);
+const char *tcpx_ctl_op_name(uint32_t op);
+
+#endif /* TCPX_CTL_PROTO_H */
