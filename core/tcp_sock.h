@@ -64,6 +64,7 @@ struct tcp_sock {
 	bool shut_wr;		/* shutdown(SHUT_WR) or closed: FIN is due */
 	bool connecting;	/* tcpx_connect in progress (SYN-SENT) */
 	bool passive;		/* created from a listener */
+	bool userbound;		/* bind() chose the port (tcp_usrreq.c) */
 
 	/* RFC 9293 send sequence variables. */
 	uint32_t iss;

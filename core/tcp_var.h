@@ -88,6 +88,20 @@ struct tcp_stack {
 	uint32_t challenge_count;
 	/* Fast Open: client cookie cache (per peer address). */
 	void *tfo_cache;
+	/*
+	 * TIME-WAIT buckets in expiry order and the one timer for all of
+	 * them (tcp_timewait.c): every bucket lives tcp_timewait_len, so a
+	 * FIFO keeps them small (FreeBSD's 2MSL queue does the same).
+	 */
+	TAILQ_HEAD(tcp_twq, tcp_tw) tw_queue;
+	struct tcpx_timer tw_timer;
+	/*
+	 * Nonzero: the ISN the open that is taking over a TIME-WAIT tuple
+	 * should use (Linux's tcp_tw_isn / tw_snd_nxt + 65535 + 2), set by
+	 * tcp_tw_input before tcp_listen_input and by tcp_port_pick_ephemeral
+	 * before tcp_active_open.  The open that uses it sets it back to 0.
+	 */
+	uint32_t tw_isn;
 	/* Secrets derived from cfg.secret at engine creation. */
 	uint8_t isn_key[16], ts_key[16], port_key[16], cookie_key[2][16],
 	    tfo_key[16];
@@ -103,6 +117,17 @@ struct tcp_hnode *tcp_hash_lookup(struct tcpx_engine *e,
 /* Listener for (daddr, dport): exact address first, then INADDR_ANY. */
 struct tcp_sock *tcp_listener_lookup(struct tcpx_engine *e, uint32_t laddr,
     uint16_t lport);
+/* The same, choosing among SO_REUSEPORT listeners by a hash of `t`. */
+struct tcp_sock *tcp_listener_lookup_tuple(struct tcpx_engine *e,
+    const struct tcp_tuple *t);
+/* listen(2) re-checks the port: -EADDRINUSE if another socket conflicts. */
+int tcp_port_check_listen(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * A connection reached CLOSED: leave the connection hash, and give the
+ * port back unless bind() chose it (Linux's tcp_done: inet_put_port
+ * unless SOCK_BINDPORT_LOCK).  Safe to call twice.
+ */
+void tcp_port_release(struct tcpx_engine *e, struct tcp_sock *sk);
 
 /* Port table (tcp_hash.c).  Bind rules as Linux: SO_REUSEADDR, SO_REUSEPORT. */
 int tcp_port_bind(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t laddr,
