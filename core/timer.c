@@ -15,6 +15,10 @@ timer_cmp(const struct tcpx_timer *a, const struct tcpx_timer *b)
 	return 0;
 }
 
+/* libbsd's cdefs.h leaves __unused undefined; tree.h's static form needs it. */
+#ifndef __unused
+#define __unused __attribute__((__unused__))
+#endif
 RB_GENERATE_STATIC(tcpx_timer_tree, tcpx_timer, link, timer_cmp)
 
 void
