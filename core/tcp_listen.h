@@ -71,6 +71,39 @@ struct tcp_listen {
 	uint32_t tfo_pending_cap;
 };
 
+/* What tcp_fastopen_try leaves for a normal SYN-ACK: a cookie to hand out. */
+struct tcp_fastopen_res {
+	uint8_t cookie[TCP_FASTOPEN_COOKIE_MAX];
+	uint8_t cookie_len;		/* 0: no cookie option in the SYN-ACK */
+};
+
+/*
+ * tcp_fastopen.c, server side of a SYN (Linux's tcp_try_fastopen): true
+ * when a Fast Open child was made, queued for accept and its SYN-ACK
+ * sent; false for a normal handshake, with `res` saying which cookie (if
+ * any) the SYN-ACK carries.
+ */
+bool tcp_fastopen_try(struct tcpx_engine *e, struct tcp_sock *lsk,
+    const struct tcp_seg *syn, const struct tcp_tuple *t, uint32_t iss,
+    const struct tcp_synopts *o, uint16_t advmss, uint32_t rcv_wnd,
+    struct tcp_fastopen_res *res);
+
+/*
+ * A Fast Open child sent its first SYN-ACK: arm its retransmission
+ * (1 s, doubling; the state machine's timer resends the SYN-ACK while
+ * the child is in SYN-RECEIVED).  tcp_fastopen.c.
+ */
+void tcp_fastopen_child_sent_synack(struct tcpx_engine *e,
+    struct tcp_sock *child);
+
+/* tcp_listen.c helpers shared with tcp_fastopen.c. */
+void tcp_listen_send_synack(struct tcpx_engine *e, const struct tcp_tuple *t,
+    uint32_t iss, uint32_t ack, const struct tcp_synopts *o, uint16_t advmss,
+    uint32_t rcv_wnd, const uint8_t *cookie, uint8_t cookie_len);
+void tcp_listen_acceptq_add(struct tcpx_engine *e, struct tcp_sock *lsk,
+    struct tcp_sock *child);
+bool tcp_listen_acceptq_full(const struct tcp_sock *lsk);
+
 /* Free a request sock (unhash, cancel its timer, unlink from the listener). */
 void tcp_req_free(struct tcpx_engine *e, struct tcp_req *req);
 
