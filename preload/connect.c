@@ -1,0 +1,231 @@
+/*
+ * connect.c - connect(), and the connecting half of sendto(MSG_FASTOPEN).
+ *
+ * A connect to a destination tcpx serves asks tcpxd for the connection;
+ * the reply carries our end of a socketpair, pre-filled so that it is not
+ * writable until the handshake resolves, and we dup3() it onto the
+ * program's fd.  Linux's inet_stream_connect() is followed to the letter:
+ *
+ *	first call		EINPROGRESS (non-blocking), or wait for
+ *				POLLOUT and return SO_ERROR (blocking;
+ *				EINTR on a signal, EINPROGRESS when
+ *				SO_SNDTIMEO runs out)
+ *	again, pending		EALREADY (non-blocking) or wait
+ *	again, established	0 the first time, then EISCONN
+ *	again, failed		the error (read and cleared), after which
+ *				the socket may connect again
+ *	on a listener		EISCONN
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+
+#include "preload.h"
+
+static bool
+is_nonblocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_NONBLOCK);
+}
+
+/* ms to wait for a blocking connect: SO_SNDTIMEO, or forever (-1). */
+static int
+send_timeout_ms(int fd)
+{
+	struct timeval tv;
+	socklen_t l = sizeof(tv);
+
+	if (real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) < 0 ||
+	    (tv.tv_sec == 0 && tv.tv_usec == 0))
+		return -1;
+	return (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
+}
+
+/* The handshake failed: the error, and the socket can connect again. */
+static int
+connect_failed(struct fd_ent *e, int err)
+{
+	e->connecting = false;
+	e->kind = FDK_BOUND;	/* the engine socket stays; a new fd later */
+	return set_errno(err);
+}
+
+/* Is the connection still being set up?  1 yes, 0 no (err in *errp). */
+static int
+still_pending(struct fd_ent *e, int *errp)
+{
+	int st, err;
+
+	err = ctl_simple(TCPX_OP_GET_ERROR, e->sock);
+	if (err > 0) {
+		*errp = err;
+		return 0;
+	}
+	st = ctl_simple(TCPX_OP_STATE, e->sock);
+	*errp = 0;
+	if (st == TCP_ST_SYN_SENT || st == TCP_ST_SYN_RECEIVED)
+		return 1;
+	if (st < 0 || st == TCP_ST_CLOSED)
+		*errp = ECONNABORTED;	/* as Linux when no error is left */
+	return 0;
+}
+
+/* Block until the connect resolves, as a blocking connect() does. */
+static int
+connect_wait(int fd, struct fd_ent *e)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int tmo = send_timeout_ms(fd), rc, err;
+
+	for (;;) {
+		rc = poll(&p, 1, tmo);
+		if (rc < 0)
+			return -1;	/* EINTR: the connect goes on */
+		if (rc == 0)
+			return set_errno(EINPROGRESS);
+		if (!still_pending(e, &err))
+			break;
+		/* Woken but not resolved (data written meanwhile?): a short
+		 * sleep rather than a busy loop on POLLHUP. */
+		poll(NULL, 0, 5);
+	}
+	if (err != 0)
+		return connect_failed(e, err);
+	e->connecting = false;
+	return 0;
+}
+
+/* Make e a tcpx connection to sin with op CONNECT or SENDTO_FASTOPEN. */
+static int
+connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req, size_t len,
+    int64_t *sent)
+{
+	struct tcpx_ctl_rep rep;
+	int rc, newfd;
+
+	rc = conv_engine_socket(fd, e);
+	if (rc < 0)
+		return rc;
+	req->sock = e->sock;
+	rc = ctl_call(req, len, &rep, &newfd);
+	if (newfd < 0) {
+		e->kind = FDK_BOUND;
+		return rc < 0 ? rc : -EPROTO;
+	}
+	if (conv_install(fd, newfd) < 0)
+		return -errno;
+	e->kind = FDK_CONN;
+	e->have_names = false;
+	fd_stamp(e, fd);
+	e->connecting = rc == -EINPROGRESS;
+	if (sent != NULL)
+		*sent = rep.u.sent;
+	tcpx_debug("fd %d connecting as sock %d: %d", fd, e->sock, rc);
+	return rc;
+}
+
+/* A kernel destination for a socket bound in tcpx: give it back. */
+static int
+connect_kernel(int fd, struct fd_ent *e, const struct sockaddr *sa,
+    socklen_t len)
+{
+	struct tcpx_ctl_req req;
+	struct tcpx_ctl_rep rep;
+	struct sockaddr_in b;
+
+	memset(&req, 0, TCPX_CTL_REQ_HDR);
+	req.op = TCPX_OP_GETSOCKNAME;
+	req.sock = e->sock;
+	memset(&b, 0, sizeof(b));
+	if (ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL) >= 0)
+		b = rep.u.addr;
+	conv_drop_engine(e);
+	if (b.sin_addr.s_addr == pconf.c.addr.s_addr)
+		return set_errno(ENETUNREACH);	/* bound where the kernel isn't */
+	b.sin_family = AF_INET;
+	if (b.sin_port != 0 && real.bind(fd, (struct sockaddr *)&b,
+	    sizeof(b)) < 0)
+		return -1;
+	return real.connect(fd, sa, len);
+}
+
+PRELOAD_EXPORT int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct tcpx_ctl_req req;
+	struct sockaddr_in sin;
+	struct fd_ent *e;
+	int rc, err;
+
+	tcpx_init();
+	if (fd_lookup(fd) == NULL || (e = fd_lookup_checked(fd)) == NULL)
+		return real.connect(fd, sa, len);
+	switch (e->kind) {
+	case FDK_INET:
+	case FDK_BOUND:
+		if (sa_to_sin(sa, len, &sin) < 0 || !route_is_ours(&sin)) {
+			if (e->kind == FDK_BOUND)
+				return connect_kernel(fd, e, sa, len);
+			return real.connect(fd, sa, len);
+		}
+		memset(&req, 0, sizeof(req));
+		req.op = TCPX_OP_CONNECT;
+		req.u.addr = sin;
+		rc = connect_start(fd, e, &req,
+		    TCPX_CTL_REQ_HDR + sizeof(req.u.addr), NULL);
+		if (rc == 0)
+			return 0;	/* TCP_FASTOPEN_CONNECT: SYN deferred */
+		if (rc != -EINPROGRESS)
+			return set_errno(-rc);
+		if (is_nonblocking(fd))
+			return set_errno(EINPROGRESS);
+		return connect_wait(fd, e);
+	case FDK_CONN:
+		if (!e->connecting)
+			return set_errno(EISCONN);
+		if (still_pending(e, &err)) {
+			if (is_nonblocking(fd))
+				return set_errno(EALREADY);
+			return connect_wait(fd, e);
+		}
+		if (err != 0)
+			return connect_failed(e, err);
+		e->connecting = false;
+		return 0;
+	default:
+		return set_errno(EISCONN);	/* a listener */
+	}
+}
+
+ssize_t
+connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
+    int flags, const struct sockaddr_in *sin)
+{
+	struct tcpx_ctl_req req;
+	int64_t sent = 0;
+	size_t n = len;
+	int rc;
+
+	if (n > TCPX_CTL_FASTOPEN_MAX)
+		n = TCPX_CTL_FASTOPEN_MAX;
+	memset(&req, 0, sizeof(req));
+	req.op = TCPX_OP_SENDTO_FASTOPEN;
+	req.u.fastopen.addr = *sin;
+	req.u.fastopen.len = (uint32_t)n;
+	if (n > 0)
+		memcpy(req.u.fastopen.data, buf, n);
+	rc = connect_start(fd, e, &req, sizeof(req), &sent);
+	if (rc >= 0 || sent > 0)
+		return sent > 0 ? (ssize_t)sent : 0;
+	if (rc != -EINPROGRESS)
+		return set_errno(-rc);
+	if (is_nonblocking(fd) || (flags & MSG_DONTWAIT))
+		return set_errno(EINPROGRESS);
+	if (connect_wait(fd, e) < 0)
+		return -1;
+	return real.send(fd, buf, len, (flags & ~MSG_FASTOPEN) | MSG_NOSIGNAL);
+}

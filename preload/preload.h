@@ -1,0 +1,207 @@
+/*
+ * preload.h - what the files of libtcpx.so share: the table of the real
+ * libc functions, the fd table, the configuration and the control
+ * connection.  Everything here has hidden visibility; only the
+ * interposers themselves are exported (PRELOAD_EXPORT).
+ *
+ * Every interposer has the same prologue:
+ *
+ *	tcpx_init();				lazy, once per process
+ *	e = fd_lookup(fd);			ours or the kernel's?
+ *	if (e == NULL)
+ *		return real.fn(...);		kernel: untouched
+ *	... tcpx path ...
+ *
+ * The fd table says which application fds are tcpx sockets.  A kernel
+ * AF_INET stream socket is tracked from socket() on (FDK_INET) so that
+ * options set before connect/listen can be carried over; it becomes
+ * FDK_BOUND when it has an engine socket but still the kernel fd, and
+ * FDK_CONN / FDK_LISTEN once tcpxd's AF_UNIX fd has been dup3()ed onto
+ * the application's fd number.
+ */
+#ifndef TCPX_PRELOAD_H
+#define TCPX_PRELOAD_H
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "ctl_proto.h"
+#include "tcpx.h"
+#include "tcpx_conf.h"
+
+#define PRELOAD_EXPORT	__attribute__((visibility("default")))
+
+/* The real functions, found with dlsym(RTLD_NEXT) by tcpx_init(). */
+struct real_fns {
+	int (*socket)(int, int, int);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*getpeername)(int, struct sockaddr *, socklen_t *);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+	    socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int,
+	    const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+};
+extern struct real_fns real;
+
+/* ---- init.c: configuration and lazy initialisation ---------------------- */
+
+struct preload_conf {
+	bool enabled;		/* an interface and address are configured */
+	bool listen_kernel;	/* TCPX_LISTEN=kernel: wildcard listens stay */
+	bool debug;		/* TCPX_DEBUG=1 */
+	struct tcpx_conf c;
+	uint32_t mask;		/* network order */
+};
+extern struct preload_conf pconf;
+
+void tcpx_init(void);
+void tcpx_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- route.c: ours or the kernel's -------------------------------------- */
+
+/* true if a TCP connect to sin should go through tcpx. */
+bool route_is_ours(const struct sockaddr_in *sin);
+/* true if bind(sin) should make the socket a tcpx socket now. */
+bool route_bind_is_ours(const struct sockaddr_in *sin);
+/* Copy sa/len to sin if it is a usable AF_INET address; else -errno. */
+int sa_to_sin(const struct sockaddr *sa, socklen_t len,
+    struct sockaddr_in *sin);
+/* Copy sin out as getsockname(2) does (truncating, *len = full size). */
+void sin_copy_out(const struct sockaddr_in *sin, struct sockaddr *sa,
+    socklen_t *len);
+
+/* ---- fdtable.c: which fds are ours -------------------------------------- */
+
+enum fd_kind {
+	FDK_NONE = 0,
+	FDK_INET,	/* kernel AF_INET stream socket, watched */
+	FDK_BOUND,	/* engine socket exists, fd is still the kernel's */
+	FDK_CONN,	/* fd is tcpxd's socketpair end */
+	FDK_LISTEN,	/* fd is tcpxd's AF_UNIX listener */
+};
+
+#define FD_MAX_OPTS	16
+#define FD_OPT_VALLEN	16
+
+/* An option set on the kernel socket, replayed on the engine socket. */
+struct fd_opt {
+	int level, name;
+	socklen_t len;
+	uint8_t val[FD_OPT_VALLEN];
+};
+
+struct fd_ent {
+	int kind;		/* enum fd_kind */
+	int sock;		/* engine socket id (FDK_BOUND and after) */
+	dev_t dev;		/* identity of the open file, to notice a */
+	ino_t ino;		/* number reused behind our back */
+	bool connecting;	/* FDK_CONN: connect not yet resolved */
+	bool have_names;	/* local/peer valid (from the accept header) */
+	struct sockaddr_in local, peer;
+	struct linger linger;	/* as set by the program */
+	unsigned nopt;
+	struct fd_opt opt[FD_MAX_OPTS];
+};
+
+/* The entry for fd if it is tracked (kind != FDK_NONE), else NULL. */
+struct fd_ent *fd_lookup(int fd);
+/* As fd_lookup, but checks the fd still names the same open file. */
+struct fd_ent *fd_lookup_checked(int fd);
+/* A fresh entry of kind for fd (previous contents cleared); NULL if fd
+ * is out of range or memory is short. */
+struct fd_ent *fd_track(int fd, int kind);
+/* Record the open file behind fd in e (after socket(), dup3()...). */
+void fd_stamp(struct fd_ent *e, int fd);
+void fd_forget(int fd);
+/* dup: newfd names the same socket as oldfd. */
+void fd_copy(int oldfd, int newfd);
+/* Remember an option set on a kernel socket (FDK_INET). */
+void fd_record_opt(struct fd_ent *e, int level, int name, const void *val,
+    socklen_t len);
+
+/* ---- ctl.c: the control connection -------------------------------------- */
+
+/*
+ * One request/reply with tcpxd, under the process's control mutex;
+ * opens the connection (starting tcpxd if none answers) on first use.
+ * Returns rep->result (>= 0 or -errno); *fdp the fd that came with the
+ * reply, or -1.  fdp may be NULL.
+ */
+int ctl_call(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
+    int *fdp);
+/* Same, but never starts tcpxd (for questions about existing fds). */
+int ctl_call_nostart(struct tcpx_ctl_req *req, size_t len,
+    struct tcpx_ctl_rep *rep, int *fdp);
+/* tcpxd's pid from HELLO (0 if not connected). */
+pid_t ctl_daemon_pid(void);
+/* Simple calls: result or -errno. */
+int ctl_simple(uint32_t op, int sock);
+int ctl_sockopt(uint32_t op, int sock, int level, int name, void *val,
+    socklen_t *len);
+/* The program closed or replaced fd; if it is ours, forget it. */
+void ctl_fd_gone(int fd);
+/* fork.c hooks. */
+void ctl_atfork_prepare(void);
+void ctl_atfork_parent(void);
+void ctl_atfork_child(void);
+
+/* ---- spawn.c: start tcpxd ----------------------------------------------- */
+
+/* Start tcpxd for ifname and wait for its control socket; 0 or -errno,
+ * with one line on stderr saying why when it fails. */
+int spawn_tcpxd(const char *ifname);
+
+/* ---- convert.c: turning a kernel socket into a tcpx one ----------------- */
+
+/* Make sure e (FDK_INET) has an engine socket with the program's options:
+ * SOCKET, replay options; e becomes FDK_BOUND-like (sock set). 0/-errno. */
+int conv_engine_socket(int fd, struct fd_ent *e);
+/* Put newfd on fd's number, keeping O_NONBLOCK, FD_CLOEXEC and the
+ * timeouts of the old file; closes newfd.  0 or -errno. */
+int conv_install(int fd, int newfd);
+/* Back to a plain kernel socket: drop the engine socket. */
+void conv_drop_engine(struct fd_ent *e);
+
+/* ---- connect.c ---------------------------------------------------------- */
+
+/* sendto(MSG_FASTOPEN) on a socket not yet connected, to sin (ours). */
+ssize_t connect_fastopen(int fd, struct fd_ent *e, const void *buf,
+    size_t len, int flags, const struct sockaddr_in *sin);
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* errno = err; return -1, the usual failure return of a wrapper. */
+static inline int
+set_errno(int err)
+{
+	errno = err;
+	return -1;
+}
+
+#endif /* TCPX_PRELOAD_H */
