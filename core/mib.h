@@ -77,6 +77,7 @@
 	X(TCPEXT_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \
 	X(TCPEXT_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps") \
 	X(TCPEXT_TCPORPHANOVERFLOW, "TcpExt", "TCPAbortOnMemoryOrphans") \
+	X(IPEXT_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts") \
 	X(TCPX_FRAMETRUNCATED, "Tcpx", "FrameTruncated") \
 	X(TCPX_BADETHERTYPE, "Tcpx", "BadEtherType") \
 	X(TCPX_NOTFORUS, "Tcpx", "NotForUs") \

@@ -1,0 +1,92 @@
+/*
+ * ip_output.c - IPv4 output: route, build, resolve the next hop, send.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine.h"
+#include "link.h"
+
+#define IP_TCP_OFF	(LINK_IP_OFF + IPV4_HLEN_MIN)
+
+int
+ip_route(const struct tcpx_engine *e, uint32_t dst, uint32_t *nexthop)
+{
+	unsigned plen = e->cfg.prefixlen > 32 ? 32 : e->cfg.prefixlen;
+	uint32_t mask = plen == 0 ? 0 : htonl(~0u << (32 - plen));
+
+	if (((dst ^ e->cfg.addr.s_addr) & mask) == 0) {
+		*nexthop = dst;
+		return 0;
+	}
+	if (e->cfg.gateway.s_addr != 0) {
+		*nexthop = e->cfg.gateway.s_addr;
+		return 0;
+	}
+	return -ENETUNREACH;
+}
+
+void
+link_xmit_ip(struct tcpx_engine *e, const uint8_t mac[6], const uint8_t *ip,
+    size_t len)
+{
+	uint8_t *p = e->txbuf + LINK_IP_OFF;
+
+	if (len > sizeof(e->txbuf) - LINK_IP_OFF)
+		return;
+	if (ip != p)
+		memmove(p, ip, len);
+	if (len >= IPV4_HLEN_MIN && p[9] == IPPROTO_TCP_ &&
+	    e->ops.trace_seg != NULL)
+		e->ops.trace_seg(e->ops.ctx, TCPX_DIR_OUT, p, len, e->now);
+	if (e->ops.output == NULL)
+		return;
+	if (e->cfg.link == TCPX_LINK_RAWIP) {
+		e->ops.output(e->ops.ctx, p, len);
+		return;
+	}
+	eth_build(e->txbuf, ETH_HLEN_, mac, e->cfg.mac, ETHERTYPE_IPV4_);
+	e->ops.output(e->ops.ctx, e->txbuf, ETH_HLEN_ + len);
+}
+
+int
+ip_send(struct tcpx_engine *e, uint32_t dst, size_t len)
+{
+	uint32_t nexthop;
+	int err;
+
+	if ((err = ip_route(e, dst, &nexthop)) != 0) {
+		MIB_INC(e, IP_OUTNOROUTES);
+		return err;
+	}
+	MIB_INC(e, IP_OUTREQUESTS);
+	if (e->cfg.link == TCPX_LINK_RAWIP) {
+		link_xmit_ip(e, NULL, e->txbuf + LINK_IP_OFF, len);
+		return 0;
+	}
+	return arp_output(e, nexthop, e->txbuf + LINK_IP_OFF, len);
+}
+
+int
+ip_send_tcp(struct tcpx_engine *e, const struct tcp_out *seg)
+{
+	uint32_t nexthop;
+	size_t n, cap;
+
+	/* Route first, as ip_queue_xmit() does, so no work is wasted. */
+	if (ip_route(e, seg->daddr, &nexthop) != 0) {
+		MIB_INC(e, IP_OUTNOROUTES);
+		return -ENETUNREACH;
+	}
+	cap = e->cfg.mtu - IPV4_HLEN_MIN;
+	if (cap > sizeof(e->txbuf) - IP_TCP_OFF)
+		cap = sizeof(e->txbuf) - IP_TCP_OFF;
+	/* DF is set, so a segment larger than the MTU is the caller's bug. */
+	if ((n = tcp_build(e->txbuf + IP_TCP_OFF, cap, seg)) == 0)
+		return -EMSGSIZE;
+	ipv4_build(e->txbuf + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
+	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
+	    e->ip_id++, (uint16_t)n);
+	return ip_send(e, seg->daddr, IPV4_HLEN_MIN + n);
+}
