@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "tcp_listen.h"
 #include "tcp_timewait.h"
 
 #define EHASH_MIN	64
@@ -634,8 +635,10 @@ tcp_stack_free(struct tcpx_engine *e)
 		while ((n = LIST_FIRST(&st->ehash[b])) != NULL) {
 			if (n->kind == TCP_HK_SOCK)
 				tcp_sock_free(e, (struct tcp_sock *)n);
+			else if (n->kind == TCP_HK_REQ)
+				tcp_req_free(e, (struct tcp_req *)n);
 			else
-				tcp_hash_remove(e, n);	/* XXX not ours to free */
+				tcp_tw_kill(e, (struct tcp_tw *)n);
 		}
 	}
 	for (size_t i = 0; i < PORT_BUCKETS; i++) {
@@ -645,6 +648,7 @@ tcp_stack_free(struct tcpx_engine *e)
 			free(p);
 		}
 	}
+	tcp_fastopen_cache_free(e);
 	free(st->ehash);
 	st->ehash = NULL;
 	free(st->ids);

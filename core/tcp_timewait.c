@@ -158,15 +158,8 @@ tw_fill(struct tcpx_engine *e, struct tcp_tw *tw, const struct tcp_sock *sk)
 static void
 tw_done(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	if (sk->orphan) {
-		tcp_sock_free(e, sk);
-		return;
-	}
-	sk->rto_at = sk->delack_at = sk->keep_at = sk->persist_at = 0;
-	sk->fw2_at = 0;
-	timer_cancel(e, &sk->timer);
 	tcp_port_release(e, sk);
-	tcp_set_state(e, sk, TCP_ST_CLOSED, "TIME-WAIT bucket took over");
+	tcp_done(e, sk, 0, "TIME-WAIT bucket took over");
 }
 
 void
