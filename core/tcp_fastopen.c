@@ -239,14 +239,20 @@ tfo_create_child(struct tcpx_engine *e, struct tcp_sock *lsk,
 	MIB_INC(e, TCP_PASSIVEOPENS);
 	if (child->state != TCP_ST_SYN_RECEIVED)
 		tcp_set_state(e, child, TCP_ST_SYN_RECEIVED, "rcv SYN");
+	/* Our SYN is not acknowledged yet: the child sends the SYN-ACK. */
+	child->snd_una = child->snd_nxt = child->snd_max = iss;
+	child->snd_wl2 = iss;
 	/* RFC 7323: the window in a SYN is never scaled. */
 	child->snd_wnd = syn->wnd;
 	child->max_window = syn->wnd;
 	if (syn->len > 0)
 		(void)tcp_sock_queue_rcv(e, child, syn->data, syn->len);
-	tcp_listen_send_synack(e, t, iss, child->rcv_nxt, o, advmss, rcv_wnd,
-	    NULL, 0);
-	tcp_fastopen_child_sent_synack(e, child);
+	/*
+	 * The SYN-ACK (acknowledging SYN and data) and its retransmission
+	 * at 1 s doubling belong to the child, as Linux's
+	 * tcp_fastopen_synack_timer: it is a full socket in SYN-RECEIVED.
+	 */
+	tcp_send_syn(e, child, false);
 	tcp_listen_acceptq_add(e, lsk, child);
 	tcp_sock_event(e, lsk, TCPX_EV_IN);
 	return child;
@@ -306,14 +312,4 @@ tcp_fastopen_try(struct tcpx_engine *e, struct tcp_sock *lsk,
 		    &res->cookie_len);
 	}
 	return false;
-}
-
-void
-tcp_fastopen_child_sent_synack(struct tcpx_engine *e, struct tcp_sock *child)
-{
-	/* XXX until tcp_timer.c exposes a re-arm: the deadline fields only. */
-	child->retrans_stamp = e->now;
-	child->rto_us = 1000000;
-	child->rto_at = e->now + child->rto_us;
-	child->segs_out++;
 }

@@ -353,6 +353,11 @@ passive_establish(struct tcpx_engine *e, struct tcp_sock *lsk,
 	if (child == NULL)
 		return NULL;
 	MIB_INC(e, TCP_PASSIVEOPENS);
+	/* The third ACK's window is scaled (RFC 7323), unlike a SYN's. */
+	child->snd_wnd = (uint32_t)seg->wnd << child->snd_wscale;
+	child->max_window = child->snd_wnd;
+	child->snd_wl1 = seg->seq;
+	child->snd_wl2 = seg->ack;
 	tcp_set_state(e, child, TCP_ST_ESTABLISHED, "rcv ACK");
 	tcp_listen_acceptq_add(e, lsk, child);
 	/* The ACK may carry data or a FIN: the new socket processes it. */

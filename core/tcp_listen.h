@@ -88,14 +88,6 @@ bool tcp_fastopen_try(struct tcpx_engine *e, struct tcp_sock *lsk,
     const struct tcp_synopts *o, uint16_t advmss, uint32_t rcv_wnd,
     struct tcp_fastopen_res *res);
 
-/*
- * A Fast Open child sent its first SYN-ACK: arm its retransmission
- * (1 s, doubling; the state machine's timer resends the SYN-ACK while
- * the child is in SYN-RECEIVED).  tcp_fastopen.c.
- */
-void tcp_fastopen_child_sent_synack(struct tcpx_engine *e,
-    struct tcp_sock *child);
-
 /* tcp_listen.c helpers shared with tcp_fastopen.c. */
 void tcp_listen_send_synack(struct tcpx_engine *e, const struct tcp_tuple *t,
     uint32_t iss, uint32_t ack, const struct tcp_synopts *o, uint16_t advmss,
