@@ -51,7 +51,7 @@
  * the AF_UNIX socket disappearing.  CLOSE is only a hint ("one fd
  * closed; check now"); tcpxd decides from the kernel's view.
  *
- * SO_LINGER {1, t>0}: the shim's close() sends CLOSE, closes the fd, then
+ * SO_LINGER {1, t>0}: the shim's close() closes the fd, sends CLOSE, then
  * polls STATE until it is neither FIN-WAIT-1, CLOSING nor LAST-ACK (our
  * FIN acknowledged), -EBADF (gone), or t elapsed; tcpxd keeps the id
  * valid while it lingers.
@@ -125,7 +125,9 @@ enum tcpx_ctl_op {
 	TCPX_OP_SENDTO_FASTOPEN, /* as CONNECT, u.fastopen: data for the SYN;
 				   rep u.sent = bytes taken */
 	TCPX_OP_SHUTDOWN,	/* sock, u.how (SHUT_RD/WR/RDWR) */
-	TCPX_OP_CLOSE,		/* sock: the program closed one fd (hint) */
+	TCPX_OP_CLOSE,		/* sock: the program closed one fd (hint; send
+				   it after close(2)); a socket without an
+				   fd yet (SOCKET/BIND only) is closed */
 	TCPX_OP_SETSOCKOPT,	/* sock, u.opt */
 	TCPX_OP_GETSOCKOPT,	/* sock, u.opt (level, name, len); rep u.opt */
 	TCPX_OP_GETSOCKNAME,	/* sock; rep u.addr */

@@ -1,0 +1,721 @@
+/*
+ * bridge.c - every application socket is a real kernel fd (design.md):
+ * per connected socket, tcpxd keeps one end of an AF_UNIX stream
+ * socketpair, non-blocking in epoll, and pumps bytes between it and the
+ * engine's TCP connection.
+ *
+ *   app -> TCP: read our end only while the engine's send buffer takes
+ *	it (stop on -EAGAIN, resume on TCPX_EV_OUT).
+ *   TCP -> app: tcpx_recv into a buffer, write it to our end (stop when
+ *	the socketpair is full, resume on EPOLLOUT).
+ *   app closed (EOF + POLLHUP): tcpx_close, FIN after the queued data;
+ *	RST instead when the program left data unread (RFC 2525): our
+ *	read returns ECONNRESET, or bytes we took from the engine were
+ *	never written, or the engine still holds received data.
+ *   app shut its write half (EOF, no POLLHUP): tcpx_shutdown(SHUT_WR).
+ *   peer's FIN delivered and written: shutdown(SHUT_WR) of our end, so
+ *	the program reads EOF after the last byte.
+ *   connection failed / reset / timed out: the data already received is
+ *	delivered, then our end is shut both ways (EOF for reads, EPIPE for
+ *	writes) and the error waits for GET_ERROR.
+ *
+ * Before the handshake completes the application's end is filled with
+ * filler bytes until it is not writable, so the program sees no POLLOUT
+ * while connecting; the filler is drained when the connect resolves.
+ *
+ * bsock handles are tcpxd's own numbers, not engine ids: an engine id is
+ * reused as soon as it is closed, while the program may still hold an
+ * fd (and ask for SO_ERROR) long after.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tcpxd.h"
+
+#define GC_INTERVAL_US	2000000ull
+
+static int
+handle_cmp(struct bsock *a, struct bsock *b)
+{
+	return a->handle < b->handle ? -1 : a->handle > b->handle;
+}
+
+/* RB_GENERATE_STATIC needs BSD's __unused, which glibc lacks. */
+RB_GENERATE_INTERNAL(bsock_tree, bsock, by_handle, handle_cmp,
+    __attribute__((__unused__)) static)
+
+static void conn_service(struct tcpxd *d, struct bsock *b);
+
+/* ---- the handle table ------------------------------------------------- */
+
+static int
+eid_slot(struct tcpxd *d, int eid)
+{
+	size_t n;
+	struct bsock **nt;
+
+	if (eid < 0)
+		return -1;
+	if ((size_t)eid < d->by_eid_len)
+		return 0;
+	n = d->by_eid_len ? d->by_eid_len : 64;
+	while (n <= (size_t)eid)
+		n *= 2;
+	nt = realloc(d->by_eid, n * sizeof(*nt));
+	if (nt == NULL)
+		return -1;
+	memset(nt + d->by_eid_len, 0, (n - d->by_eid_len) * sizeof(*nt));
+	d->by_eid = nt;
+	d->by_eid_len = n;
+	return 0;
+}
+
+void
+bsock_set_eid(struct tcpxd *d, struct bsock *b, int eid)
+{
+	if (b->eid >= 0 && (size_t)b->eid < d->by_eid_len &&
+	    d->by_eid[b->eid] == b)
+		d->by_eid[b->eid] = NULL;
+	b->eid = eid;
+	if (eid >= 0 && eid_slot(d, eid) == 0)
+		d->by_eid[eid] = b;
+}
+
+struct bsock *
+bsock_new(struct tcpxd *d, int eid, enum bsock_kind kind, uid_t uid,
+    pid_t pid)
+{
+	struct bsock *b, key;
+
+	b = calloc(1, sizeof(*b));
+	if (b == NULL)
+		return NULL;
+	/* The next free handle; wraps long before anything is exhausted. */
+	for (;;) {
+		if (d->next_handle <= 0 || d->next_handle == INT_MAX)
+			d->next_handle = 1;
+		key.handle = d->next_handle++;
+		if (RB_FIND(bsock_tree, &d->handles, &key) == NULL)
+			break;
+	}
+	b->handle = key.handle;
+	b->eid = -1;
+	b->kind = kind;
+	b->uid = uid;
+	b->pid = pid;
+	b->w.fd = -1;
+	RB_INSERT(bsock_tree, &d->handles, b);
+	LIST_INSERT_HEAD(&d->bsocks, b, all);
+	d->nbsocks++;
+	bsock_set_eid(d, b, eid);
+	return b;
+}
+
+struct bsock *
+bsock_by_handle(struct tcpxd *d, int handle)
+{
+	struct bsock key;
+
+	key.handle = handle;
+	return RB_FIND(bsock_tree, &d->handles, &key);
+}
+
+struct bsock *
+bsock_by_eid(struct tcpxd *d, int eid)
+{
+	if (eid < 0 || (size_t)eid >= d->by_eid_len)
+		return NULL;
+	return d->by_eid[eid];
+}
+
+/* Forget b; the engine socket must already be closed (or handed over). */
+void
+bsock_free(struct tcpxd *d, struct bsock *b)
+{
+	if (b->zombie)
+		return;
+	logd("sock %d (engine %d): released", b->handle, b->eid);
+	bsock_set_eid(d, b, -1);
+	if (b->w.fd >= 0) {
+		watch_del(d, &b->w);
+		close(b->w.fd);
+		b->w.fd = -1;
+	}
+	if (b->dirty)
+		TAILQ_REMOVE(&d->dirty, b, dirty_link);
+	b->dirty = false;
+	RB_REMOVE(bsock_tree, &d->handles, b);
+	LIST_REMOVE(b, all);
+	d->nbsocks--;
+	b->zombie = true;
+	/* epoll may still hold a pointer to b in this batch. */
+	LIST_INSERT_HEAD(&d->zombies, b, all);
+}
+
+void
+bridge_reap(struct tcpxd *d)
+{
+	struct bsock *b;
+
+	while ((b = LIST_FIRST(&d->zombies)) != NULL) {
+		LIST_REMOVE(b, all);
+		free(b->in);
+		free(b->out);
+		free(b);
+	}
+}
+
+static void
+mark_dirty(struct tcpxd *d, struct bsock *b)
+{
+	if (!b->dirty && !b->zombie) {
+		b->dirty = true;
+		TAILQ_INSERT_TAIL(&d->dirty, b, dirty_link);
+	}
+}
+
+/* Close the engine side of b, with RST when abort is set. */
+static void
+engine_close(struct tcpxd *d, struct bsock *b, bool abort)
+{
+	if (b->eid < 0)
+		return;
+	if (abort) {
+		struct linger l = { 1, 0 };
+
+		(void)tcpx_setsockopt(d->eng, b->eid, SOL_SOCKET, SO_LINGER,
+		    &l, sizeof(l));
+	}
+	logd("sock %d (engine %d): close%s", b->handle, b->eid,
+	    abort ? " with RST (unread data)" : "");
+	tcpx_close(d->eng, b->eid);
+	bsock_set_eid(d, b, -1);
+}
+
+/* ---- engine events ------------------------------------------------------ */
+
+void
+bridge_engine_event(struct tcpxd *d, int eid, unsigned ev)
+{
+	struct bsock *b = bsock_by_eid(d, eid);
+
+	if (b == NULL)
+		return;
+	b->pending_ev |= ev;
+	if (ev & TCPX_EV_CLOSED) {
+		/* The id is gone from the engine; it may be reused at once. */
+		bsock_set_eid(d, b, -1);
+		b->eng_dead = true;
+	}
+	mark_dirty(d, b);
+}
+
+void
+bridge_run_dirty(struct tcpxd *d)
+{
+	struct bsock *b;
+
+	while ((b = TAILQ_FIRST(&d->dirty)) != NULL) {
+		TAILQ_REMOVE(&d->dirty, b, dirty_link);
+		b->dirty = false;
+		b->pending_ev = 0;
+		switch (b->kind) {
+		case BS_CONN:
+			conn_service(d, b);
+			break;
+		case BS_LISTEN:
+			listen_deliver(d, b);
+			break;
+		case BS_NEW:
+			break;
+		}
+	}
+}
+
+/* ---- connected sockets -------------------------------------------------- */
+
+static void
+conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
+{
+	struct bsock *b = (struct bsock *)((char *)w -
+	    offsetof(struct bsock, w));
+
+	/*
+	 * POLLHUP while we have not shut our write half means the last
+	 * application fd is closed: unambiguous.  After our own shutdown
+	 * the app's SHUT_WR alone also yields it, so ask the kernel then.
+	 */
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		if (!b->fd_shut || unixdiag_peer_alive(d, b->app_ino) == 0)
+			b->app_gone = true;
+	}
+	conn_service(d, b);
+}
+
+static int
+bufs_alloc(struct bsock *b)
+{
+	if (b->in == NULL)
+		b->in = malloc(BRIDGE_BUF);
+	if (b->out == NULL)
+		b->out = malloc(BRIDGE_BUF);
+	return b->in != NULL && b->out != NULL ? 0 : -ENOMEM;
+}
+
+/* Fill the app's end until it is not writable; returns the byte count. */
+static size_t
+fill(int fd)
+{
+	static const uint8_t zero[4096];
+	size_t total = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = write(fd, zero, sizeof(zero));
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	/* Small writes until even one byte does not fit. */
+	while (write(fd, zero, 1) == 1)
+		total++;
+	return total;
+}
+
+int
+bridge_attach_connect(struct tcpxd *d, struct bsock *b)
+{
+	struct stat st;
+	int sv[2], fl;
+
+	if (bufs_alloc(b) < 0)
+		return -ENOMEM;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+	    sv) < 0)
+		return -errno;
+	b->filler = fill(sv[1]);
+	/* The program decides blocking with its own fcntl; start blocking. */
+	fl = fcntl(sv[1], F_GETFL);
+	(void)fcntl(sv[1], F_SETFL, fl & ~O_NONBLOCK);
+	b->w.fd = sv[0];
+	b->w.cb = conn_watch_cb;
+	if (fstat(sv[0], &st) == 0)
+		b->app_ino = st.st_ino;
+	b->kind = BS_CONN;
+	b->owner = NULL;
+	/* Nothing to read from the app until the handshake resolves. */
+	if (watch_add(d, &b->w, 0) < 0) {
+		int err = errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		b->w.fd = -1;
+		return -err;
+	}
+	logd("sock %d: socketpair, %zu bytes of filler", b->handle, b->filler);
+	mark_dirty(d, b);
+	return sv[1];
+}
+
+void
+bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
+{
+	struct stat st;
+
+	b->kind = BS_CONN;
+	b->established = true;
+	b->w.fd = fd;
+	b->w.cb = conn_watch_cb;
+	if (fstat(fd, &st) == 0)
+		b->app_ino = st.st_ino;
+	if (bufs_alloc(b) < 0 || watch_add(d, &b->w, EPOLLIN) < 0) {
+		logx("sock %d: cannot bridge an accepted connection",
+		    b->handle);
+		engine_close(d, b, true);
+		bsock_free(d, b);
+		return;
+	}
+	mark_dirty(d, b);
+}
+
+/* The connect resolved (either way): take our filler back. */
+static void
+drain_filler(struct bsock *b, uint8_t *buf)
+{
+	ssize_t n;
+
+	while (b->filler > 0) {
+		n = read(b->w.fd, buf, b->filler < BRIDGE_BUF ? b->filler :
+		    BRIDGE_BUF);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		b->filler -= (size_t)n;
+	}
+	b->filler = 0;
+}
+
+/* TCP -> app.  Returns false if b was freed. */
+static void
+pump_in(struct tcpxd *d, struct bsock *b)
+{
+	ssize_t n;
+
+	while (!b->app_gone) {
+		if (b->in_off < b->in_len) {
+			n = write(b->w.fd, b->in + b->in_off,
+			    b->in_len - b->in_off);
+			if (n > 0) {
+				b->in_off += (size_t)n;
+				continue;
+			}
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+				b->app_gone = true;
+			break;
+		}
+		b->in_off = b->in_len = 0;
+		if (b->eng_eof || b->eid < 0)
+			break;
+		n = tcpx_recv(d->eng, b->eid, b->in, BRIDGE_BUF, 0);
+		if (n > 0) {
+			b->in_len = (size_t)n;
+			continue;
+		}
+		if (n == 0) {
+			b->eng_eof = true;
+		} else if (n != -EAGAIN) {
+			/* Reset or timed out: keep the error for SO_ERROR. */
+			b->err = (int)-n;
+			b->eng_dead = true;
+		}
+		break;
+	}
+}
+
+/* app -> TCP. */
+static void
+pump_out(struct tcpxd *d, struct bsock *b)
+{
+	ssize_t n;
+
+	while (!b->app_eof && b->eid >= 0 && !b->eng_dead) {
+		if (b->out_off < b->out_len) {
+			n = tcpx_send(d->eng, b->eid, b->out + b->out_off,
+			    b->out_len - b->out_off, 0);
+			if (n > 0) {
+				b->out_off += (size_t)n;
+				continue;
+			}
+			if (n == -EAGAIN)
+				break;
+			/* EPIPE etc.: the connection cannot take data. */
+			b->out_off = b->out_len = 0;
+			b->eng_dead = true;
+			break;
+		}
+		b->out_off = b->out_len = 0;
+		n = read(b->w.fd, b->out, BRIDGE_BUF);
+		if (n > 0) {
+			b->out_len = (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0) {
+			b->app_eof = true;
+		} else if (errno == ECONNRESET) {
+			/* The app closed with data it never read. */
+			b->app_reset = true;
+			b->app_eof = true;
+			b->app_gone = true;
+		}
+		break;
+	}
+}
+
+/* Is anything received still unread by the program? */
+static bool
+unread(struct tcpxd *d, struct bsock *b)
+{
+	(void)d;
+	return b->app_reset || b->in_off < b->in_len;
+}
+
+static void
+conn_finish(struct tcpxd *d, struct bsock *b)
+{
+	uint64_t now;
+
+	if (b->eid >= 0 && b->linger_on && b->linger_s > 0 &&
+	    !unread(d, b)) {
+		/* SO_LINGER {1, t}: FIN now, close when acked or at t. */
+		if (!b->shut_wr)
+			(void)tcpx_shutdown(d->eng, b->eid, SHUT_WR);
+		b->shut_wr = true;
+		if (b->linger_until == 0) {
+			now = now_us();
+			b->linger_until = now + (uint64_t)b->linger_s * 1000000u;
+		}
+		if (b->w.fd >= 0) {
+			watch_del(d, &b->w);
+			close(b->w.fd);
+			b->w.fd = -1;
+		}
+		return;
+	}
+	engine_close(d, b, unread(d, b));
+	bsock_free(d, b);
+}
+
+static void
+conn_service(struct tcpxd *d, struct bsock *b)
+{
+	uint32_t want = 0;
+	int st;
+
+	if (b->zombie)
+		return;
+	if (b->linger_until != 0) {
+		/* Lingering close: the fd is gone; wait for the FIN's ACK. */
+		st = b->eid >= 0 ? tcpx_state(d->eng, b->eid) : -1;
+		if (st != TCP_ST_FIN_WAIT_1 && st != TCP_ST_CLOSING &&
+		    st != TCP_ST_LAST_ACK) {
+			engine_close(d, b, false);
+			bsock_free(d, b);
+		}
+		return;
+	}
+	if (!b->established) {
+		st = b->eid >= 0 ? tcpx_state(d->eng, b->eid) : TCP_ST_CLOSED;
+		if (st == TCP_ST_SYN_SENT || st == TCP_ST_SYN_RECEIVED) {
+			if (!b->app_gone)
+				return;
+			/* Closed while connecting: nothing to deliver. */
+			engine_close(d, b, false);
+			bsock_free(d, b);
+			return;
+		}
+		drain_filler(b, d->iobuf);
+		b->established = true;
+		if (st == TCP_ST_CLOSED)
+			b->eng_dead = true;
+		logd("sock %d: connect resolved: %s", b->handle,
+		    tcp_state_name(st));
+	}
+
+	pump_in(d, b);
+	pump_out(d, b);
+
+	if (b->app_gone && b->app_eof && b->out_off >= b->out_len) {
+		conn_finish(d, b);
+		return;
+	}
+	if (b->app_gone && (b->app_reset || b->in_off < b->in_len ||
+	    b->eng_dead)) {
+		/* Gone with unread data, or nothing left to send to. */
+		conn_finish(d, b);
+		return;
+	}
+	if (b->app_gone && !b->app_eof) {
+		/* Read what it left (EOF or ECONNRESET) on the next pass. */
+		pump_out(d, b);
+		if (b->app_eof && b->out_off >= b->out_len) {
+			conn_finish(d, b);
+			return;
+		}
+	}
+	if (b->app_eof && !b->app_gone && !b->shut_wr &&
+	    b->out_off >= b->out_len && b->eid >= 0 && !b->eng_dead) {
+		/* shutdown(SHUT_WR) by the program: FIN after the data. */
+		(void)tcpx_shutdown(d->eng, b->eid, SHUT_WR);
+		b->shut_wr = true;
+	}
+	if ((b->eng_eof || b->eng_dead) && b->in_off >= b->in_len &&
+	    !b->fd_shut && b->w.fd >= 0) {
+		/* EOF for the program after the last byte. */
+		shutdown(b->w.fd, b->eng_dead ? SHUT_RDWR : SHUT_WR);
+		b->fd_shut = true;
+	}
+	if (b->w.fd < 0)
+		return;
+	if (b->eng_dead && b->fd_shut) {
+		/* Our end is HUP for good: the GC sweep watches the app. */
+		watch_off(d, &b->w);
+		return;
+	}
+	if (b->fd_shut && b->app_eof) {
+		/* Both directions done; the app may still ask SO_ERROR. */
+		if (b->eid >= 0 && !unread(d, b))
+			engine_close(d, b, false);
+		watch_off(d, &b->w);
+		return;
+	}
+	if (b->app_gone) {
+		/* Stop the level-triggered HUP; engine events drive us now. */
+		watch_off(d, &b->w);
+		return;
+	}
+	if (b->established && !b->app_eof && b->out_off >= b->out_len &&
+	    !b->eng_dead)
+		want |= EPOLLIN;
+	if (b->in_off < b->in_len)
+		want |= EPOLLOUT;
+	/* want 0 still reports POLLHUP: the app closing is seen. */
+	watch_mod(d, &b->w, want);
+}
+
+void
+bridge_note_sockopt(struct bsock *b, int level, int name, const void *val,
+    socklen_t len)
+{
+	const struct linger *l = val;
+
+	if (level == SOL_SOCKET && name == SO_LINGER &&
+	    len >= sizeof(struct linger)) {
+		b->linger_on = l->l_onoff != 0;
+		b->linger_s = l->l_linger;
+	}
+}
+
+/* ---- liveness, timers, teardown ----------------------------------------- */
+
+void
+bridge_check_alive(struct tcpxd *d, struct bsock *b)
+{
+	int alive;
+
+	switch (b->kind) {
+	case BS_LISTEN:
+		alive = unixdiag_alive(d, b->app_ino);
+		if (alive == 0) {
+			logd("sock %d: listener closed by the application",
+			    b->handle);
+			engine_close(d, b, false);
+			bsock_free(d, b);
+		}
+		break;
+	case BS_CONN:
+		if (b->linger_until != 0 || b->w.fd < 0)
+			break;
+		alive = unixdiag_peer_alive(d, b->app_ino);
+		if (alive == 0) {
+			b->app_gone = true;
+			/* Unread data on our side counts, too. */
+			if (!b->app_eof)
+				pump_out(d, b);
+			b->app_eof = true;
+			conn_finish(d, b);
+		}
+		break;
+	case BS_NEW:
+		break;
+	}
+}
+
+void
+bridge_gc(struct tcpxd *d, uint64_t now)
+{
+	struct bsock *b, *nb;
+
+	for (b = LIST_FIRST(&d->bsocks); b != NULL; b = nb) {
+		nb = LIST_NEXT(b, all);
+		if (b->kind == BS_LISTEN ||
+		    (b->kind == BS_CONN && b->fd_shut))
+			bridge_check_alive(d, b);
+	}
+	d->gc_at = now + GC_INTERVAL_US;
+}
+
+uint64_t
+bridge_next_deadline(struct tcpxd *d)
+{
+	struct bsock *b;
+	uint64_t next = UINT64_MAX;
+	bool need_gc = false;
+
+	LIST_FOREACH(b, &d->bsocks, all) {
+		if (b->linger_until != 0 && b->linger_until < next)
+			next = b->linger_until;
+		if (b->retry_at != 0 && b->retry_at < next)
+			next = b->retry_at;
+		if (b->kind == BS_LISTEN || (b->kind == BS_CONN && b->fd_shut))
+			need_gc = true;
+	}
+	if (need_gc && d->diag_ok) {
+		if (d->gc_at == 0)
+			d->gc_at = now_us() + GC_INTERVAL_US;
+		if (d->gc_at < next)
+			next = d->gc_at;
+	}
+	return next;
+}
+
+void
+bridge_timers(struct tcpxd *d, uint64_t now)
+{
+	struct bsock *b, *nb;
+
+	for (b = LIST_FIRST(&d->bsocks); b != NULL; b = nb) {
+		nb = LIST_NEXT(b, all);
+		if (b->linger_until != 0 && now >= b->linger_until) {
+			logd("sock %d: linger time over", b->handle);
+			engine_close(d, b, false);
+			bsock_free(d, b);
+		} else if (b->linger_until != 0) {
+			mark_dirty(d, b);
+		} else if (b->retry_at != 0 && now >= b->retry_at) {
+			b->retry_at = 0;
+			mark_dirty(d, b);
+		}
+	}
+	if (d->gc_at != 0 && now >= d->gc_at)
+		bridge_gc(d, now);
+}
+
+void
+bridge_client_gone(struct tcpxd *d, struct client *c)
+{
+	struct bsock *b, *nb;
+
+	for (b = LIST_FIRST(&d->bsocks); b != NULL; b = nb) {
+		nb = LIST_NEXT(b, all);
+		if (b->kind == BS_NEW && b->owner == c) {
+			engine_close(d, b, false);
+			bsock_free(d, b);
+		}
+	}
+	/* A process exited: its listeners may be gone with it; sweep soon. */
+	if (d->diag_ok)
+		d->gc_at = 1;
+}
+
+void
+bridge_close_all(struct tcpxd *d)
+{
+	struct bsock *b;
+
+	while ((b = LIST_FIRST(&d->bsocks)) != NULL) {
+		engine_close(d, b, false);
+		bsock_free(d, b);
+	}
+	bridge_reap(d);
+	free(d->by_eid);
+	d->by_eid = NULL;
+	d->by_eid_len = 0;
+}

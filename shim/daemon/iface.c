@@ -1,0 +1,149 @@
+/*
+ * iface.c - what the configured interface is (index, MAC, MTU, link type)
+ * and whether the kernel already owns the stack's address.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tcpxd.h"
+
+int
+iface_probe(struct tcpxd *d, char *err, size_t errlen)
+{
+	struct ifreq ifr;
+	int fd, rc = -1;
+
+	d->ifindex = (int)if_nametoindex(d->conf.ifname);
+	if (d->ifindex == 0) {
+		snprintf(err, errlen, "no such interface '%s' in this network "
+		    "namespace (check 'ip link'; for the lab run 'scripts/lab "
+		    "up' and start tcpxd with 'scripts/lab exec host ...')",
+		    d->conf.ifname);
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", d->conf.ifname);
+	if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		snprintf(err, errlen, "%s: SIOCGIFHWADDR: %s", d->conf.ifname,
+		    strerror(errno));
+		goto out;
+	}
+	switch (ifr.ifr_hwaddr.sa_family) {
+	case ARPHRD_ETHER:
+		d->linktype = TCPX_LINK_ETHER;
+		memcpy(d->mac, ifr.ifr_hwaddr.sa_data, 6);
+		break;
+	case ARPHRD_NONE:	/* tun (IFF_TUN): bare IP packets */
+		d->linktype = TCPX_LINK_RAWIP;
+		memset(d->mac, 0, 6);
+		break;
+	default:
+		snprintf(err, errlen, "%s: link type %u is neither Ethernet "
+		    "nor a layer-3 tun device", d->conf.ifname,
+		    ifr.ifr_hwaddr.sa_family);
+		goto out;
+	}
+	if (ioctl(fd, SIOCGIFMTU, &ifr) < 0) {
+		snprintf(err, errlen, "%s: SIOCGIFMTU: %s", d->conf.ifname,
+		    strerror(errno));
+		goto out;
+	}
+	d->mtu = ifr.ifr_mtu > 65535 ? 65535 : (uint16_t)ifr.ifr_mtu;
+	if (d->conf.mtu != 0 && d->conf.mtu < d->mtu)
+		d->mtu = d->conf.mtu;
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && !(ifr.ifr_flags & IFF_UP))
+		logx("warning: interface %s is down ('ip link set %s up')",
+		    d->conf.ifname, d->conf.ifname);
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+bool
+iface_kernel_owns(struct in_addr addr, char *where, size_t wlen)
+{
+	struct ifaddrs *ifa, *i;
+	bool owned = false;
+
+	if (getifaddrs(&ifa) < 0)
+		return false;
+	for (i = ifa; i != NULL; i = i->ifa_next) {
+		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET)
+			continue;
+		if (((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr ==
+		    addr.s_addr) {
+			snprintf(where, wlen, "%s", i->ifa_name);
+			owned = true;
+			break;
+		}
+	}
+	freeifaddrs(ifa);
+	return owned;
+}
+
+/*
+ * Switch off the offloads that would hand us frames we do not handle:
+ * GRO (merged super-frames on receive), and on transmit TSO/GSO and
+ * checksum offload (the engine fills its own checksums, but the kernel
+ * must not expect to).  Says in the log what it did.
+ */
+void
+iface_offloads_off(struct tcpxd *d)
+{
+	static const struct { uint32_t cmd; const char *name; } offs[] = {
+		{ ETHTOOL_SGRO, "gro" },
+		{ ETHTOOL_SGSO, "gso" },
+		{ ETHTOOL_STSO, "tso" },
+		{ ETHTOOL_SRXCSUM, "rx-checksum" },
+		{ ETHTOOL_STXCSUM, "tx-checksum" },
+	};
+	char done[128] = "", failed[128] = "";
+	struct ethtool_value ev;
+	struct ifreq ifr;
+	size_t i;
+	int fd;
+
+	if (d->linktype != TCPX_LINK_ETHER)
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
+		    d->conf.ifname);
+		ev.cmd = offs[i].cmd;
+		ev.data = 0;
+		ifr.ifr_data = (char *)&ev;
+		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
+			strlcat(done, " ", sizeof(done));
+			strlcat(done, offs[i].name, sizeof(done));
+		} else if (errno != EOPNOTSUPP) {
+			strlcat(failed, " ", sizeof(failed));
+			strlcat(failed, offs[i].name, sizeof(failed));
+		}
+	}
+	close(fd);
+	if (done[0] != '\0')
+		logi("offloads switched off on %s:%s", d->conf.ifname, done);
+	if (failed[0] != '\0')
+		logi("could not switch off on %s:%s (needs CAP_NET_ADMIN; "
+		    "large GRO'd frames would be dropped and counted)",
+		    d->conf.ifname, failed);
+}

@@ -1,0 +1,247 @@
+/*
+ * tcpxd.h - the engine process: shared state of the daemon's files.
+ *
+ * Follow a frame by file name:
+ *   link_packet.c  AF_PACKET (TPACKET_V3 RX ring, BPF, batched TX) or a
+ *                  layer-3 (tun) link, frames in and out
+ *   iface.c        what the interface is: index, MAC, MTU, type, and
+ *                  whether the kernel already owns our address on it
+ *   loop.c         epoll loop, clock, timerfd from tcpx_next_deadline,
+ *                  engine callbacks, idle exit
+ *   ctl_server.c   the control socket: clients, credentials, requests
+ *   ctl_tools.c    requests of the tcpx tool (ss, nstat, sysctl, status)
+ *   bridge.c       per application socket: socketpair <-> TCP pump
+ *   listen.c       listeners: AF_UNIX listener, delivering accepted
+ *                  connections
+ *   unixdiag.c     "does this AF_UNIX socket still exist?" (sock_diag)
+ *   log.c          timestamped log on stderr
+ *   main.c         options, configuration, privileges, pidfile
+ */
+#ifndef TCPXD_H
+#define TCPXD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+#include <sys/types.h>
+
+#include "tcpx.h"
+#include "ctl_proto.h"
+#include "tcpx_conf.h"
+
+struct tcpxd;
+
+/* Something registered in epoll; data.ptr points at it. */
+struct watch {
+	int fd;
+	void (*cb)(struct tcpxd *d, struct watch *w, uint32_t events);
+	uint32_t events;	/* current interest */
+	bool on;		/* registered in epoll */
+};
+
+/* One control connection (one process). */
+struct client {
+	struct watch w;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+	bool cap_bind;		/* CAP_NET_BIND_SERVICE or uid 0 */
+	uint32_t trace_mask;	/* TCPX_TRACE_* after TCPX_OP_TRACE */
+	bool zombie;
+	LIST_ENTRY(client) link;
+};
+
+enum bsock_kind {
+	BS_NEW,			/* engine socket, no fd yet (owned by a client) */
+	BS_CONN,		/* connected: socketpair pump */
+	BS_LISTEN,		/* listener: AF_UNIX listener handed out */
+};
+
+#define BRIDGE_BUF	65536
+
+/* One application socket: the handle the shim knows it by. */
+struct bsock {
+	int handle;		/* id in the control protocol */
+	int eid;		/* engine socket id, -1 once closed in the engine */
+	enum bsock_kind kind;
+	uid_t uid;
+	pid_t pid;
+	struct client *owner;	/* BS_NEW: closed with this client */
+	struct watch w;		/* BS_CONN: our end of the socketpair */
+	ino_t app_ino;		/* our end / the listener, for liveness */
+	struct sockaddr_in local, peer;	/* kept for after the engine id */
+	unsigned pending_ev;	/* TCPX_EV_* not yet handled */
+	bool dirty;
+
+	/* BS_CONN */
+	size_t filler;		/* filler bytes still queued toward us */
+	bool established;	/* handshake done (filler drained) */
+	bool app_eof;		/* read 0 from our end: app shut its write half */
+	bool app_gone;		/* every app fd closed (POLLHUP) */
+	bool app_reset;		/* app closed with unread data (ECONNRESET) */
+	bool eng_eof;		/* tcpx_recv returned 0: peer's FIN delivered */
+	bool eng_dead;		/* connection failed / reset / timed out */
+	bool shut_wr;		/* tcpx_shutdown(SHUT_WR) done */
+	bool fd_shut;		/* shutdown(2) of our end done */
+	bool linger_on;
+	int linger_s;
+	uint64_t linger_until;	/* us; lingering close in progress */
+	int err;		/* errno kept after the engine socket is gone */
+	uint8_t *in;		/* engine -> app bytes not yet written */
+	size_t in_len, in_off;
+	uint8_t *out;		/* app -> engine bytes not yet taken */
+	size_t out_len, out_off;
+
+	/* BS_LISTEN */
+	char lname[108];	/* abstract name (without the leading NUL) */
+	int backlog;
+	uint64_t retry_at;	/* deliver again at (AF_UNIX queue was full) */
+
+	bool zombie;		/* freed; memory released after the epoll batch */
+	RB_ENTRY(bsock) by_handle;
+	TAILQ_ENTRY(bsock) dirty_link;
+	LIST_ENTRY(bsock) all;
+};
+
+RB_HEAD(bsock_tree, bsock);
+TAILQ_HEAD(bsock_dirty, bsock);
+
+struct link;
+
+struct tcpxd {
+	struct tcpx_conf conf;
+	int verbose;
+	bool foreground;
+	int idle_exit;		/* seconds, 0 = never */
+	char progname[32];
+
+	/* interface */
+	int ifindex;
+	uint8_t mac[6];
+	uint16_t mtu;
+	enum tcpx_link linktype;
+	struct link *link;
+
+	struct tcpx_engine *eng;
+	int epfd;
+	struct watch timer;	/* timerfd */
+	struct watch ctl;	/* control listener */
+	struct watch sig;	/* signalfd */
+	struct watch linkw;	/* the AF_PACKET socket */
+	uint64_t start_us;
+	uint64_t last_busy_us;
+	uint64_t gc_at;		/* next liveness sweep */
+	bool quit;
+
+	LIST_HEAD(, client) clients;
+	unsigned nclients;
+	struct bsock_tree handles;
+	LIST_HEAD(, bsock) bsocks;
+	unsigned nbsocks;
+	struct bsock **by_eid;	/* engine id -> bsock */
+	size_t by_eid_len;
+	struct bsock_dirty dirty;
+	LIST_HEAD(, bsock) zombies;	/* freed during this epoll batch */
+	int next_handle;
+	unsigned listen_gen;
+	bool diag_ok;		/* sock_diag for AF_UNIX works */
+
+	uint64_t rx_frames, tx_frames, rx_dropped;
+	uint8_t iobuf[BRIDGE_BUF];
+};
+
+/* log.c */
+void log_init(const char *progname, int verbose);
+void log_msg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define LOG_ERRORS	0
+#define LOG_INFO	1
+#define LOG_DEBUG	2
+#define LOG_TRACE	3
+#define logx(...)	log_msg(LOG_ERRORS, __VA_ARGS__)
+#define logi(...)	log_msg(LOG_INFO, __VA_ARGS__)
+#define logd(...)	log_msg(LOG_DEBUG, __VA_ARGS__)
+bool log_enabled(int level);
+
+/* iface.c */
+int iface_probe(struct tcpxd *d, char *err, size_t errlen);
+void iface_offloads_off(struct tcpxd *d);
+/* true if the kernel has `addr` on any interface here; names it in *where. */
+bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
+
+/* link_packet.c */
+int link_open(struct tcpxd *d, char *err, size_t errlen);
+void link_close(struct tcpxd *d);
+int link_fd(const struct tcpxd *d);
+/* Read every frame queued and give them to the engine. */
+void link_rx(struct tcpxd *d, uint64_t now_us);
+/* Queue one frame (engine output callback); flushed by link_flush. */
+void link_tx(struct tcpxd *d, const uint8_t *frame, size_t len);
+void link_flush(struct tcpxd *d);
+
+/* loop.c */
+uint64_t now_us(void);
+int loop_init(struct tcpxd *d, char *err, size_t errlen);
+int loop_run(struct tcpxd *d);
+void loop_fini(struct tcpxd *d);
+int watch_add(struct tcpxd *d, struct watch *w, uint32_t events);
+void watch_mod(struct tcpxd *d, struct watch *w, uint32_t events);
+void watch_del(struct tcpxd *d, struct watch *w);
+/* Out of epoll until the next watch_mod (even POLLHUP is not reported). */
+void watch_off(struct tcpxd *d, struct watch *w);
+/* Run the deferred work after any engine call (events, link flush). */
+void loop_settle(struct tcpxd *d);
+void loop_engine_ops(struct tcpxd *d, struct tcpx_ops *ops);
+unsigned engine_socket_count(struct tcpxd *d);
+
+/* ctl_server.c */
+int ctl_open(struct tcpxd *d, char *err, size_t errlen);
+void ctl_close_all(struct tcpxd *d);
+void ctl_trace_event(struct tcpxd *d, const struct tcpx_ctl_event *ev);
+bool ctl_tracing(const struct tcpxd *d, uint32_t kind);
+
+/* ctl_tools.c: requests that stream replies; returns 1 if handled. */
+int ctl_tools_request(struct tcpxd *d, struct client *c,
+    const struct tcpx_ctl_req *req, size_t len);
+
+/* bridge.c */
+struct bsock *bsock_new(struct tcpxd *d, int eid, enum bsock_kind kind,
+    uid_t uid, pid_t pid);
+struct bsock *bsock_by_handle(struct tcpxd *d, int handle);
+struct bsock *bsock_by_eid(struct tcpxd *d, int eid);
+void bsock_set_eid(struct tcpxd *d, struct bsock *b, int eid);
+void bsock_free(struct tcpxd *d, struct bsock *b);
+/* Connected socket: make the socketpair; returns the app's end or -errno. */
+int bridge_attach_connect(struct tcpxd *d, struct bsock *b);
+/* Accepted connection: our end already connected (listen.c). */
+void bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd);
+void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
+void bridge_run_dirty(struct tcpxd *d);
+/* Close hint or liveness sweep: free what the application let go. */
+void bridge_check_alive(struct tcpxd *d, struct bsock *b);
+void bridge_gc(struct tcpxd *d, uint64_t now);
+uint64_t bridge_next_deadline(struct tcpxd *d);
+void bridge_timers(struct tcpxd *d, uint64_t now);
+void bridge_client_gone(struct tcpxd *d, struct client *c);
+void bridge_close_all(struct tcpxd *d);
+void bridge_note_sockopt(struct bsock *b, int level, int name,
+    const void *val, socklen_t len);
+
+/* listen.c */
+int listen_make(struct tcpxd *d, struct bsock *b, int backlog);
+void listen_deliver(struct tcpxd *d, struct bsock *b);
+
+/*
+ * unixdiag.c (sock_diag for AF_UNIX).  unixdiag_alive: 1 if the socket
+ * with inode ino exists, 0 if not, -errno if it cannot tell.
+ * unixdiag_peer_alive: 1 if the socket connected to ours (inode ino) is
+ * still open somewhere, 0 if every fd of it is closed, -errno.
+ */
+int unixdiag_init(struct tcpxd *d);
+int unixdiag_alive(struct tcpxd *d, ino_t ino);
+int unixdiag_peer_alive(struct tcpxd *d, ino_t ino);
+void bridge_reap(struct tcpxd *d);
+void ctl_reap(struct tcpxd *d);
+
+#endif /* TCPXD_H */
