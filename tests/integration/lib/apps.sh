@@ -1,0 +1,85 @@
+# tests/integration/lib/apps.sh - shared by the application-level lab
+# tests (2N_*.sh): lab setup, skip/fail helpers, waiting for ports.
+# Source it from the top of the tree; it sets TOP, BUILD, TCPX, T (a
+# scratch directory removed on exit) and brings the lab up.
+set -u
+TOP=$(pwd)
+BUILD=${BUILD:-build}
+TCPX=$TOP/$BUILD/tcpx
+PY=/usr/bin/python3
+T=$(mktemp -d /tmp/tcpx-test.XXXXXX)
+chmod 755 "$T"
+BG_PIDS=()
+
+say() { echo "$(basename "$0" .sh): $*" >&2; }
+skip() { say "skip: $*"; echo "$*"; exit 77; }
+fail() { say "FAIL: $*"; exit 1; }
+
+cleanup() {
+	local p
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	sleep 0.2
+	for p in "${BG_PIDS[@]}"; do
+		kill -9 "$p" 2>/dev/null
+	done
+	if [ -f /run/tcpx/tcpxd-tcpx-h0.log ] && [ "${KEEP_LOG:-0}" = 1 ]; then
+		tail -20 /run/tcpx/tcpxd-tcpx-h0.log >&2
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# Background a command; its pid is killed on exit.  With $H/$P the pid
+# is the command's own (ip netns exec execs it), so the kill reaches it.
+bg() { "$@" & BG_PIDS+=($!); }
+
+H="ip netns exec tcpx-host"
+P="ip netns exec tcpx-peer"
+
+[ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
+ip netns add "tcpx-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
+ip netns del "tcpx-probe-$$"
+[ -x "$TCPX" ] || fail "$TCPX not built"
+[ -x "$TOP/$BUILD/tcpxd" ] || fail "$TOP/$BUILD/tcpxd not built"
+[ -f "$TOP/$BUILD/libtcpx.so" ] || fail "$TOP/$BUILD/libtcpx.so not built"
+scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
+
+# wait_port NS ADDR PORT: until a TCP connect from namespace NS succeeds.
+wait_port() {
+	local i
+	for i in $(seq 100); do
+		if ip netns exec "tcpx-$1" timeout 1 bash -c \
+		    "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "nothing listens on $2:$3 (seen from $1) after 10 s"
+}
+
+sha() { sha256sum < "$1" | cut -d' ' -f1; }
+
+# Wait for every background job given, failing after N seconds.
+wait_exit() {
+	local secs=$1 pid=$2 i
+	for i in $(seq $((secs * 10))); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Wait until a tcpx listener exists in tcpx-host (its AF_UNIX socket),
+# without connecting to it (nc -l would take the probe as its client).
+wait_tcpx_listener() {
+	local i
+	for i in $(seq 100); do
+		if $H grep -q '@tcpx/tcpx-h0/l/' /proc/net/unix 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "no tcpx listener in tcpx-host after 10 s"
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
+# Socket-call sequences whose every result must be Linux's: each
+# scenario of build/helpers/sockapi runs on the kernel (in tcpx-peer,
+# against the same servers) and under tcpx (in tcpx-host); the two
+# transcripts must be identical.  Where the kernel cannot be run the
+# same way (a SYN nobody answers; a forged delivery), the transcript is
+# the one Linux gives, written out below.
+. tests/integration/lib/apps.sh
+S=$TOP/$BUILD/helpers/sockapi
+[ -x "$S" ] || fail "$S not built"
+
+cat > "$T/srv.py" <<'PYEOF'
+import socket, struct, threading, time, sys
+def hold(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.77.0.1", port)); s.listen(16)
+    conns = []
+    while True:
+        c, _ = s.accept(); conns.append(c)
+def reset(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.77.0.1", port)); s.listen(16)
+    while True:
+        c, _ = s.accept()
+        def later(c=c):
+            time.sleep(0.3)
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            c.close()
+        threading.Thread(target=later, daemon=True).start()
+threading.Thread(target=hold, args=(9100,), daemon=True).start()
+threading.Thread(target=reset, args=(9101,), daemon=True).start()
+time.sleep(float(sys.argv[1]))
+PYEOF
+bg $P timeout 100 $PY "$T/srv.py" 90
+wait_port peer 10.77.0.1 9100
+wait_port peer 10.77.0.1 9101
+
+rc=0
+compare() { # name, then the scenario's arguments for peer / host
+	local name=$1
+	diff -u "$T/$name.kernel" "$T/$name.tcpx" > "$T/$name.diff" && {
+		say "ok: $name matches Linux"; return 0; }
+	say "FAIL: $name differs from Linux:"; cat "$T/$name.diff" >&2; rc=1
+}
+both() { # name, peer args, host args
+	local name=$1 pa=$2 ha=$3
+	$P timeout 20 "$S" $name $pa > "$T/$name.kernel" 2>&1
+	$H timeout 20 "$TCPX" run "$S" $name $ha > "$T/$name.tcpx" 2>&1
+	compare $name
+}
+
+both connect-nb "10.77.0.1 9100 10.77.0.1" "10.77.0.1 9100 10.77.0.2"
+both refused "10.77.0.1 9102" "10.77.0.1 9102"
+both reset-write "10.77.0.1 9101" "10.77.0.1 9101"
+both reset-read "10.77.0.1 9101" "10.77.0.1 9101"
+both options "10.77.0.1 9100" "10.77.0.1 9100"
+
+# accept: the listener is the helper, the client a kernel bash in peer.
+acc() { # ns-prefix, peer-ip, target-ip, out
+	$1 timeout 20 "${@:5}" "$S" accept 9200 "$2" > "$4" 2>&1 &
+	local pid=$! i
+	for i in $(seq 100); do grep -q ready "$4" && break; sleep 0.1; done
+	$P timeout 5 bash -c "exec 3<>/dev/tcp/$3/9200; sleep 0.3" 2>/dev/null
+	$P timeout 5 bash -c "exec 3<>/dev/tcp/$3/9200; sleep 0.3" 2>/dev/null
+	wait $pid
+}
+acc "$P" 10.77.0.1 10.77.0.1 "$T/accept.kernel"
+acc "$H" 10.77.0.1 10.77.0.2 "$T/accept.tcpx" "$TCPX" run
+compare accept
+
+cat > "$T/pending.kernel" <<'OUT'
+connect: -1 EINPROGRESS
+connect again: -1 EALREADY
+poll(POLLOUT, 300 ms): timeout
+SO_ERROR: 0
+write: -1 EAGAIN
+close: 0
+OUT
+$H timeout 20 "$TCPX" run "$S" pending 192.0.2.1 80 > "$T/pending.tcpx" 2>&1
+compare pending
+
+cat > "$T/forged.kernel" <<'OUT'
+bind: 0
+listen: 0
+accept (forged only): -1 EAGAIN
+OUT
+$H timeout 20 "$TCPX" run "$S" forged 9300 > "$T/forged.tcpx" 2>&1
+compare forged
+exit $rc
