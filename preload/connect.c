@@ -219,8 +219,8 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
 	if (n > 0)
 		memcpy(req.u.fastopen.data, buf, n);
 	rc = connect_start(fd, e, &req, sizeof(req), &sent);
-	if (rc >= 0 || sent > 0)
-		return sent > 0 ? (ssize_t)sent : 0;
+	if (rc >= 0)
+		return rc;	/* bytes that went with the SYN */
 	if (rc != -EINPROGRESS)
 		return set_errno(-rc);
 	if (is_nonblocking(fd) || (flags & MSG_DONTWAIT))

@@ -47,10 +47,14 @@ tcpx_client_open(struct tcpx_client *c, const char *ifname, int min_fd)
 		return rc;
 	}
 	c->hello = rep.u.hello;
-	/* Anyone can bind an abstract name; the daemon must be the process
-	 * at the other end of the socket, and speak our version. */
+	/*
+	 * Anyone can bind an abstract name: trust only a daemon run by root
+	 * or by ourselves.  (Its pid may differ from the socket's SO_PEERCRED
+	 * pid, which names the process that called listen(): tcpxd opens
+	 * the socket before it daemonises.)
+	 */
 	if (c->hello.version != TCPX_CTL_VERSION ||
-	    c->hello.pid != (int32_t)c->peer_pid) {
+	    (c->peer_uid != 0 && c->peer_uid != geteuid())) {
 		tcpx_client_close(c);
 		return -EPROTO;
 	}

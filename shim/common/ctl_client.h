@@ -23,8 +23,8 @@ struct tcpx_client {
 /*
  * Connect to the tcpxd serving ifname and exchange HELLO.  Returns 0, or
  * -errno: -ECONNREFUSED when no tcpxd listens (abstract name unbound),
- * -EPROTO when the peer speaks another version or its SO_PEERCRED pid
- * is not the pid it announces.  The fd is moved to a high number
+ * -EPROTO when the peer speaks another version or is run by a user
+ * other than root or ourselves (SO_PEERCRED).  The fd is moved to a high number
  * (>= min_fd, when possible) and is O_CLOEXEC.
  */
 int tcpx_client_open(struct tcpx_client *c, const char *ifname, int min_fd);
