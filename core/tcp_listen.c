@@ -18,7 +18,6 @@
 
 #define TCP_TIMEOUT_INIT_US	1000000ULL	/* RFC 6298 initial RTO */
 #define TCP_RTO_MAX_US		120000000ULL
-#define TCP_MSS_DEFAULT		536		/* RFC 9293: no MSS option */
 #define TCP_MAX_WSCALE		14
 #define TCPOLEN_TSTAMP_ALIGNED	12
 #define SYSCTL_RMEM_MAX		212992		/* net.core.rmem_max */
@@ -52,15 +51,6 @@ syn_parse_opts(struct tcpx_engine *e, const struct tcp_sock *lsk,
 	}
 }
 
-/* Linux's tcp_win_from_space(): the part of a buffer offered as window. */
-static uint32_t
-win_from_space(const struct tcpx_engine *e, uint32_t space)
-{
-	long adv = e->sysctl.tcp_adv_win_scale;
-
-	return adv <= 0 ? space >> -adv : space - (space >> adv);
-}
-
 /*
  * Our MSS and initial window for a passive open (tcp_openreq_init_rwin):
  * the listener's receive buffer, quantized to the MSS, at most 65535 in
@@ -71,17 +61,18 @@ req_init_rwin(struct tcpx_engine *e, const struct tcp_sock *lsk,
     uint32_t raddr, struct tcp_synopts *o, uint16_t *advmss,
     uint32_t *rcv_wnd)
 {
-	uint32_t rcvbuf, full, clamp, space, mss, wsspace;
+	uint32_t full, clamp, space, mss, wsspace;
 
 	mss = tcp_mss_for_route(e, raddr);
 	if (lsk->opt.user_mss > 0 && (uint32_t)lsk->opt.user_mss < mss)
 		mss = (uint32_t)lsk->opt.user_mss;
 	*advmss = (uint16_t)mss;
-	rcvbuf = lsk->rcv.max != 0 ? lsk->rcv.max :
-	    (uint32_t)e->sysctl.tcp_rmem[1];
-	full = win_from_space(e, rcvbuf);
-	/* SO_RCVBUF locks the window clamp to the buffer (SOCK_RCVBUF_LOCK). */
-	clamp = lsk->opt.rcvbuf > 0 ? full : (uint32_t)65535 << TCP_MAX_WSCALE;
+	full = tcp_full_space(e, lsk);
+	/*
+	 * XXX Linux clamps to the buffer when SO_RCVBUF was set
+	 * (SOCK_RCVBUF_LOCK); the socket options do not record that.
+	 */
+	clamp = (uint32_t)65535 << TCP_MAX_WSCALE;
 	space = full < clamp ? full : clamp;
 	if (o->ts_ok)
 		mss -= TCPOLEN_TSTAMP_ALIGNED;
