@@ -166,6 +166,10 @@ enum wire_err tcp_parse_options(const uint8_t *p, size_t len,
  *   without TS: mss, nop, nop, sackOK, nop, wscale
  *   data/ACK: nop, nop, TS; then nop, nop, SACK blocks
  *   Fast Open: after the others, kind 34 (RFC 7413), padded with NOPs.
+ * MSS, wscale, sackOK and Fast Open are written on SYNs only, SACK blocks
+ * on non-SYNs only (as many as fit in the 40 bytes), as Linux does.
+ * tcp_parse likewise clears MSS, wscale, sackOK and Fast Open on non-SYN
+ * segments, and ignores known options of the wrong length (Linux).
  */
 struct tcp_out {
 	uint32_t saddr, daddr;	/* network order */
