@@ -585,14 +585,24 @@ ctl_open(struct tcpxd *d, char *err, size_t errlen)
 		    ": %s", d->conf.ifname, strerror(e));
 		return -1;
 	}
-	if (listen(fd, 128) < 0) {
-		snprintf(err, errlen, "listen on the control socket: %s",
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
 	d->ctl.fd = fd;
 	d->ctl.cb = on_accept;
+	return 0;
+}
+
+/*
+ * listen(2) after daemonizing: a client's SO_PEERCRED on the control
+ * connection carries the pid of the process that called listen, and the
+ * shim compares it with the pid HELLO reports.
+ */
+int
+ctl_listen(struct tcpxd *d, char *err, size_t errlen)
+{
+	if (listen(d->ctl.fd, 128) < 0) {
+		snprintf(err, errlen, "listen on the control socket: %s",
+		    strerror(errno));
+		return -1;
+	}
 	if (watch_add(d, &d->ctl, EPOLLIN) < 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		return -1;

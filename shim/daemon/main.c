@@ -66,19 +66,33 @@ pidfile_path(const struct tcpxd *d, char *buf, size_t len)
 	    ns);
 }
 
-static void
+/*
+ * Fork into the background.  The parent returns only when the child
+ * says it is ready (so that whoever started tcpxd can connect at once),
+ * exiting 0, or 1 if the child died first.  Returns the fd on which the
+ * child reports readiness.
+ */
+static int
 daemonize(const char *logpath)
 {
 	pid_t pid;
-	int fd;
+	int fd, pfd[2];
+	char c;
 
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		logx("pipe: %s", strerror(errno));
+		exit(1);
+	}
 	pid = fork();
 	if (pid < 0) {
 		logx("fork: %s", strerror(errno));
 		exit(1);
 	}
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(pfd[1]);
+		_exit(read(pfd[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(pfd[0]);
 	setsid();
 	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (fd >= 0) {
@@ -93,6 +107,7 @@ daemonize(const char *logpath)
 		dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
+	return pfd[1];
 }
 
 static void
@@ -255,7 +270,7 @@ main(int argc, char **argv)
 	char logpath[300], addr[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
 	const char *envlog;
 	pid_t other;
-	int rc;
+	int rc, ready = -1;
 
 	memset(&cli, 0, sizeof(cli));
 	cli.idle_exit = -1;
@@ -325,8 +340,10 @@ main(int argc, char **argv)
 		else
 			snprintf(logpath, sizeof(logpath), TCPX_RUN_DIR
 			    "/tcpxd-%.16s.log", d->conf.ifname);
-		daemonize(logpath);
+		ready = daemonize(logpath);
 	}
+	if (ctl_listen(d, err, sizeof(err)) < 0)
+		die(err);
 	if (pfh != NULL)
 		pidfile_write(pfh);
 	logi("serving %s/%u on %s (%s, mtu %u, gateway %s), control "
@@ -338,6 +355,10 @@ main(int argc, char **argv)
 		logd("idle exit after %d s without programs or connections",
 		    d->idle_exit);
 
+	if (ready >= 0) {
+		(void)write(ready, "1", 1);
+		close(ready);
+	}
 	rc = loop_run(d);
 
 	bridge_close_all(d);

@@ -196,7 +196,9 @@ void loop_engine_ops(struct tcpxd *d, struct tcpx_ops *ops);
 unsigned engine_socket_count(struct tcpxd *d);
 
 /* ctl_server.c */
+/* Bind the control name: 0, 1 if another tcpxd serves it, -1 (err). */
 int ctl_open(struct tcpxd *d, char *err, size_t errlen);
+int ctl_listen(struct tcpxd *d, char *err, size_t errlen);
 void ctl_close_all(struct tcpxd *d);
 void ctl_trace_event(struct tcpxd *d, const struct tcpx_ctl_event *ev);
 bool ctl_tracing(const struct tcpxd *d, uint32_t kind);
