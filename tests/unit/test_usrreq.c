@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* glibc's 536U clashes with the engine's TCP_MSS_DEFAULT. */
+#undef TCP_MSS_DEFAULT
 #include "harness.h"
 
 #define PEER_ISS	5000u
@@ -342,8 +344,8 @@ START_TEST(socket_options)
 	/* Short values, unknown names and levels. */
 	ck_assert_int_eq(tcpx_setsockopt(h->e, s, SOL_SOCKET, SO_KEEPALIVE, &v,
 	    2), -EINVAL);
-	ck_assert_int_eq(seti(s, SOL_SOCKET, 9999), -ENOPROTOOPT);
-	ck_assert_int_eq(seti(s, 4242, SO_KEEPALIVE), -ENOPROTOOPT);
+	ck_assert_int_eq(seti(s, SOL_SOCKET, 9999, 1), -ENOPROTOOPT);
+	ck_assert_int_eq(seti(s, 4242, SO_KEEPALIVE, 1), -ENOPROTOOPT);
 	len = sizeof(v);
 	ck_assert_int_eq(tcpx_getsockopt(h->e, s, SOL_SOCKET, 9999, &v, &len),
 	    -ENOPROTOOPT);
