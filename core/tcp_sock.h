@@ -43,6 +43,7 @@ struct tcp_sockopts {
 	int linger_secs, rcvbuf, sndbuf, keepidle, keepintvl, keepcnt,
 	    user_mss, syncnt, fastopen_qlen, defer_accept;
 	uint32_t uid;
+	uint8_t congestion;	/* TCP_CONGESTION: enum tcpx_cc + 1; 0 = sysctl */
 };
 
 struct tcp_sock {
@@ -73,14 +74,20 @@ struct tcp_sock {
 	uint32_t snd_wnd;	/* peer's window, scaled */
 	uint32_t max_window;	/* largest window the peer offered */
 	uint32_t snd_wl1, snd_wl2;
-	bool fin_sent;		/* our FIN has a sequence number: fin_seq */
+	bool fin_queued;	/* our FIN is due: it takes sequence fin_seq */
+	bool fin_acked;
 	uint32_t fin_seq;
+	uint32_t snd_sml;	/* end of the last small segment (Minshall) */
+	bool more;		/* last send had MSG_MORE: hold a partial segment */
 
 	/* RFC 9293 receive sequence variables. */
 	uint32_t irs;
 	uint32_t rcv_nxt;
 	uint32_t rcv_wnd;	/* window last advertised (bytes) */
 	uint32_t rcv_adv;	/* rcv_nxt + rcv_wnd when last advertised */
+	uint32_t rcv_wup;	/* rcv_nxt when the window was last sent */
+	uint32_t rcv_ssthresh;	/* window growth limit (Linux) */
+	uint32_t window_clamp;	/* largest window we will advertise */
 	bool rcv_fin;		/* peer's FIN received (in order) */
 
 	/* Negotiated at the handshake. */
@@ -117,6 +124,7 @@ struct tcp_sock {
 	uint32_t recover;	/* NewReno: snd_max when recovery started */
 
 	/* Deadlines (absolute us; 0 = off). */
+	uint64_t syn_sent_us;	/* first SYN (or SYN-ACK) sent */
 	uint64_t rto_at;	/* SYN / data / FIN retransmission */
 	uint64_t delack_at;	/* delayed ACK */
 	uint64_t keep_at;	/* keepalive */
@@ -138,7 +146,10 @@ struct tcp_sock {
 	uint64_t last_oow_ack_us;
 
 	/* Fast Open, client side. */
-	bool tfo_req;		/* our SYN asked for a cookie */
+	bool tfo_req;		/* our SYN had a Fast Open option */
+	bool tfo_opt;		/* the next SYN carries it (first one only) */
+	uint8_t tfo_cookie_len;
+	uint8_t tfo_cookie[TCP_FASTOPEN_COOKIE_MAX];
 	bool tfo_syn_data;	/* our SYN carried data (snd has it) */
 	uint32_t tfo_syn_len;	/* bytes of data carried in the SYN */
 
@@ -149,5 +160,101 @@ struct tcp_sock {
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
 	uint32_t segs_out, segs_in, total_retrans;
 };
+
+/*
+ * Internal calls between the state-machine files (tcp_subr.c,
+ * tcp_input.c, tcp_output.c, tcp_timer.c, tcp_usr.c, tcp_buf.c).
+ */
+
+/* Linux's constants, in microseconds. */
+#define TCP_RTO_MIN_US		200000ULL
+#define TCP_RTO_MAX_US		120000000ULL
+#define TCP_TIMEOUT_INIT_US	1000000ULL
+#define TCP_TIMEOUT_FALLBACK_US	3000000ULL
+#define TCP_ATO_MIN_US		40000ULL
+#define TCP_DELACK_MAX_US	200000ULL
+#define TCP_INIT_CWND		10
+#define TCP_MAX_QUICKACKS	16
+#define TCP_MSS_DEFAULT		536
+#define TCP_PAWS_24DAYS_US	(24ULL * 24 * 3600 * 1000000)
+
+/* tcp_buf.c: byte rings and out-of-order reassembly. */
+void tcp_ring_free(struct tcp_ring *r);
+uint32_t tcp_ring_space(const struct tcp_ring *r);
+/* Append up to len bytes (as many as `max` allows); returns bytes taken. */
+uint32_t tcp_ring_write(struct tcp_ring *r, const uint8_t *data,
+    uint32_t len);
+/* Copy len bytes starting `off` bytes into the ring, without consuming. */
+void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
+    uint32_t len);
+void tcp_ring_drop(struct tcp_ring *r, uint32_t len);
+/* Hold [seq, seq+len) (+FIN) beyond rcv_nxt; false if out of memory. */
+bool tcp_ofo_insert(struct tcp_sock *sk, uint32_t seq, const uint8_t *data,
+    uint32_t len, bool fin);
+/* Move what became in order into sk->rcv; true if a FIN is now in order. */
+bool tcp_ofo_pull(struct tcp_sock *sk);
+void tcp_ofo_purge(struct tcp_sock *sk);
+/* SACK blocks for the queue (RFC 2018), the one holding `recent` first. */
+void tcp_ofo_sack(const struct tcp_sock *sk, uint32_t recent,
+    struct tcp_opts *o, unsigned max);
+
+/* tcp_output.c */
+void tcp_send_ack(struct tcpx_engine *e, struct tcp_sock *sk);
+/* RST|ACK at the acceptable sequence (Linux's tcp_send_active_reset). */
+void tcp_send_active_reset(struct tcpx_engine *e, struct tcp_sock *sk);
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED); `retrans` counts it so. */
+void tcp_send_syn(struct tcpx_engine *e, struct tcp_sock *sk, bool retrans);
+/* ACK with SEQ = SND.UNA - 1 and no data: keepalive / zero-window probe. */
+void tcp_send_probe(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Persist-timer probe: data into a small window, else tcp_send_probe. */
+void tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Fast retransmit: the segment at SND.UNA again (or the FIN). */
+void tcp_retransmit_head(struct tcpx_engine *e, struct tcp_sock *sk);
+/* RFC 5961 challenge ACK, with the per-socket and global rate limits. */
+void tcp_send_challenge_ack(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg);
+/* Window we would advertise now (bytes, unscaled). */
+uint32_t tcp_rcv_space_now(const struct tcp_sock *sk);
+/* Sequence of the first data byte: SND.UNA, or ISS+1 while SYN unacked. */
+uint32_t tcp_data_seq0(const struct tcp_sock *sk);
+
+/* tcp_timer.c */
+void tcp_timer_init(struct tcp_sock *sk);
+/* Re-arm the engine timer at the earliest of the socket's deadlines. */
+void tcp_timer_update(struct tcpx_engine *e, struct tcp_sock *sk);
+/* (Re)start the retransmission timer at now + RTO << backoff. */
+void tcp_rto_arm(struct tcpx_engine *e, struct tcp_sock *sk);
+void tcp_keepalive_reset(struct tcpx_engine *e, struct tcp_sock *sk);
+void tcp_delack_schedule(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Linux's tcp_model_timeout(): ms until `boundary` retries are spent. */
+uint64_t tcp_model_timeout_ms(unsigned boundary, uint64_t rto_base_ms);
+
+/* tcp_subr.c */
+/*
+ * The connection is over (Linux's tcp_done): CLOSED, timers off, report
+ * `err` (positive errno, 0 for none) to the owner.  Frees sk unless the
+ * host still owns it or it waits in an accept queue.  True if freed.
+ */
+bool tcp_done(struct tcpx_engine *e, struct tcp_sock *sk, int err,
+    const char *cause);
+/* A RST was accepted (Linux's tcp_reset): error by state, then tcp_done. */
+bool tcp_reset(struct tcpx_engine *e, struct tcp_sock *sk);
+/* RFC 6298 update from one RTT sample. */
+void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt_us);
+/* Effective send MSS from the peer's MSS, ours and the options in use. */
+void tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Set up the send side after the handshake (cwnd, RTO, keepalive). */
+void tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Initial receive window and scale (Linux's tcp_select_initial_window). */
+void tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint16_t mss);
+/* The application closed: its id goes, the connection lives on. */
+void tcp_sock_orphan(struct tcpx_engine *e, struct tcp_sock *sk);
+/* How long an orphan may sit in FIN-WAIT-2 (Linux's tcp_fin_time). */
+uint64_t tcp_fin_time_us(const struct tcpx_engine *e,
+    const struct tcp_sock *sk);
+/* Bytes of receive buffer the window may cover (tcp_full_space). */
+uint32_t tcp_full_space(const struct tcpx_engine *e,
+    const struct tcp_sock *sk);
 
 #endif /* TCPX_TCP_SOCK_H */

@@ -1,0 +1,232 @@
+/*
+ * tcp_buf.c - a connection's byte queues: the send and receive rings,
+ * and out-of-order reassembly (RFC 9293 3.10.7.4, step "seventh,
+ * process the segment text"; BSD's tcp_reass.c).
+ *
+ * A ring grows by doubling up to its limit, so an idle connection costs
+ * no buffer memory.  Out-of-order data is a sorted list of disjoint
+ * segments; overlapping bytes are trimmed on insertion, so each byte is
+ * held once.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+void
+tcp_ring_free(struct tcp_ring *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->head = r->len = 0;
+}
+
+uint32_t
+tcp_ring_space(const struct tcp_ring *r)
+{
+	return r->len >= r->max ? 0 : r->max - r->len;
+}
+
+/* Grow to hold `need` bytes, keeping the content contiguous from 0. */
+static bool
+ring_grow(struct tcp_ring *r, uint32_t need)
+{
+	uint32_t ncap;
+	uint8_t *nb;
+
+	if (need <= r->cap)
+		return true;
+	ncap = r->cap != 0 ? r->cap : 4096;
+	while (ncap < need)
+		ncap *= 2;
+	if ((nb = malloc(ncap)) == NULL)
+		return false;
+	tcp_ring_peek(r, 0, nb, r->len);
+	free(r->buf);
+	r->buf = nb;
+	r->cap = ncap;
+	r->head = 0;
+	return true;
+}
+
+uint32_t
+tcp_ring_write(struct tcp_ring *r, const uint8_t *data, uint32_t len)
+{
+	uint32_t n, tail, first;
+
+	n = tcp_ring_space(r);
+	if (len < n)
+		n = len;
+	if (n == 0 || !ring_grow(r, r->len + n))
+		return 0;
+	tail = (r->head + r->len) % r->cap;
+	first = r->cap - tail < n ? r->cap - tail : n;
+	memcpy(r->buf + tail, data, first);
+	memcpy(r->buf, data + first, n - first);
+	r->len += n;
+	return n;
+}
+
+void
+tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
+    uint32_t len)
+{
+	uint32_t pos, first;
+
+	if (len == 0)
+		return;
+	pos = (r->head + off) % r->cap;
+	first = r->cap - pos < len ? r->cap - pos : len;
+	memcpy(dst, r->buf + pos, first);
+	memcpy(dst + first, r->buf, len - first);
+}
+
+void
+tcp_ring_drop(struct tcp_ring *r, uint32_t len)
+{
+	if (len >= r->len) {
+		r->head = r->len = 0;
+		return;
+	}
+	r->head = (r->head + len) % r->cap;
+	r->len -= len;
+}
+
+bool
+tcp_ofo_insert(struct tcp_sock *sk, uint32_t seq, const uint8_t *data,
+    uint32_t len, bool fin)
+{
+	struct tcp_ofo *q, *next, *prev, *n;
+	uint32_t end = seq + len, cut;
+
+	/* Trim what an earlier segment already holds. */
+	prev = NULL;
+	TAILQ_FOREACH(q, &sk->ofo, link) {
+		if (SEQ_GT(q->seq, seq))
+			break;
+		prev = q;
+	}
+	if (prev != NULL && SEQ_GT(prev->seq + prev->len, seq)) {
+		cut = prev->seq + prev->len - seq;
+		if (cut >= len) {
+			if (fin && prev->seq + prev->len == end)
+				prev->fin = true;
+			return true;
+		}
+		seq += cut;
+		data += cut;
+		len -= cut;
+	}
+	/* Drop later segments this one covers entirely; trim a partial one. */
+	for (q = prev != NULL ? TAILQ_NEXT(prev, link) :
+	    TAILQ_FIRST(&sk->ofo); q != NULL; q = next) {
+		next = TAILQ_NEXT(q, link);
+		if (SEQ_GEQ(q->seq, end))
+			break;
+		if (SEQ_LEQ(q->seq + q->len, end)) {
+			fin = fin || q->fin;
+			sk->ofo_bytes -= q->len;
+			TAILQ_REMOVE(&sk->ofo, q, link);
+			free(q);
+			continue;
+		}
+		len = q->seq - seq;	/* the rest is in q already */
+		fin = false;
+		break;
+	}
+	if ((n = malloc(sizeof(*n) + len)) == NULL)
+		return false;
+	n->seq = seq;
+	n->len = len;
+	n->fin = fin;
+	memcpy(n->data, data, len);
+	if (prev != NULL)
+		TAILQ_INSERT_AFTER(&sk->ofo, prev, n, link);
+	else
+		TAILQ_INSERT_HEAD(&sk->ofo, n, link);
+	sk->ofo_bytes += len;
+	return true;
+}
+
+bool
+tcp_ofo_pull(struct tcp_sock *sk)
+{
+	struct tcp_ofo *q;
+	uint32_t skip, n;
+	bool fin = false;
+
+	while ((q = TAILQ_FIRST(&sk->ofo)) != NULL &&
+	    SEQ_LEQ(q->seq, sk->rcv_nxt)) {
+		skip = sk->rcv_nxt - q->seq;
+		if (skip < q->len) {
+			n = tcp_ring_write(&sk->rcv, q->data + skip,
+			    q->len - skip);
+			sk->rcv_nxt += n;
+			sk->bytes_received += n;
+			if (n < q->len - skip)
+				break;	/* no room: keep the rest */
+		}
+		fin = q->fin;
+		sk->ofo_bytes -= q->len;
+		TAILQ_REMOVE(&sk->ofo, q, link);
+		free(q);
+		if (fin)
+			break;
+	}
+	return fin;
+}
+
+void
+tcp_ofo_purge(struct tcp_sock *sk)
+{
+	struct tcp_ofo *q;
+
+	while ((q = TAILQ_FIRST(&sk->ofo)) != NULL) {
+		TAILQ_REMOVE(&sk->ofo, q, link);
+		free(q);
+	}
+	sk->ofo_bytes = 0;
+}
+
+void
+tcp_ofo_sack(const struct tcp_sock *sk, uint32_t recent, struct tcp_opts *o,
+    unsigned max)
+{
+	struct tcp_ofo *q;
+	uint32_t bs[TCP_SACK_MAX_BLOCKS], be[TCP_SACK_MAX_BLOCKS];
+	uint32_t s, end;
+	unsigned nb = 0, i;
+	int first = -1;
+
+	if (max > TCP_SACK_MAX_BLOCKS)
+		max = TCP_SACK_MAX_BLOCKS;
+	/* Merge adjacent segments into blocks. */
+	q = TAILQ_FIRST(&sk->ofo);
+	while (q != NULL) {
+		s = q->seq;
+		end = q->seq + q->len;
+		while ((q = TAILQ_NEXT(q, link)) != NULL && q->seq == end)
+			end = q->seq + q->len;
+		if (first < 0 && SEQ_GEQ(recent, s) && SEQ_LT(recent, end))
+			first = (int)nb;
+		if (nb < TCP_SACK_MAX_BLOCKS) {
+			bs[nb] = s;
+			be[nb] = end;
+			nb++;
+		}
+	}
+	o->nsack = 0;
+	/* RFC 2018: the block with the most recent segment comes first. */
+	if (first >= 0 && max > 0) {
+		o->sack[o->nsack].start = bs[first];
+		o->sack[o->nsack].end = be[first];
+		o->nsack++;
+	}
+	for (i = 0; i < nb && o->nsack < max; i++) {
+		if ((int)i == first)
+			continue;
+		o->sack[o->nsack].start = bs[i];
+		o->sack[o->nsack].end = be[i];
+		o->nsack++;
+	}
+}

@@ -1,0 +1,698 @@
+/*
+ * tcp_input.c - a validated TCP segment arrives: demultiplex first
+ * (connection hash, then listeners, else a RST), then RFC 9293 3.10.7
+ * "SEGMENT ARRIVES" for SYN-SENT and the synchronized states, with the
+ * checks RFC 7323 (PAWS) and RFC 5961 (RST/SYN/ACK injection) add, in
+ * the order Linux's tcp_rcv_state_process() applies them.
+ *
+ * A handler that may free the socket (tcp_done, tcp_time_wait) is the
+ * last thing done with it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "engine.h"
+
+static bool
+ts_present(const struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	return sk->ts_ok && seg->opt.has_ts;
+}
+
+/* Linux's tcp_oow_rate_limited(), for ACKs to out-of-window segments. */
+static bool
+oow_rate_limited(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	/* Data without SYN is not part of an ACK loop: always answer. */
+	if (seg->len > 0 && !(seg->flags & TH_SYN))
+		return false;
+	if (sk->last_oow_ack_us != 0 && e->now >= sk->last_oow_ack_us &&
+	    e->now - sk->last_oow_ack_us <
+	    (uint64_t)e->sysctl.tcp_invalid_ratelimit * 1000)
+		return true;
+	sk->last_oow_ack_us = e->now != 0 ? e->now : 1;
+	return false;
+}
+
+/* Linux's tcp_incr_quickack(). */
+static void
+incr_quickack(struct tcp_sock *sk, uint32_t max)
+{
+	uint32_t q = sk->rcv_wnd / (2u * (sk->rcv_mss != 0 ? sk->rcv_mss : 1));
+
+	if (q == 0)
+		q = 2;
+	if (q > max)
+		q = max;
+	if (q > sk->quickack)
+		sk->quickack = q;
+}
+
+/* Linux's tcp_event_data_recv(): adapt ato to the arrival gaps. */
+static void
+event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
+{
+	uint64_t m;
+
+	if (len > sk->rcv_mss)
+		sk->rcv_mss = (uint16_t)(len < sk->advmss ? len : sk->advmss);
+	if (sk->ato_us == 0) {
+		/* The first data: start the delayed-ACK engine quick. */
+		incr_quickack(sk, TCP_MAX_QUICKACKS);
+		sk->ato_us = TCP_ATO_MIN_US;
+	} else {
+		m = e->now - sk->lrcv_us;
+		if (m <= TCP_ATO_MIN_US / 2) {
+			sk->ato_us = sk->ato_us / 2 + TCP_ATO_MIN_US / 2;
+		} else if (m < sk->ato_us) {
+			sk->ato_us = (uint32_t)(sk->ato_us / 2 + m);
+			if (sk->ato_us > sk->rto_us)
+				sk->ato_us = sk->rto_us;
+		} else if (m > sk->rto_us) {
+			incr_quickack(sk, TCP_MAX_QUICKACKS);
+		}
+	}
+	sk->lrcv_us = e->now;
+	/* Linux's tcp_grow_window(): open up as data flows. */
+	if (sk->rcv_ssthresh < sk->window_clamp) {
+		sk->rcv_ssthresh += 2u * sk->advmss;
+		if (sk->rcv_ssthresh > sk->window_clamp)
+			sk->rcv_ssthresh = sk->window_clamp;
+	}
+}
+
+/* ACK at once, or arm the delayed ACK (Linux's __tcp_ack_snd_check). */
+static void
+ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	if (sk->ack_now)
+		return;
+	if ((sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss &&
+	    tcp_rcv_space_now(sk) >= sk->rcv_wnd) || sk->quickack > 0 ||
+	    !TAILQ_EMPTY(&sk->ofo)) {
+		sk->ack_now = true;
+		return;
+	}
+	tcp_delack_schedule(e, sk);
+}
+
+static void
+update_ts_recent(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	/* RFC 7323 4.3: only from a segment covering Last.ACK.sent. */
+	if (ts_present(sk, seg) && SEQ_LEQ(seg->seq, sk->rcv_wup) &&
+	    (int32_t)(seg->opt.ts_val - sk->ts_recent) >= 0) {
+		sk->ts_recent = seg->opt.ts_val;
+		sk->ts_recent_stamp = e->now;
+	}
+}
+
+/*
+ * The peer's FIN is in order (RFC 9293, eighth step; Linux's tcp_fin).
+ * Returns true if sk is gone.
+ */
+static bool
+tcp_fin(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	sk->rcv_fin = true;
+	sk->rcv_nxt++;
+	tcp_ofo_purge(sk);
+	tcp_sock_event(e, sk, TCPX_EV_IN);
+	switch (sk->state) {
+	case TCP_ST_SYN_RECEIVED:
+	case TCP_ST_ESTABLISHED:
+		tcp_set_state(e, sk, TCP_ST_CLOSE_WAIT, "rcv FIN");
+		/*
+		 * Linux delays this ACK (pingpong mode), hoping the
+		 * application's close will carry it with our FIN.
+		 */
+		if (sk->quickack > 0)
+			sk->quickack = 0;
+		tcp_delack_schedule(e, sk);
+		return false;
+	case TCP_ST_FIN_WAIT_1:
+		/* Simultaneous close: our FIN is not acknowledged yet. */
+		sk->ack_now = true;
+		tcp_send_ack(e, sk);
+		tcp_set_state(e, sk, TCP_ST_CLOSING, "rcv FIN");
+		return false;
+	case TCP_ST_FIN_WAIT_2:
+		sk->ack_now = true;
+		tcp_send_ack(e, sk);
+		sk->fw2_at = 0;
+		tcp_set_state(e, sk, TCP_ST_TIME_WAIT, "rcv FIN");
+		tcp_time_wait(e, sk);
+		return true;
+	default:
+		/* CLOSE-WAIT, CLOSING, LAST-ACK: a retransmitted FIN. */
+		sk->ack_now = true;
+		return false;
+	}
+}
+
+/*
+ * RFC 9293 seventh step, segment text; then the FIN.  In-order data
+ * goes to the receive ring, the rest waits in the reassembly queue.
+ * Returns true if sk is gone.
+ */
+static bool
+data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	uint32_t seq = seg->seq, len = seg->len, d, n, room;
+	const uint8_t *data = seg->data;
+	bool fin = (seg->flags & TH_FIN) != 0;
+
+	if (seg->flags & TH_SYN)
+		seq++;
+	if (len == 0 && !fin)
+		return false;
+	/* Trim what we already have. */
+	if (SEQ_LT(seq, sk->rcv_nxt)) {
+		d = sk->rcv_nxt - seq;
+		if (d > len || (d == len && !fin)) {
+			/* A retransmission: ACK at once (RFC 9293). */
+			sk->ack_now = true;
+			incr_quickack(sk, TCP_MAX_QUICKACKS);
+			return false;
+		}
+		seq += d;
+		data += d;
+		len -= d;
+	}
+	/* Nothing beyond what the buffer can hold. */
+	room = sk->rcv.max > sk->rcv.len + sk->ofo_bytes ?
+	    sk->rcv.max - sk->rcv.len - sk->ofo_bytes : 0;
+	if (len > 0 && (room == 0 || tcp_rcv_space_now(sk) == 0) &&
+	    seq == sk->rcv_nxt && !SEQ_GT(sk->rcv_adv, sk->rcv_nxt)) {
+		/* Zero window: drop, and say so (RFC 9293 3.8.6.2.1). */
+		sk->ack_now = true;
+		return false;
+	}
+	if (seq != sk->rcv_nxt) {
+		/* Out of order: hold it and send a duplicate ACK with SACK. */
+		d = seq - sk->rcv_nxt;
+		if (d >= room) {
+			sk->ack_now = true;
+			return false;
+		}
+		if (len > room - d) {
+			len = room - d;
+			fin = false;
+		}
+		MIB_INC(e, TCPEXT_TCPOFOQUEUE);
+		(void)tcp_ofo_insert(sk, seq, data, len, fin);
+		sk->ack_now = true;
+		if (len > 0) {
+			event_data_recv(e, sk, len);
+			sk->last_rcv_us = e->now;
+		}
+		return false;
+	}
+	n = tcp_ring_write(&sk->rcv, data, len);
+	sk->rcv_nxt += n;
+	sk->bytes_received += n;
+	if (n < len)
+		fin = false;
+	if (n > 0) {
+		event_data_recv(e, sk, n);
+		sk->last_rcv_us = e->now;
+	}
+	if (!TAILQ_EMPTY(&sk->ofo)) {
+		if (tcp_ofo_pull(sk))
+			fin = true;
+		/* RFC 5681 4.2: ACK at once when a gap is filled. */
+		if (TAILQ_EMPTY(&sk->ofo))
+			sk->ack_now = true;
+	}
+	if (n > 0)
+		tcp_sock_event(e, sk, TCPX_EV_IN);
+	if (fin)
+		return tcp_fin(e, sk);
+	if (n > 0)
+		ack_snd_check(e, sk);
+	return false;
+}
+
+/*
+ * RFC 9293 fifth step for the synchronized states: the ACK field
+ * (Linux's tcp_ack).  Returns -1 to drop the segment (a challenge ACK
+ * was sent), 0 to go on.
+ */
+static int
+tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t ack = seg->ack, nwin, acked, seq0, dend, adata, segs;
+	uint32_t old_wnd = sk->snd_wnd, inflight;
+	bool sample = false;
+
+	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
+	if (SEQ_GT(ack, sk->snd_max)) {
+		tcp_send_challenge_ack(e, sk, seg);
+		return -1;
+	}
+	if (SEQ_LT(ack, sk->snd_una)) {
+		if (SEQ_LT(ack, sk->snd_una - sk->max_window)) {
+			tcp_send_challenge_ack(e, sk, seg);
+			return -1;
+		}
+		return 0;	/* old duplicate: ignore the ACK field */
+	}
+	sk->last_ack_us = e->now;
+	sk->probes_out = 0;
+	acked = ack - sk->snd_una;
+
+	/* Window update (RFC 9293 SND.WL1/WL2; Linux's tcp_may_update_window). */
+	nwin = (seg->flags & TH_SYN) ? seg->wnd :
+	    (uint32_t)seg->wnd << sk->snd_wscale;
+	if (SEQ_GT(ack, sk->snd_una) || SEQ_GT(seg->seq, sk->snd_wl1) ||
+	    (seg->seq == sk->snd_wl1 && nwin > sk->snd_wnd)) {
+		sk->snd_wnd = nwin;
+		sk->snd_wl1 = seg->seq;
+		sk->snd_wl2 = ack;
+		if (nwin > sk->max_window)
+			sk->max_window = nwin;
+		if (nwin > 0 && sk->persist_at != 0) {
+			sk->persist_at = 0;
+			sk->backoff = 0;
+			tcp_timer_update(e, sk);
+		}
+	}
+
+	if (acked == 0) {
+		/* RFC 5681 2: a duplicate ACK. */
+		if (seg->len == 0 && !(seg->flags & (TH_SYN | TH_FIN)) &&
+		    nwin == old_wnd && sk->snd_una != sk->snd_max) {
+			sk->dupacks++;
+			if (sk->dupacks == (uint32_t)e->sysctl.tcp_reordering &&
+			    !sk->in_recovery) {
+				inflight = (sk->snd_max - sk->snd_una) / sk->mss;
+				sk->snd_ssthresh = inflight / 2 > 2 ?
+				    inflight / 2 : 2;
+				sk->snd_cwnd = sk->snd_ssthresh + 3;
+				sk->recover = sk->snd_max;
+				sk->in_recovery = true;
+				MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+				sk->rtt_timing = false;
+				tcp_retransmit_head(e, sk);
+			} else if (sk->in_recovery) {
+				sk->snd_cwnd++;	/* RFC 6582: inflation */
+			}
+		}
+		return 0;
+	}
+
+	/* New data acknowledged (RFC 9293: SND.UNA < SEG.ACK =< SND.NXT). */
+	seq0 = tcp_data_seq0(sk);
+	dend = seq0 + sk->snd.len;
+	adata = SEQ_GT(ack, seq0) ? SEQ_MIN(ack, dend) - seq0 : 0;
+	tcp_ring_drop(&sk->snd, adata);
+	sk->bytes_acked += adata;
+	if (sk->fin_queued && SEQ_GT(ack, sk->fin_seq))
+		sk->fin_acked = true;
+	sk->snd_una = ack;
+	if (SEQ_LT(sk->snd_nxt, ack))
+		sk->snd_nxt = ack;
+
+	/* RTT (RFC 6298 with Karn's rule; timestamps when retransmitted). */
+	if (sk->rtt_timing && SEQ_GEQ(ack, sk->rtt_seq)) {
+		tcp_rtt_sample(sk, e->now - sk->rtt_start);
+		sk->rtt_timing = false;
+		sample = true;
+	} else if (ts_present(sk, seg) && seg->opt.ts_ecr != 0 &&
+	    sk->retransmits > 0) {
+		uint32_t ms = tcp_tsval(e, sk->ts_off) - seg->opt.ts_ecr;
+
+		if ((int32_t)ms >= 0) {
+			tcp_rtt_sample(sk, (uint64_t)ms * 1000);
+			sample = true;
+		}
+	}
+	if (sample)
+		sk->backoff = 0;
+	sk->retransmits = 0;
+	sk->retrans_stamp = 0;
+
+	/* Congestion window: NewReno (RFC 5681, RFC 6582). */
+	segs = (adata + sk->mss - 1) / sk->mss;
+	if (sk->in_recovery) {
+		if (SEQ_GEQ(ack, sk->recover)) {
+			sk->in_recovery = false;
+			sk->snd_cwnd = sk->snd_ssthresh;
+			sk->dupacks = 0;
+		} else {
+			/* Partial ACK: the next hole, deflate. */
+			sk->snd_cwnd = sk->snd_cwnd > segs ?
+			    sk->snd_cwnd - segs + 1 : 1;
+			tcp_retransmit_head(e, sk);
+		}
+	} else {
+		sk->dupacks = 0;
+		while (segs > 0 && sk->snd_cwnd < sk->snd_ssthresh) {
+			sk->snd_cwnd++;
+			segs--;
+		}
+		sk->cwnd_acked += segs;
+		if (sk->cwnd_acked >= sk->snd_cwnd) {
+			sk->cwnd_acked -= sk->snd_cwnd;
+			sk->snd_cwnd++;
+		}
+		if (sk->snd_cwnd > 65535)
+			sk->snd_cwnd = 65535;
+	}
+
+	/* RFC 6298 5.2 / 5.3. */
+	if (sk->snd_una == sk->snd_max)
+		sk->rto_at = 0;
+	else
+		sk->rto_at = e->now + sk->rto_us;
+	tcp_timer_update(e, sk);
+	if (adata > 0 && !sk->shut_wr && tcp_ring_space(&sk->snd) * 2 >=
+	    sk->snd.len)
+		tcp_sock_event(e, sk, TCPX_EV_OUT);
+	return 0;
+}
+
+/* The peer's options in its SYN or SYN-ACK (RFC 7323, RFC 2018). */
+static void
+syn_options(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	sk->peer_mss = seg->opt.has_mss ? seg->opt.mss : TCP_MSS_DEFAULT;
+	sk->ts_ok = seg->opt.has_ts && e->sysctl.tcp_timestamps != 0;
+	if (sk->ts_ok) {
+		sk->ts_recent = seg->opt.ts_val;
+		sk->ts_recent_stamp = e->now;
+	}
+	sk->wscale_ok = seg->opt.has_wscale && e->sysctl.tcp_window_scaling;
+	if (sk->wscale_ok) {
+		sk->snd_wscale = seg->opt.wscale > 14 ? 14 : seg->opt.wscale;
+	} else {
+		sk->snd_wscale = 0;
+		sk->rcv_wscale = 0;
+		if (sk->rcv_wnd > 65535)
+			sk->rcv_wnd = 65535;
+		if (sk->window_clamp > 65535)
+			sk->window_clamp = 65535;
+	}
+	sk->sack_ok = seg->opt.sack_perm && e->sysctl.tcp_sack != 0;
+}
+
+/* RFC 9293 3.10.7.3: SEGMENT ARRIVES in SYN-SENT. */
+static void
+synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	uint32_t adata, syn_data;
+
+	/* First, check the ACK. */
+	if (seg->flags & TH_ACK) {
+		if (SEQ_LEQ(seg->ack, sk->iss) ||
+		    SEQ_GT(seg->ack, sk->snd_max)) {
+			tcp_send_reset_reply(e, seg);
+			return;
+		}
+	}
+	/* Second, the RST: refused if it acknowledges our SYN. */
+	if (seg->flags & TH_RST) {
+		if (seg->flags & TH_ACK)
+			(void)tcp_reset(e, sk);
+		return;
+	}
+	/* Fourth, the SYN. */
+	if (!(seg->flags & TH_SYN))
+		return;
+	sk->irs = seg->seq;
+	sk->rcv_nxt = seg->seq + 1;
+	sk->rcv_wup = sk->rcv_nxt;
+	sk->rcv_adv = sk->rcv_nxt + sk->rcv_wnd;
+	syn_options(e, sk, seg);
+	sk->snd_wnd = seg->wnd;	/* never scaled in a SYN */
+	sk->snd_wl1 = seg->seq;
+	sk->snd_wl2 = seg->ack;
+	sk->last_rcv_us = e->now;
+
+	if (!(seg->flags & TH_ACK)) {
+		/* Simultaneous open: SYN-RECEIVED, SYN-ACK from our ISS. */
+		tcp_set_state(e, sk, TCP_ST_SYN_RECEIVED,
+		    "rcv SYN (simultaneous open)");
+		tcp_sync_mss(e, sk);
+		sk->snd_nxt = sk->iss;
+		tcp_send_syn(e, sk, false);
+		return;
+	}
+
+	/* Our SYN is acknowledged: ESTABLISHED. */
+	if (sk->retransmits == 0)
+		tcp_rtt_sample(sk, e->now - sk->syn_sent_us);
+	syn_data = sk->tfo_syn_data ? sk->tfo_syn_len : 0;
+	/* Fast Open client: keep the server's cookie (RFC 7413 4.1). */
+	if (sk->tfo_req && seg->opt.has_fastopen &&
+	    seg->opt.fastopen_len > 0)
+		tcp_fastopen_cache_set(e, sk->h.tuple.raddr,
+		    seg->opt.fastopen_cookie, seg->opt.fastopen_len,
+		    sk->peer_mss);
+	adata = seg->ack - (sk->iss + 1);
+	tcp_ring_drop(&sk->snd, adata);
+	sk->bytes_acked += adata;
+	sk->snd_una = seg->ack;
+	tcp_set_state(e, sk, TCP_ST_ESTABLISHED, "rcv SYN-ACK");
+	tcp_init_transfer(e, sk);
+	sk->connecting = false;
+	if (syn_data > 0) {
+		if (adata >= syn_data) {
+			MIB_INC(e, TCPEXT_TCPFASTOPENACTIVE);
+		} else {
+			/* RFC 7413 4.2.2: the data was not taken; resend it. */
+			MIB_INC(e, TCPEXT_TCPFASTOPENACTIVEFAIL);
+			sk->snd_nxt = sk->snd_una;
+		}
+	}
+	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
+		sk->snd_nxt = sk->snd_una;
+	tcp_sock_event(e, sk, TCPX_EV_OUT);
+	/* Sixth onwards: data or a FIN on the SYN-ACK. */
+	if ((seg->len > 0 || (seg->flags & TH_FIN)) && data_queue(e, sk, seg))
+		return;
+	sk->ack_now = true;
+	tcp_output(e, sk);
+	tcp_timer_update(e, sk);
+}
+
+/*
+ * RFC 9293 3.10.7.4: SEGMENT ARRIVES in SYN-RECEIVED and the
+ * synchronized states.
+ */
+static void
+sock_input(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	uint32_t seglen = tcp_seg_seqlen(seg), end = seg->seq + seglen;
+	uint32_t wnd = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+	    sk->rcv_adv - sk->rcv_nxt : 0;
+	bool closed_rd;
+
+	/* RFC 7323 5.3: PAWS, before the sequence test; not for RSTs. */
+	if (ts_present(sk, seg) && !(seg->flags & TH_RST) &&
+	    (int32_t)(seg->opt.ts_val - sk->ts_recent) < 0 &&
+	    e->now - sk->ts_recent_stamp <= TCP_PAWS_24DAYS_US &&
+	    !(seg->len == 0 && !(seg->flags & (TH_SYN | TH_FIN)) &&
+	    seg->seq == sk->rcv_nxt && seg->ack == sk->snd_una)) {
+		if (seg->flags & TH_SYN)
+			goto syn_challenge;
+		MIB_INC(e, TCPEXT_PAWSESTAB);
+		if (!oow_rate_limited(e, sk, seg)) {
+			sk->ack_now = true;
+			tcp_send_ack(e, sk);
+		}
+		return;
+	}
+
+	/* First: is the sequence acceptable (Linux's tcp_sequence)? */
+	if (SEQ_LT(end, sk->rcv_wup) || SEQ_GT(seg->seq, sk->rcv_nxt + wnd)) {
+		if (seg->flags & TH_RST)
+			return;
+		if (seg->flags & TH_SYN)
+			goto syn_challenge;
+		/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate limited. */
+		if (!oow_rate_limited(e, sk, seg)) {
+			sk->ack_now = true;
+			tcp_send_ack(e, sk);
+		}
+		return;
+	}
+
+	/* Second: RST (RFC 5961 3.2). */
+	if (seg->flags & TH_RST) {
+		if (seg->seq == sk->rcv_nxt ||
+		    (seg->seq == sk->rcv_nxt - 1 && sk->rcv_fin &&
+		    (sk->state == TCP_ST_CLOSE_WAIT ||
+		    sk->state == TCP_ST_LAST_ACK ||
+		    sk->state == TCP_ST_CLOSING))) {
+			(void)tcp_reset(e, sk);
+			return;
+		}
+		tcp_send_challenge_ack(e, sk, seg);
+		return;
+	}
+
+	/* Fourth: SYN (RFC 5961 4.2), but the crossing SYN-ACK of a
+	 * simultaneous open. */
+	if (seg->flags & TH_SYN) {
+		if (sk->state == TCP_ST_SYN_RECEIVED &&
+		    (seg->flags & TH_ACK) && seg->seq == sk->irs &&
+		    seg->ack == sk->iss + 1)
+			goto pass;
+syn_challenge:
+		MIB_INC(e, TCP_INERRS);
+		MIB_INC(e, TCPEXT_TCPSYNCHALLENGE);
+		tcp_send_challenge_ack(e, sk, seg);
+		return;
+	}
+pass:
+	/* Fifth: ACK off means drop. */
+	if (!(seg->flags & TH_ACK))
+		return;
+	update_ts_recent(e, sk, seg);
+	sk->last_rcv_us = e->now;
+
+	if (sk->state == TCP_ST_SYN_RECEIVED) {
+		if (!SEQ_LT(sk->snd_una, seg->ack) ||
+		    SEQ_GT(seg->ack, sk->snd_max)) {
+			/* <SEQ=SEG.ACK><CTL=RST> */
+			tcp_send_reset_reply(e, seg);
+			return;
+		}
+		if (sk->snd_una == sk->iss) {
+			if (sk->retransmits == 0 && sk->syn_sent_us != 0)
+				tcp_rtt_sample(sk, e->now - sk->syn_sent_us);
+			sk->snd_una = sk->iss + 1;
+		}
+		sk->snd_wnd = (seg->flags & TH_SYN) ? seg->wnd :
+		    (uint32_t)seg->wnd << sk->snd_wscale;
+		sk->snd_wl1 = seg->seq;
+		sk->snd_wl2 = seg->ack;
+		tcp_set_state(e, sk, TCP_ST_ESTABLISHED, "rcv ACK");
+		tcp_init_transfer(e, sk);
+		sk->connecting = false;
+		/* The crossing SYN-ACK of a simultaneous open is ACKed. */
+		if (seg->flags & TH_SYN)
+			sk->ack_now = true;
+		tcp_sock_event(e, sk, TCPX_EV_OUT);
+	}
+	if (tcp_ack(e, sk, seg) < 0)
+		return;
+
+	switch (sk->state) {
+	case TCP_ST_FIN_WAIT_1:
+		if (!sk->fin_acked)
+			break;
+		tcp_set_state(e, sk, TCP_ST_FIN_WAIT_2, "rcv ACK of FIN");
+		if (sk->orphan) {
+			sk->fw2_at = e->now + tcp_fin_time_us(e, sk);
+			tcp_timer_update(e, sk);
+		}
+		tcp_sock_event(e, sk, TCPX_EV_OUT);
+		break;
+	case TCP_ST_CLOSING:
+		if (sk->fin_acked) {
+			tcp_set_state(e, sk, TCP_ST_TIME_WAIT, "rcv ACK of FIN");
+			tcp_time_wait(e, sk);
+			return;
+		}
+		break;
+	case TCP_ST_LAST_ACK:
+		if (sk->fin_acked) {
+			(void)tcp_done(e, sk, 0, "rcv ACK of FIN");
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+
+	/* Seventh: text (RFC 9293), as Linux sorts it by state. */
+	closed_rd = sk->shut_rd || sk->orphan;
+	switch (sk->state) {
+	case TCP_ST_CLOSE_WAIT:
+	case TCP_ST_CLOSING:
+	case TCP_ST_LAST_ACK:
+		if (!SEQ_LT(seg->seq, sk->rcv_nxt))
+			break;		/* nothing more can come after a FIN */
+		/* FALLTHROUGH */
+	case TCP_ST_FIN_WAIT_1:
+	case TCP_ST_FIN_WAIT_2:
+		/*
+		 * RFC 1122 4.2.2.13: new data for an application that
+		 * closed its read side means RST (Linux: TCPAbortOnData).
+		 */
+		if ((closed_rd || sk->rcv_fin) && seg->len + ((seg->flags &
+		    TH_FIN) ? 1 : 0) > 0 &&
+		    SEQ_GT(end - ((seg->flags & TH_FIN) ? 1 : 0), sk->rcv_nxt)) {
+			MIB_INC(e, TCPEXT_TCPABORTONDATA);
+			tcp_send_reset_reply(e, seg);
+			(void)tcp_reset(e, sk);
+			return;
+		}
+		/* FALLTHROUGH */
+	case TCP_ST_ESTABLISHED:
+		if (data_queue(e, sk, seg))
+			return;
+		break;
+	default:
+		break;
+	}
+	/* Anything the ACK or window let go, and any ACK owed. */
+	tcp_output(e, sk);
+	if (sk->opt.keepalive && sk->keep_at == 0)
+		tcp_keepalive_reset(e, sk);
+}
+
+void
+tcp_input(struct tcpx_engine *e, const struct tcp_seg *seg)
+{
+	struct tcp_tuple t;
+	struct tcp_hnode *n;
+	struct tcp_sock *sk;
+
+	/* Demultiplex first: the connection hash, then listeners. */
+	t.laddr = seg->daddr;
+	t.raddr = seg->saddr;
+	t.lport = seg->dport;
+	t.rport = seg->sport;
+	if ((n = tcp_hash_lookup(e, &t)) != NULL) {
+		switch (n->kind) {
+		case TCP_HK_TW:
+			tcp_tw_input(e, (struct tcp_tw *)(void *)n, seg);
+			return;
+		case TCP_HK_REQ:
+			tcp_req_input(e, (struct tcp_req *)(void *)n, seg);
+			return;
+		default:
+			break;
+		}
+		sk = (struct tcp_sock *)(void *)n;
+		sk->segs_in++;
+		switch (sk->state) {
+		case TCP_ST_SYN_SENT:
+			synsent_input(e, sk, seg);
+			return;
+		case TCP_ST_CLOSED:
+		case TCP_ST_LISTEN:
+		case TCP_ST_TIME_WAIT:
+			tcp_send_reset_reply(e, seg);
+			return;
+		default:
+			sock_input(e, sk, seg);
+			return;
+		}
+	}
+	if ((sk = tcp_listener_lookup_tuple(e, &t)) != NULL) {
+		tcp_listen_input(e, sk, seg);
+		return;
+	}
+	/* RFC 9293 3.10.7.1: CLOSED - a RST for anything but a RST. */
+	tcp_send_reset_reply(e, seg);
+}
