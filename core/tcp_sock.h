@@ -66,6 +66,8 @@ struct tcp_sock {
 	bool connecting;	/* tcpx_connect in progress (SYN-SENT) */
 	bool passive;		/* created from a listener */
 	bool userbound;		/* bind() chose the port (tcp_usrreq.c) */
+	bool ss_connecting;	/* Linux's SS_CONNECTING: set by connect(), */
+				/* cleared when connect() reports the end */
 
 	/* RFC 9293 send sequence variables. */
 	uint32_t iss;
