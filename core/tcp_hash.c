@@ -612,7 +612,12 @@ tcp_stack_free(struct tcpx_engine *e)
 
 	if (hi == NULL)
 		return;
-	/* The host is going away: no more events or traces to it. */
+	/*
+	 * The host is going away: nothing more is sent (no RSTs for the
+	 * connections dropped here, as after a crash) and no event or
+	 * trace reaches it.
+	 */
+	e->ops.output = NULL;
 	e->ops.event = NULL;
 	e->ops.trace_seg = NULL;
 	e->ops.trace_state = NULL;

@@ -121,8 +121,9 @@ tcpx_bind(struct tcpx_engine *e, int s, const struct sockaddr_in *sin)
 
 /*
  * The part of __inet_stream_connect() that runs before a new attempt.
- * `connecting` is Linux's SS_CONNECTING: it stays set after the attempt
- * resolves, until connect() is called again and reports the outcome.
+ * `ss_connecting` is Linux's SS_CONNECTING: it stays set after the
+ * attempt resolves, until connect() is called again and reports the
+ * outcome.
  * Returns 1 if a new attempt may start.
  */
 static int
@@ -130,20 +131,20 @@ connect_prologue(struct tcpx_engine *e, struct tcp_sock *sk, bool sendmsg)
 {
 	int err;
 
-	if (sk->connecting) {
+	if (sk->ss_connecting) {
 		switch (sk->state) {
 		case TCP_ST_SYN_SENT:
 		case TCP_ST_SYN_RECEIVED:
 			return -EALREADY;
 		case TCP_ST_CLOSED:
 			/* Refused, timed out or reset: report it once. */
-			sk->connecting = false;
+			sk->ss_connecting = sk->connecting = false;
 			err = sk->so_error;
 			sk->so_error = 0;
 			return err != 0 ? -err : -ECONNABORTED;
 		default:
 			/* It completed; the caller learns so now. */
-			sk->connecting = false;
+			sk->ss_connecting = sk->connecting = false;
 			return sendmsg ? -EISCONN : 0;
 		}
 	}
@@ -174,11 +175,11 @@ connect_start(struct tcpx_engine *e, struct tcp_sock *sk,
 		e->tcp.tw_isn = 0;
 		return err;
 	}
-	sk->connecting = true;
+	sk->connecting = sk->ss_connecting = true;
 	err = tcp_active_open(e, sk, data, len);
 	e->tcp.tw_isn = 0;
 	if (err != -EINPROGRESS && err != 0) {
-		sk->connecting = false;
+		sk->connecting = sk->ss_connecting = false;
 		tcp_port_release(e, sk);
 	}
 	return err;
@@ -196,7 +197,7 @@ tcpx_connect(struct tcpx_engine *e, int s, const struct sockaddr_in *sin)
 		return -EINVAL;
 	if (sin->sin_family == AF_UNSPEC && sk->state == TCP_ST_CLOSED) {
 		/* Dissolving an association that does not exist. */
-		sk->connecting = false;
+		sk->connecting = sk->ss_connecting = false;
 		return 0;
 	}
 	if (sin->sin_family != AF_INET) {
