@@ -171,6 +171,15 @@ accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return nfd;
 }
 
+/* A kernel connection: whatever the table said about its number is old. */
+static int
+kernel_accepted(int nfd)
+{
+	if (nfd >= 0)
+		fd_forget(nfd);
+	return nfd;
+}
+
 PRELOAD_EXPORT int
 accept(int fd, struct sockaddr *sa, socklen_t *len)
 {
@@ -180,7 +189,7 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 	e = fd_lookup(fd);
 	if (e == NULL || e->kind == FDK_INET ||
 	    (e = fd_lookup_checked(fd)) == NULL)
-		return real.accept(fd, sa, len);
+		return kernel_accepted(real.accept(fd, sa, len));
 	if (e->kind != FDK_LISTEN)
 		return set_errno(EINVAL);
 	return accept_tcpx(fd, sa, len, 0);
@@ -195,7 +204,7 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	e = fd_lookup(fd);
 	if (e == NULL || e->kind == FDK_INET ||
 	    (e = fd_lookup_checked(fd)) == NULL)
-		return real.accept4(fd, sa, len, flags);
+		return kernel_accepted(real.accept4(fd, sa, len, flags));
 	if (e->kind != FDK_LISTEN)
 		return set_errno(EINVAL);
 	return accept_tcpx(fd, sa, len, flags);

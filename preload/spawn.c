@@ -95,9 +95,10 @@ child_env(void)
 	return env;
 }
 
-/* The last non-empty line of the log, as the reason tcpxd gave. */
+/* The last non-empty line written to the log since offset `from`, as the
+ * reason tcpxd gave. */
 static void
-last_line(const char *path, char *buf, size_t len)
+last_line(const char *path, off_t from, char *buf, size_t len)
 {
 	char line[512];
 	FILE *f;
@@ -106,6 +107,10 @@ last_line(const char *path, char *buf, size_t len)
 	f = fopen(path, "re");
 	if (f == NULL)
 		return;
+	if (fseeko(f, from, SEEK_SET) < 0) {
+		fclose(f);
+		return;
+	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (line[0] != '\0')
@@ -132,16 +137,54 @@ fail(int err, const char *why, const char *path)
 	return -err;
 }
 
+/* Is tcpxd answering?  Checked by a real HELLO, not just a connect. */
+static bool
+answers(const char *ifname)
+{
+	struct tcpx_client probe;
+
+	if (tcpx_client_open(&probe, ifname, 0) < 0)
+		return false;
+	tcpx_client_close(&probe);
+	return true;
+}
+
+/*
+ * The started process's stdout is a pipe we read: it reaches EOF when
+ * every process holding it is gone or has replaced it - tcpxd's parent
+ * half exits once the daemon is ready (or has failed), and the daemon
+ * puts /dev/null there.  So EOF means "decided": one last look says
+ * which.  Without EOF we keep looking until the deadline.
+ */
+static int
+wait_ready(const char *ifname, int outfd)
+{
+	uint64_t deadline = mono_ms() + START_WAIT_MS;
+	struct pollfd p = { .fd = outfd, .events = POLLIN };
+	char buf[256];
+
+	for (;;) {
+		if (answers(ifname))
+			return 0;
+		if (mono_ms() >= deadline)
+			return -1;
+		if (poll(&p, 1, 20) > 0) {
+			if (real.read(outfd, buf, sizeof(buf)) <= 0)
+				return answers(ifname) ? 0 : -2;
+		}
+	}
+}
+
 int
 spawn_tcpxd(const char *ifname)
 {
 	char path[PATH_MAX], log[256], why[PATH_MAX + 800], lastl[512];
 	char *argv[] = { path, NULL };
 	char **env;
-	int pfd[2], status, rc;
-	pid_t mid, pid = -1;
-	struct tcpx_client probe;
-	uint64_t deadline;
+	int out[2], status, rc, err;
+	struct stat st;
+	off_t logsize;
+	pid_t mid;
 
 	path[0] = '\0';
 	rc = find_tcpxd(path, sizeof(path));
@@ -149,35 +192,31 @@ spawn_tcpxd(const char *ifname)
 		return fail(ENETUNREACH, "tcpxd not found next to libtcpx.so "
 		    "(set TCPX_TCPXD=/path/to/tcpxd)", path);
 	log_path(log, sizeof(log), ifname);
+	logsize = stat(log, &st) == 0 ? st.st_size : 0;
 	env = child_env();
-	if (pipe2(pfd, O_CLOEXEC) < 0)
+	if (pipe2(out, O_CLOEXEC) < 0)
 		return fail(ENETUNREACH, strerror(errno), path);
 	tcpx_debug("starting %s (log %s)", path, log);
 	mid = _Fork();
 	if (mid < 0) {
-		rc = errno;
-		real.close(pfd[0]);
-		real.close(pfd[1]);
-		return fail(ENETUNREACH, strerror(rc), path);
+		err = errno;
+		real.close(out[0]);
+		real.close(out[1]);
+		return fail(ENETUNREACH, strerror(err), path);
 	}
 	if (mid == 0) {
+		sigset_t none;
 		int fd;
 
 		setsid();
-		pid = _Fork();
-		if (pid != 0) {
-			/* Tell the program which pid to watch, then go. */
-			(void)real.write(pfd[1], &pid, sizeof(pid));
+		if (_Fork() != 0)
 			_exit(0);
-		}
-		sigset_t none;
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		fd = open("/dev/null", O_RDWR);
-		if (fd >= 0) {
+		if (fd >= 0)
 			dup2(fd, 0);
-			dup2(fd, 1);
-		}
+		dup2(out[1], 1);
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0)
 			dup2(fd, 2);
@@ -185,44 +224,28 @@ spawn_tcpxd(const char *ifname)
 		dprintf(2, "tcpxd: exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
-	real.close(pfd[1]);
-	if (real.read(pfd[0], &pid, sizeof(pid)) != sizeof(pid))
-		pid = -1;
-	real.close(pfd[0]);
+	real.close(out[1]);
 	while (waitpid(mid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (env != environ)
 		free(env);
-
-	/* Wait for the control socket; stop early if tcpxd died. */
-	deadline = mono_ms() + START_WAIT_MS;
-	for (;;) {
-		rc = tcpx_client_open(&probe, ifname, 0);
-		if (rc == 0) {
-			tcpx_client_close(&probe);
-			tcpx_debug("tcpxd is up (pid %d)", (int)pid);
-			return 0;
-		}
-		if (pid > 0 && kill(pid, 0) < 0 && errno == ESRCH) {
-			/* It may have daemonised: one last look. */
-			usleep(50 * 1000);
-			if (tcpx_client_open(&probe, ifname, 0) == 0) {
-				tcpx_client_close(&probe);
-				return 0;
-			}
-			break;
-		}
-		if (mono_ms() >= deadline)
-			break;
-		poll(NULL, 0, 20);
+	rc = wait_ready(ifname, out[0]);
+	real.close(out[0]);
+	if (rc == 0) {
+		tcpx_debug("tcpxd is up");
+		return 0;
 	}
-	last_line(log, lastl, sizeof(lastl));
+	last_line(log, logsize, lastl, sizeof(lastl));
 	if (lastl[0] != '\0')
 		snprintf(why, sizeof(why), "%s (log: %s)", lastl, log);
+	else if (rc == -2)
+		snprintf(why, sizeof(why), "%s exited without a word (log: %s)",
+		    path, log);
 	else
 		snprintf(why, sizeof(why), "no control socket after %d ms "
 		    "(log: %s)", START_WAIT_MS, log);
 	/* Unprivileged: tcpxd needs CAP_NET_RAW; EACCES says so best. */
-	return fail(getuid() != 0 && strstr(lastl, "CAP_NET_RAW") != NULL ?
-	    EACCES : ENETUNREACH, why, path);
+	return fail(strstr(lastl, "CAP_NET_RAW") != NULL ||
+	    strstr(lastl, "ermission") != NULL ? EACCES : ENETUNREACH, why,
+	    path);
 }

@@ -42,9 +42,15 @@ P="ip netns exec tcpx-peer"
 ip netns add "tcpx-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
 ip netns del "tcpx-probe-$$"
 [ -x "$TCPX" ] || fail "$TCPX not built"
-[ -x "$TOP/$BUILD/tcpxd" ] || fail "$TOP/$BUILD/tcpxd not built"
+[ "${NEED_TCPXD:-1}" = 0 ] || [ -x "$TOP/$BUILD/tcpxd" ] ||
+	fail "$TOP/$BUILD/tcpxd not built"
 [ -f "$TOP/$BUILD/libtcpx.so" ] || fail "$TOP/$BUILD/libtcpx.so not built"
-scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
+# LAB_REUSE=1 keeps a lab that is already up (and the tcpxd in it).
+if [ "${LAB_REUSE:-0}" = 1 ] && ip netns list | grep -q '^tcpx-host'; then
+	:
+else
+	scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
+fi
 
 # wait_port NS ADDR PORT: until a TCP connect from namespace NS succeeds.
 wait_port() {
