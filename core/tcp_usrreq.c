@@ -381,10 +381,10 @@ info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
     struct tcpx_sockinfo *info)
 {
 	memset(info, 0, sizeof(*info));
+	tcp_sock_info_fill(e, sk, info);
+	/* A listener's queues replace Recv-Q and Send-Q, as in ss(8). */
 	if (sk->listen != NULL)
 		tcp_listen_info_fill(e, sk, info);
-	else
-		tcp_sock_info_fill(e, sk, info);
 }
 
 int

@@ -169,6 +169,7 @@ START_TEST(connect_sequence)
 	h_peer_sockaddr(&sin, 80);
 	ck_assert_int_eq(tcpx_connect(h->e, c.s, &sin), 0);
 	ck_assert_int_eq(tcpx_connect(h->e, c.s, &sin), -EISCONN);
+	h_local_sockaddr(&sin, 0);
 	ck_assert_int_eq(tcpx_bind(h->e, c.s, &sin), -EINVAL);
 	ck_assert_int_eq(tcpx_getpeername(h->e, c.s, &sin), 0);
 	ck_assert_uint_eq(sin.sin_addr.s_addr, H_PEER_ADDR);
