@@ -15,6 +15,10 @@
  *   sockapi accept PORT PEER_IP		listener, accept4 flags, names
  *   sockapi forged PORT			a connection not from tcpxd
  *   sockapi options IP PORT		SO_TYPE & co, TCP_NODELAY, TCP_INFO
+ *   sockapi threads IP PORT		8 threads, each its own connection
+ *					to an echo server, at the same time
+ *   sockapi fork IP PORT		a connection used by parent and child;
+ *					the child makes one of its own too
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,6 +26,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -370,6 +375,101 @@ sc_options(char **av)
 	return 0;
 }
 
+/* Send n bytes of a pattern to an echo server, read them back, compare. */
+static int
+echo_round(int fd, size_t n)
+{
+	char *out = malloc(n), *in = malloc(n);
+	size_t i, sent = 0, got = 0;
+	ssize_t r;
+	int ok;
+
+	for (i = 0; i < n; i++)
+		out[i] = (char)(i * 7 + (size_t)fd);
+	while (got < n) {
+		if (sent < n) {
+			r = write(fd, out + sent, n - sent < 8192 ? n - sent : 8192);
+			if (r < 0)
+				break;
+			sent += (size_t)r;
+		}
+		r = read(fd, in + got, n - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	ok = got == n && memcmp(in, out, n) == 0;
+	free(out);
+	free(in);
+	return ok;
+}
+
+struct targ {
+	const char *ip;
+	int port, ok;
+};
+
+static void *
+thread_main(void *p)
+{
+	struct targ *t = p;
+	struct sockaddr_in a = addr(t->ip, t->port);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	t->ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    echo_round(fd, 200000);
+	close(fd);
+	return NULL;
+}
+
+static int
+sc_threads(char **av)
+{
+	pthread_t th[8];
+	struct targ t[8];
+	int i, ok = 0;
+
+	for (i = 0; i < 8; i++) {
+		t[i].ip = av[0];
+		t[i].port = atoi(av[1]);
+		t[i].ok = 0;
+		pthread_create(&th[i], NULL, thread_main, &t[i]);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		ok += t[i].ok;
+	}
+	printf("threads: %d of 8 echoed 200000 bytes intact\n", ok);
+	return ok == 8 ? 0 : 1;
+}
+
+static int
+sc_fork(char **av)
+{
+	int fd = connected(av[0], atoi(av[1])), st;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int own = connected(av[0], atoi(av[1]));
+
+		show_so_error(fd);
+		printf("child, inherited: %s\n", echo_round(fd, 50000) ?
+		    "echoed" : "BROKEN");
+		printf("child, own: %s\n", echo_round(own, 50000) ?
+		    "echoed" : "BROKEN");
+		fflush(stdout);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	show_so_error(fd);
+	printf("parent, after the child: %s\n", echo_round(fd, 50000) ?
+	    "echoed" : "BROKEN");
+	show("close", close(fd));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -386,6 +486,8 @@ main(int argc, char **argv)
 		{ "accept", 2, sc_accept },
 		{ "forged", 1, sc_forged },
 		{ "options", 2, sc_options },
+		{ "threads", 2, sc_threads },
+		{ "fork", 2, sc_fork },
 	};
 	size_t i;
 

@@ -28,6 +28,19 @@ def reset(port):
             c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             c.close()
         threading.Thread(target=later, daemon=True).start()
+def echo(port):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("10.77.0.1", port)); s.listen(64)
+    def serve(c):
+        while True:
+            b = c.recv(65536)
+            if not b: break
+            c.sendall(b)
+        c.close()
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=serve, args=(c,), daemon=True).start()
+threading.Thread(target=echo, args=(9103,), daemon=True).start()
 threading.Thread(target=hold, args=(9100,), daemon=True).start()
 threading.Thread(target=reset, args=(9101,), daemon=True).start()
 time.sleep(float(sys.argv[1]))
@@ -35,6 +48,7 @@ PYEOF
 bg $P timeout 100 $PY "$T/srv.py" 90
 wait_port peer 10.77.0.1 9100
 wait_port peer 10.77.0.1 9101
+wait_port peer 10.77.0.1 9103
 
 rc=0
 compare() { # name, then the scenario's arguments for peer / host
@@ -55,6 +69,8 @@ both refused "10.77.0.1 9102" "10.77.0.1 9102"
 both reset-write "10.77.0.1 9101" "10.77.0.1 9101"
 both reset-read "10.77.0.1 9101" "10.77.0.1 9101"
 both options "10.77.0.1 9100" "10.77.0.1 9100"
+both threads "10.77.0.1 9103" "10.77.0.1 9103"
+both fork "10.77.0.1 9103" "10.77.0.1 9103"
 
 # accept: the listener is the helper, the client a kernel bash in peer.
 acc() { # ns-prefix, peer-ip, target-ip, out
