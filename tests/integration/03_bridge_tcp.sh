@@ -10,7 +10,9 @@
 #  4. an application killed with SIGKILL mid-send: the peer still gets a
 #     clean end (FIN) and tcpxd forgets the socket.
 #  5. an application killed with unread data: tcpxd sends RST (RFC 2525).
-#  6. afterwards nothing but TIME-WAIT entries remain in the engine.
+#  6. ports below 1024 need CAP_NET_BIND_SERVICE (nobody gets EACCES
+#     for 80, may listen on 8080); root may bind 80.
+#  7. afterwards nothing but TIME-WAIT entries remain in the engine.
 . tests/integration/lib/daemon.sh
 CTLCAT=$TOP/$BUILD/helpers/ctlcat
 [ -x "$CTLCAT" ] || fail "$CTLCAT not built"
@@ -88,7 +90,7 @@ sleep 0.3
 mkfifo "$T/fifo"
 timeout 30 sleep 30 < "$T/fifo" &
 BG_PIDS+=($!)
-$H "$CTLCAT" tcpx-h0 connect 10.77.0.1 9005 < /dev/null > "$T/fifo" 2>&1 &
+$H "$CTLCAT" tcpx-h0 connect 10.77.0.1 9005 < /dev/zero > "$T/fifo" 2>&1 &
 app=$!; BG_PIDS+=($app)
 sleep 1
 kill -9 $app
@@ -98,7 +100,26 @@ rst1=$(counter Tcp:OutRsts)
 	fail "no RST after an app died with unread data (OutRsts $rst0 -> $rst1)"
 say "ok: RST when the app died with unread data (OutRsts $rst0 -> $rst1)"
 
-# 6. the table: only TIME-WAIT (6) left, and no bridged socket
+# 6. privileged ports, checked against the requesting process
+cp "$CTLCAT" "$T/ctlcat"; chmod 755 "$T/ctlcat"
+NOBODY="setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all"
+if $H timeout 5 $NOBODY "$T/ctlcat" tcpx-h0 listen 80 < /dev/null \
+    > /dev/null 2> "$T/p.err"; then
+	fail "nobody could listen on port 80"
+fi
+grep -q "bind: Permission denied" "$T/p.err" ||
+	fail "nobody, port 80: '$(cat "$T/p.err")', want Permission denied"
+$H timeout 2 $NOBODY "$T/ctlcat" tcpx-h0 listen 8080 < /dev/null \
+	> /dev/null 2> "$T/p2.err"
+grep -q "listening on port 8080" "$T/p2.err" ||
+	fail "nobody, port 8080: $(cat "$T/p2.err")"
+$H timeout 2 "$T/ctlcat" tcpx-h0 listen 80 < /dev/null > /dev/null \
+	2> "$T/p3.err"
+grep -q "listening on port 80" "$T/p3.err" ||
+	fail "root, port 80: $(cat "$T/p3.err")"
+say "ok: port 80 refused to nobody (EACCES), 8080 allowed; root may use 80"
+
+# 7. the table: only TIME-WAIT (6) left, and no bridged socket
 for i in $(seq 50); do
 	left=$(ctl ss | awk '$1 != 6' | wc -l)
 	bridged=$(ctl status | sed -n 's/.*bridged \([0-9]*\).*/\1/p')
