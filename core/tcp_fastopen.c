@@ -248,11 +248,19 @@ tfo_create_child(struct tcpx_engine *e, struct tcp_sock *lsk,
 	if (syn->len > 0)
 		(void)tcp_sock_queue_rcv(e, child, syn->data, syn->len);
 	/*
-	 * The SYN-ACK (acknowledging SYN and data) and its retransmission
-	 * at 1 s doubling belong to the child, as Linux's
-	 * tcp_fastopen_synack_timer: it is a full socket in SYN-RECEIVED.
+	 * The SYN-ACK acknowledges SYN and data and mirrors the SYN's
+	 * options (tcp_make_synack); its retransmission at 1 s doubling
+	 * belongs to the child, a full socket in SYN-RECEIVED, as Linux's
+	 * tcp_fastopen_synack_timer.
 	 */
-	tcp_send_syn(e, child, false);
+	tcp_listen_send_synack(e, t, iss, child->rcv_nxt, o, advmss, rcv_wnd,
+	    NULL, 0);
+	child->segs_out++;
+	child->snd_nxt = child->snd_max = iss + 1;
+	child->rcv_wup = child->rcv_nxt;
+	child->rcv_adv = child->rcv_nxt + (rcv_wnd < 65535 ? rcv_wnd : 65535);
+	child->syn_sent_us = e->now;
+	tcp_rto_arm(e, child);
 	tcp_listen_acceptq_add(e, lsk, child);
 	tcp_sock_event(e, lsk, TCPX_EV_IN);
 	return child;

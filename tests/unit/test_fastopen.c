@@ -133,6 +133,9 @@ START_TEST(good_cookie_data_before_third_ack)
 	/* The SYN-ACK acknowledges SYN and data, and carries no cookie. */
 	H_EXPECT(h, &sa, TH_SYN | TH_ACK, iss, 1000 + 1 + 16);
 	ck_assert(!sa.opt.has_fastopen);
+	ck_assert(sa.opt.has_mss && !sa.opt.has_ts && !sa.opt.sack_perm &&
+	    !sa.opt.has_wscale);
+	ck_assert_uint_eq(sa.opt.mss, 1460);
 	H_EXPECT_NONE(h);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastOpenPassive"), 1);
 	ck_assert_uint_eq(h_mib(h, "Tcp:PassiveOpens"), 1);

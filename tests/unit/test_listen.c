@@ -498,6 +498,73 @@ START_TEST(rst_kills_request)
 }
 END_TEST
 
+struct seen {
+	int n;
+	struct tcpx_sockinfo req;
+};
+
+static void
+foreach_cb(void *arg, const struct tcpx_sockinfo *info)
+{
+	struct seen *sn = arg;
+
+	if (info->state == TCP_ST_SYN_RECEIVED) {
+		sn->n++;
+		sn->req = *info;
+	}
+}
+
+START_TEST(request_sock_listed)
+{
+	struct tcp_opts o = { .has_mss = true, .mss = 1460, .has_ts = true,
+	    .ts_val = 1, .sack_perm = true, .has_wscale = true, .wscale = 2 };
+	struct seen sn = { 0 };
+	struct tcp_seg sa;
+
+	ls = listener(4);
+	send_syn(40007, 10, &o);
+	ck_assert(h_take(h, &sa));
+	h_advance(h, 250000);
+	tcpx_foreach(h->e, foreach_cb, &sn);
+	/* As ss shows it: SYN-RECV, no socket id, the SYN-ACK timer on. */
+	ck_assert_int_eq(sn.n, 1);
+	ck_assert_int_eq(sn.req.id, -1);
+	ck_assert_uint_eq(ntohs(sn.req.remote.sin_port), 40007);
+	ck_assert_uint_eq(ntohs(sn.req.local.sin_port), LPORT);
+	ck_assert_int_eq(sn.req.timer, TCPX_TIMER_RETRANS);
+	ck_assert_uint_eq(sn.req.timer_expires_us, 750000);
+	ck_assert_uint_eq(sn.req.options,
+	    TCPX_OPT_TS | TCPX_OPT_SACK | TCPX_OPT_WSCALE);
+	ck_assert_uint_eq(sn.req.snd_wscale, 2);
+}
+END_TEST
+
+START_TEST(defer_accept_waits_for_data)
+{
+	struct tcp_tuple t = tuple_for(40008);
+	struct h_seg d = { .sport = 40008, .dport = LPORT, .seq = 11,
+	    .flags = TH_ACK | TH_PSH, .wnd = 502, .data = "x", .len = 1 };
+	struct tcp_seg sa;
+	uint32_t iss;
+	int v = 5;
+
+	ls = listener(4);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, ls, IPPROTO_TCP,
+	    9 /* TCP_DEFER_ACCEPT */, &v, sizeof(v)), 0);
+	iss = tcp_isn(h->e, &t);
+	send_syn(40008, 10, NULL);
+	H_EXPECT(h, &sa, TH_SYN | TH_ACK, iss, 11);
+	/* A bare ACK is held back: no connection to accept yet. */
+	send_ack(40008, 11, iss + 1, 0, 0, false);
+	H_EXPECT_NONE(h);
+	ck_assert_int_eq(tcpx_accept(h->e, ls, NULL), -EAGAIN);
+	/* The first data completes it. */
+	d.ack = iss + 1;
+	h_inject(h, &d);
+	ck_assert_int_ge(tcpx_accept(h->e, ls, NULL), 0);
+}
+END_TEST
+
 static Suite *
 listen_suite(void)
 {
@@ -518,6 +585,8 @@ listen_suite(void)
 	tcase_add_test(tc, close_listener_resets_queued);
 	tcase_add_test(tc, third_ack_with_data);
 	tcase_add_test(tc, rst_kills_request);
+	tcase_add_test(tc, request_sock_listed);
+	tcase_add_test(tc, defer_accept_waits_for_data);
 	suite_add_tcase(s, tc);
 	return s;
 }
