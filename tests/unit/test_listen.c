@@ -565,6 +565,65 @@ START_TEST(defer_accept_waits_for_data)
 }
 END_TEST
 
+START_TEST(old_requests_pruned_when_half_full)
+{
+	struct tcpx_sockinfo info;
+	uint64_t t0;
+
+	/*
+	 * reqsk_timer_handler: while the SYN queue is more than half full
+	 * (qlen * 2 > max(8, backlog)) of requests that already timed out,
+	 * they get 2 retries, not 5.  Ten dead peers, backlog 16: SYN-ACKs
+	 * at 0, 1 and 3 s; at 7 s the first two expire, which brings the
+	 * queue down to half, so the other eight go on (resent at 7 s).
+	 */
+	ls = listener(16);
+	t0 = h->now;
+	for (uint16_t p = 0; p < 10; p++)
+		send_syn((uint16_t)(41000 + p), 100, NULL);
+	ck_assert_uint_eq(h_out_count(h), 10);
+	h_clear_out(h);
+	h_run_until(h, t0 + 3000000);
+	ck_assert_uint_eq(h_out_count(h), 20);
+	h_clear_out(h);
+	h_run_until(h, t0 + 7000000 - 1);
+	ck_assert_int_eq(tcpx_sock_info(h->e, ls, &info), 0);
+	ck_assert_uint_eq(info.syn_q, 10);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 7000000);
+	ck_assert_uint_eq(h_out_count(h), 8);
+	ck_assert_int_eq(tcpx_sock_info(h->e, ls, &info), 0);
+	ck_assert_uint_eq(info.syn_q, 8);
+	h_clear_out(h);
+	/* Without pruning the rest live to the usual 63 s. */
+	h_run_until(h, t0 + 63000000 - 1);
+	ck_assert_int_eq(tcpx_sock_info(h->e, ls, &info), 0);
+	ck_assert_uint_eq(info.syn_q, 8);
+	h_run_until(h, t0 + 63000000);
+	ck_assert_int_eq(tcpx_sock_info(h->e, ls, &info), 0);
+	ck_assert_uint_eq(info.syn_q, 0);
+}
+END_TEST
+
+START_TEST(out_of_window_gets_ack)
+{
+	struct tcp_tuple t = tuple_for(40009);
+	struct tcp_seg sa;
+	uint32_t iss;
+
+	ls = listener(4);
+	iss = tcp_isn(h->e, &t);
+	send_syn(40009, 10, NULL);
+	H_EXPECT(h, &sa, TH_SYN | TH_ACK, iss, 11);
+	/* Beyond the 64240-byte window we offered: ACK, stay. */
+	send_ack(40009, 11 + 70000, iss + 1, 0, 0, false);
+	H_EXPECT(h, &sa, TH_ACK, iss + 1, 11);
+	ck_assert_int_eq(tcpx_accept(h->e, ls, NULL), -EAGAIN);
+	send_ack(40009, 11, iss + 1, 0, 0, false);
+	ck_assert_int_ge(tcpx_accept(h->e, ls, NULL), 0);
+}
+END_TEST
+
 static Suite *
 listen_suite(void)
 {
@@ -587,6 +646,8 @@ listen_suite(void)
 	tcase_add_test(tc, rst_kills_request);
 	tcase_add_test(tc, request_sock_listed);
 	tcase_add_test(tc, defer_accept_waits_for_data);
+	tcase_add_test(tc, old_requests_pruned_when_half_full);
+	tcase_add_test(tc, out_of_window_gets_ack);
 	suite_add_tcase(s, tc);
 	return s;
 }
