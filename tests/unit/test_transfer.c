@@ -299,10 +299,23 @@ run(const struct link_cfg *cfg, uint64_t seed)
 		if (t > sim.now)
 			sim.now = t;
 		ck_assert_msg(sim.now - START_US <= LIMIT_US,
-		    "over %llu s: A rcvd %llu, B rcvd %llu",
+		    "over %llu s: A rcvd %llu, B rcvd %llu; A/B timeouts "
+		    "%llu/%llu, retrans %llu/%llu, fast retrans %llu/%llu",
 		    (unsigned long long)(LIMIT_US / 1000000),
 		    (unsigned long long)sim.a.rcvd,
-		    (unsigned long long)sim.b.rcvd);
+		    (unsigned long long)sim.b.rcvd,
+		    (unsigned long long)tcpx_mib_get(sim.a.e,
+		    "TcpExt:TCPTimeouts"),
+		    (unsigned long long)tcpx_mib_get(sim.b.e,
+		    "TcpExt:TCPTimeouts"),
+		    (unsigned long long)tcpx_mib_get(sim.a.e,
+		    "Tcp:RetransSegs"),
+		    (unsigned long long)tcpx_mib_get(sim.b.e,
+		    "Tcp:RetransSegs"),
+		    (unsigned long long)tcpx_mib_get(sim.a.e,
+		    "TcpExt:TCPFastRetrans"),
+		    (unsigned long long)tcpx_mib_get(sim.b.e,
+		    "TcpExt:TCPFastRetrans"));
 		ck_assert_uint_lt(++iter, 50000000UL);
 		deliver_due(&sim, &sim.a);
 		deliver_due(&sim, &sim.b);

@@ -446,8 +446,9 @@ START_TEST(tcp_info_after_handshake)
 	struct tcp_seg seg;
 	struct h_seg g;
 	socklen_t len;
-	char buf[64];
+	char buf[128];
 
+	memset(buf, 'z', sizeof(buf));
 	start_connect(&c);
 	len = sizeof(ti.base);
 	ck_assert_int_eq(tcpx_getsockopt(h->e, c.s, IPPROTO_TCP, TCP_INFO,
