@@ -35,8 +35,12 @@ trap cleanup EXIT
 # is the command's own (ip netns exec execs it), so the kill reaches it.
 bg() { "$@" & BG_PIDS+=($!); }
 
-H="ip netns exec tcpx-host"
-P="ip netns exec tcpx-peer"
+# LAB=name runs in a private copy of the lab (namespaces name-host and
+# name-peer, same interfaces and addresses), so that a developer can test
+# while someone else uses the shared one.
+LAB=${LAB:-tcpx}
+H="ip netns exec $LAB-host"
+P="ip netns exec $LAB-peer"
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 ip netns add "tcpx-probe-$$" 2>/dev/null || skip "cannot create network namespaces here"
@@ -46,7 +50,28 @@ ip netns del "tcpx-probe-$$"
 	fail "$TOP/$BUILD/tcpxd not built"
 [ -f "$TOP/$BUILD/libtcpx.so" ] || fail "$TOP/$BUILD/libtcpx.so not built"
 # LAB_REUSE=1 keeps a lab that is already up (and the tcpxd in it).
-if [ "${LAB_REUSE:-0}" = 1 ] && ip netns list | grep -q '^tcpx-host'; then
+private_lab() {
+	local pn=$LAB-peer hn=$LAB-host ns
+	for ns in $pn $hn; do
+		for pid in $(ip netns pids $ns 2>/dev/null); do kill $pid 2>/dev/null; done
+		ip netns del $ns 2>/dev/null
+	done
+	ip netns add $pn && ip netns add $hn || return 1
+	ip link add $LAB-a type veth peer name $LAB-b || return 1
+	ip link set $LAB-a netns $pn && ip link set $LAB-b netns $hn
+	ip -n $pn link set $LAB-a name tcpx-p0 && ip -n $hn link set $LAB-b name tcpx-h0
+	ip -n $pn link set lo up; ip -n $hn link set lo up
+	ip -n $pn addr add 10.77.0.1/24 dev tcpx-p0
+	ip -n $pn link set tcpx-p0 up; ip -n $hn link set tcpx-h0 up
+	ip netns exec $hn sysctl -qw net.ipv4.ip_forward=0
+	ip netns exec $hn ethtool -K tcpx-h0 gro off gso off tso off tx off rx off >/dev/null 2>&1
+	ip netns exec $pn ethtool -K tcpx-p0 gro off gso off tso off tx off rx off >/dev/null 2>&1
+	return 0
+}
+if [ "$LAB" != tcpx ]; then
+	[ "${LAB_REUSE:-0}" = 1 ] && ip netns list | grep -q "^$LAB-host" ||
+		private_lab || skip "cannot build the private lab $LAB"
+elif [ "${LAB_REUSE:-0}" = 1 ] && ip netns list | grep -q '^tcpx-host'; then
 	:
 else
 	scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
@@ -56,7 +81,7 @@ fi
 wait_port() {
 	local i
 	for i in $(seq 100); do
-		if ip netns exec "tcpx-$1" timeout 1 bash -c \
+		if ip netns exec "$LAB-$1" timeout 1 bash -c \
 		    "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; then
 			return 0
 		fi

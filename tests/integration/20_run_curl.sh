@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # `tcpx run curl` in tcpx-host fetches a 1 KB and a 100 MB file from a
 # kernel HTTP server (python3 -m http.server) in tcpx-peer; the bytes
 # must arrive intact (sha256), and curl must exit 0.

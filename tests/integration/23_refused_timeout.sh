@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # curl under tcpx to a closed port fails at once with "Connection
 # refused"; `curl --connect-timeout 2` to an address that never answers
 # gives up after about 2 s (not at once, not after the SYN retries).

@@ -1,8 +1,7 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # Applications need no privilege: as nobody, `tcpx run curl` works
 # against a tcpxd started by root, and binding port 80 fails with EACCES
-# exactly as the kernel would (while 8080 works).
+# exactly as the kernel would (while 8765 works).
 . tests/integration/lib/apps.sh
 command -v setpriv >/dev/null || skip "setpriv not installed"
 
@@ -20,10 +19,11 @@ wait_port peer 10.77.0.1 8000
 $H timeout 20 "$T/bin/tcpx" run curl -sS -o /dev/null http://10.77.0.1:8000/small ||
 	fail "root: tcpx run curl failed"
 
-$H timeout 20 $NOBODY "$T/bin/tcpx" run curl -sS -o "$T/got" \
+mkdir -m 1777 "$T/out"
+$H timeout 20 $NOBODY "$T/bin/tcpx" run curl -sS -o "$T/out/got" \
 	http://10.77.0.1:8000/small 2> "$T/err" ||
 	{ cat "$T/err" >&2; fail "nobody: tcpx run curl failed"; }
-cmp -s "$T/small" "$T/got" || fail "nobody: file differs"
+cmp -s "$T/small" "$T/out/got" || fail "nobody: file differs"
 say "ok: nobody fetched through tcpx"
 
 cat > "$T/bind.py" <<'PYEOF'
@@ -39,6 +39,6 @@ PYEOF
 chmod a+r "$T/bind.py"
 got=$($H timeout 10 $NOBODY "$T/bin/tcpx" run $PY "$T/bind.py" 80)
 [ "$got" = EACCES ] || fail "nobody: bind port 80 gave '$got', want EACCES"
-got=$($H timeout 10 $NOBODY "$T/bin/tcpx" run $PY "$T/bind.py" 8080)
-[ "$got" = bound ] || fail "nobody: bind port 8080 gave '$got', want bound"
-say "ok: nobody cannot bind port 80 (EACCES), can bind 8080"
+got=$($H timeout 10 $NOBODY "$T/bin/tcpx" run $PY "$T/bind.py" 8765)
+[ "$got" = bound ] || fail "nobody: bind port 8765 gave '$got', want bound"
+say "ok: nobody cannot bind port 80 (EACCES), can bind 8765"

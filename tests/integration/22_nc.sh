@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # netcat-openbsd both ways, 100 MB of binary each direction, sha256
 # equal; then `nc -N` half-close: the client sends everything, shuts its
 # write half, still receives the server's whole answer, and both exit.

@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # Socket-call sequences whose every result must be Linux's: each
 # scenario of build/helpers/sockapi runs on the kernel (in tcpx-peer,
 # against the same servers) and under tcpx (in tcpx-host); the two

@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # A kernel curl in tcpx-peer fetches from `tcpx run python3 -m
 # http.server` in tcpx-host (bound to the wildcard: the listen goes to
 # tcpx): a 1 KB and a 100 MB file, sha256 equal.

@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: needs the engine and tcpxd working end to end (not yet at the time of writing)
 # nginx under tcpx, master + two worker processes sharing one tcpx
 # listener (fork after listen), answers a bounded loop of kernel-side
 # curl requests from tcpx-peer, four at a time; every body must be
