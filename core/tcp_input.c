@@ -82,14 +82,22 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 	}
 }
 
-/* ACK at once, or arm the delayed ACK (Linux's __tcp_ack_snd_check). */
+/*
+ * ACK at once, or arm the delayed ACK (Linux's __tcp_ack_snd_check):
+ * at once when more than one full segment is unacknowledged and the
+ * ACK would not pull the window's right edge back, in quick-ACK mode,
+ * or with a hole in the sequence space.  (Linux compares window sizes;
+ * with its receive-buffer autotuning that amounts to the right-edge
+ * test, which this engine, without autotuning, applies directly.)
+ */
 static void
 ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	if (sk->ack_now)
 		return;
 	if ((sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss &&
-	    tcp_rcv_space_now(sk) >= sk->rcv_wnd) || sk->quickack > 0 ||
+	    SEQ_GEQ(sk->rcv_nxt + tcp_rcv_space_now(sk), sk->rcv_adv)) ||
+	    sk->quickack > 0 ||
 	    !TAILQ_EMPTY(&sk->ofo)) {
 		sk->ack_now = true;
 		return;

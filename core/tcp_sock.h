@@ -177,7 +177,7 @@ struct tcp_sock {
 #define TCP_DELACK_MAX_US	200000ULL
 #define TCP_INIT_CWND		10
 #define TCP_MAX_QUICKACKS	16
-#define TCP_MSS_DEFAULT		536
+#define TCP_MSS_DEFAULT		536U	/* as <netinet/tcp.h>, so both may be included */
 #define TCP_PAWS_24DAYS_US	(24ULL * 24 * 3600 * 1000000)
 
 /* tcp_buf.c: byte rings and out-of-order reassembly. */

@@ -140,15 +140,19 @@ tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
 		 */
 		before = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 		    sk->rcv_adv - sk->rcv_nxt : 0;
-		if ((sk->state == TCP_ST_ESTABLISHED ||
+		if (sk->state == TCP_ST_ESTABLISHED ||
 		    sk->state == TCP_ST_FIN_WAIT_1 ||
-		    sk->state == TCP_ST_FIN_WAIT_2) && !sk->rcv_fin &&
-		    2 * before <= sk->window_clamp) {
-			now_wnd = tcp_rcv_space_now(sk);
-			if (now_wnd != 0 && now_wnd >= 2 * before) {
+		    sk->state == TCP_ST_FIN_WAIT_2) {
+			/* A once-per-two-segments ACK input held back. */
+			if (sk->delack_at != 0 &&
+			    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
 				sk->ack_now = true;
+			now_wnd = tcp_rcv_space_now(sk);
+			if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
+			    now_wnd != 0 && now_wnd >= 2 * before)
+				sk->ack_now = true;
+			if (sk->ack_now)
 				tcp_output(e, sk);
-			}
 		}
 		return n;
 	}

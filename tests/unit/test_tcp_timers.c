@@ -1,0 +1,313 @@
+/*
+ * test_tcp_timers.c - a connection's timers (core/tcp_timer.c):
+ * keepalive probes and death after the last, the tcp_retries2 give-up
+ * as Linux models it, retransmission backoff, delayed ACK timing (quick
+ * ACKs at the start, 40 ms after, every second full segment at once),
+ * and zero-window probes.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "tcp_fixture.h"
+
+static struct harness *h;
+
+static void
+setup(void)
+{
+	h = h_new();
+}
+
+static void
+teardown(void)
+{
+	h_free(h);
+	h = NULL;
+}
+
+static void
+setopt(int s, int level, int name, int v)
+{
+	ck_assert_int_eq(tcpx_setsockopt(h->e, s, level, name, &v, sizeof(v)),
+	    0);
+}
+
+START_TEST(test_keepalive_probes_and_death)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint64_t t0;
+
+	fx_establish(h, &c);
+	setopt(c.s, IPPROTO_TCP, TCP_KEEPIDLE, 10);
+	setopt(c.s, IPPROTO_TCP, TCP_KEEPINTVL, 2);
+	setopt(c.s, IPPROTO_TCP, TCP_KEEPCNT, 3);
+	setopt(c.s, SOL_SOCKET, SO_KEEPALIVE, 1);
+	t0 = h->now;	/* last heard from the peer: the SYN-ACK */
+	h_run_until(h, t0 + 10000000 - 1);
+	H_EXPECT_NONE(h);
+	/* Probes: an ACK with SEQ = SND.UNA - 1 and no data. */
+	for (int i = 0; i < 3; i++) {
+		h_run_until(h, t0 + 10000000 + (uint64_t)i * 2000000);
+		fx_expect(h, &c, &seg, TH_ACK, c.snd - 1, c.rcv);
+		ck_assert_uint_eq(seg.len, 0);
+		ck_assert_uint_eq(h->last_sent_us, t0 + 10000000 +
+		    (uint64_t)i * 2000000);
+	}
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPKeepAlive"), 3);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_ESTABLISHED);
+	/* None answered: a RST, then ETIMEDOUT (Linux). */
+	h_run_until(h, t0 + 16000000);
+	fx_expect(h, &c, &seg, TH_RST | TH_ACK, c.snd, c.rcv);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_CLOSED);
+	ck_assert_int_eq(tcpx_sock_error(h->e, c.s), ETIMEDOUT);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAbortOnTimeout"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:EstabResets"), 1);
+}
+END_TEST
+
+START_TEST(test_keepalive_answered)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint64_t t1;
+
+	fx_establish(h, &c);
+	setopt(c.s, IPPROTO_TCP, TCP_KEEPIDLE, 10);
+	setopt(c.s, IPPROTO_TCP, TCP_KEEPINTVL, 2);
+	setopt(c.s, IPPROTO_TCP, TCP_KEEPCNT, 1);
+	setopt(c.s, SOL_SOCKET, SO_KEEPALIVE, 1);
+	h_run_until(h, h->now + 10000000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd - 1, c.rcv);
+	/* The peer answers the probe: idle again for TCP_KEEPIDLE. */
+	h_advance(h, 500000);
+	fx_peer(h, &c, TH_ACK, NULL, 0);
+	H_EXPECT_NONE(h);
+	t1 = h->now;
+	h_run_until(h, t1 + 10000000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t1 + 10000000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd - 1, c.rcv);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_ESTABLISHED);
+	/* Off again: no more probes, nothing armed. */
+	setopt(c.s, SOL_SOCKET, SO_KEEPALIVE, 0);
+	ck_assert_uint_eq(tcpx_next_deadline(h->e), UINT64_MAX);
+}
+END_TEST
+
+/* Send 100 bytes nobody ACKs; return the retransmission times (us after
+ * the original) in t[], their count, and when the connection died. */
+static unsigned
+retrans_until_death(struct fx_conn *c, uint64_t *t, unsigned max,
+    uint64_t *dead)
+{
+	static uint8_t data[100];
+	struct tcp_seg seg;
+	unsigned n = 0;
+	uint64_t t0;
+
+	ck_assert_int_eq(tcpx_send(h->e, c->s, data, sizeof(data), 0), 100);
+	fx_expect(h, c, &seg, TH_ACK | TH_PSH, c->snd, c->rcv);
+	t0 = h->last_sent_us;
+	while (tcpx_state(h->e, c->s) == TCP_ST_ESTABLISHED) {
+		h_run_until(h, tcpx_next_deadline(h->e));
+		while (h_take(h, &seg)) {
+			ck_assert_uint_eq(seg.seq, c->snd);
+			ck_assert_uint_eq(seg.len, 100);
+			if (n < max)
+				t[n] = h->last_sent_us - t0;
+			n++;
+		}
+	}
+	*dead = h->now - t0;
+	return n;
+}
+
+START_TEST(test_retries2_give_up)
+{
+	struct fx_conn c;
+	uint64_t t[32], dead, rto = 210000, when = 0, first = 0;
+	unsigned n, i;
+
+	fx_establish(h, &c);
+	n = retrans_until_death(&c, t, 32, &dead);
+	/*
+	 * RTO 210 ms doubling to 120 s.  Linux gives up once the time since
+	 * the first retransmission reaches what 15 retries take from 200 ms:
+	 * (2^10 - 1) * 0.2 + 6 * 120 = 924.6 s.
+	 */
+	for (i = 0; ; i++) {
+		when += rto;
+		if (i == 0)
+			first = when;
+		if (i > 0 && when - first >= 924600000ULL)
+			break;
+		ck_assert_uint_lt(i, n);
+		ck_assert_uint_eq(t[i], when);
+		rto = rto * 2 > 120000000 ? 120000000 : rto * 2;
+	}
+	ck_assert_uint_eq(n, i);
+	ck_assert_uint_eq(n, 15);
+	ck_assert_uint_eq(dead, when);
+	/* No RST at the end; ETIMEDOUT. */
+	H_EXPECT_NONE(h);
+	ck_assert_int_eq(tcpx_sock_error(h->e, c.s), ETIMEDOUT);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAbortOnTimeout"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 15);
+	ck_assert_uint_eq(h_mib(h, "Tcp:EstabResets"), 1);
+}
+END_TEST
+
+START_TEST(test_retries2_sysctl)
+{
+	struct fx_conn c;
+	uint64_t t[8], dead;
+
+	/* tcp_retries2 3: budget (2^4 - 1) * 0.2 = 3 s ... from the first
+	 * retransmission at 0.21 s: rtx at 0.21, 0.63, 1.47, 3.15 s, dead
+	 * at 6.51 s. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_retries2", "3"),
+	    0);
+	fx_establish(h, &c);
+	ck_assert_uint_eq(retrans_until_death(&c, t, 8, &dead), 4);
+	ck_assert_uint_eq(t[0], 210000);
+	ck_assert_uint_eq(t[1], 630000);
+	ck_assert_uint_eq(t[2], 1470000);
+	ck_assert_uint_eq(t[3], 3150000);
+	ck_assert_uint_eq(dead, 6510000);
+}
+END_TEST
+
+START_TEST(test_retransmit_then_ack)
+{
+	static uint8_t data[100];
+	struct tcpx_sockinfo info;
+	struct fx_conn c;
+	struct tcp_seg seg;
+
+	fx_establish(h, &c);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, data, 100, 0), 100);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	h_run_until(h, h->now + 210000);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
+	ck_assert_uint_eq(info.retransmits, 1);
+	ck_assert_uint_eq(info.rto_us, 420000);
+	ck_assert_uint_eq(info.snd_cwnd, 1);
+	/* The ACK ends it: nothing outstanding, no timer. */
+	c.snd += 100;
+	fx_peer(h, &c, TH_ACK, NULL, 0);
+	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
+	ck_assert_uint_eq(info.retransmits, 0);
+	ck_assert_uint_eq(info.timer, TCPX_TIMER_NONE);
+	ck_assert_uint_eq(info.send_q, 0);
+	ck_assert_uint_eq(tcpx_next_deadline(h->e), UINT64_MAX);
+}
+END_TEST
+
+START_TEST(test_delayed_ack)
+{
+	static uint8_t full[1448 * 2];
+	struct fx_conn c;
+	struct tcp_seg seg;
+	unsigned i;
+	uint64_t t;
+
+	fx_establish(h, &c);
+	/* Quick-ACK mode at the start: the first 16 are ACKed at once. */
+	for (i = 0; i < 16; i++) {
+		h_advance(h, 1000);
+		fx_peer(h, &c, TH_ACK | TH_PSH, "x", 1);
+		fx_expect(h, &c, &seg, TH_ACK, c.snd, c.rcv);
+	}
+	/* Then one small segment waits 40 ms (TCP_ATO_MIN). */
+	h_advance(h, 100000);
+	fx_peer(h, &c, TH_ACK | TH_PSH, "y", 1);
+	t = h->now;
+	H_EXPECT_NONE(h);
+	h_run_until(h, t + 40000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t + 40000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, c.rcv);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:DelayedACKs"), 1);
+	/*
+	 * Two full segments: the second is ACKed at once (RFC 5681 4.2).
+	 * (A gap longer than the RTO would restart quick ACKs, as Linux.)
+	 */
+	h_advance(h, 100000);
+	fx_peer(h, &c, TH_ACK, full, 1448);
+	H_EXPECT_NONE(h);
+	h_advance(h, 1000);
+	fx_peer(h, &c, TH_ACK, full + 1448, 1448);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, c.rcv);
+	H_EXPECT_NONE(h);
+}
+END_TEST
+
+START_TEST(test_zero_window_probe)
+{
+	static uint8_t data[2000];
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint64_t t0;
+
+	fx_establish(h, &c);
+	/* The peer closes its window. */
+	fx_send(h, &c, TH_ACK, c.rcv, c.snd, NULL, 0, 0);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, data, sizeof(data), 0), 2000);
+	H_EXPECT_NONE(h);
+	t0 = h->now;
+	/* Probes at RTO 210 ms, then backing off: 420, 840 ms. */
+	h_run_until(h, t0 + 210000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd - 1, c.rcv);
+	ck_assert_uint_eq(seg.len, 0);
+	h_run_until(h, t0 + 210000 + 420000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 210000 + 420000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd - 1, c.rcv);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPWinProbe"), 2);
+	/* The window opens: the data flows. */
+	fx_send(h, &c, TH_ACK, c.rcv, c.snd, NULL, 0, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, c.rcv);
+	ck_assert_uint_eq(seg.len, 1448);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd + 1448, c.rcv);
+	ck_assert_uint_eq(seg.len, 552);
+	H_EXPECT_NONE(h);
+}
+END_TEST
+
+static Suite *
+timers_suite(void)
+{
+	Suite *s = suite_create("tcp_timers");
+	TCase *tc = tcase_create("timers");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_keepalive_probes_and_death);
+	tcase_add_test(tc, test_keepalive_answered);
+	tcase_add_test(tc, test_retries2_give_up);
+	tcase_add_test(tc, test_retries2_sysctl);
+	tcase_add_test(tc, test_retransmit_then_ack);
+	tcase_add_test(tc, test_delayed_ack);
+	tcase_add_test(tc, test_zero_window_probe);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(timers_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
