@@ -409,7 +409,7 @@ tw_takeover(struct tcpx_engine *e, struct tcp_sock *sk, struct tcp_tw *tw)
 	e->tcp.tw_isn = isn != 0 ? isn : 1;
 	sk->ts_recent = tw->ts_recent;
 	sk->ts_recent_stamp = e->now;
-	tcp_tw_kill(e, tw);
+	tcp_tw_end(e, tw, "taken over by connect");
 	MIB_INC(e, TCPEXT_TWRECYCLED);
 }
 

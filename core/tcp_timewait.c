@@ -71,6 +71,26 @@ tw_restart(struct tcpx_engine *e, struct tcp_tw *tw)
 	tw_rearm(e);
 }
 
+/* The end of the connection, for the host's state trace. */
+static void
+tw_trace_end(struct tcpx_engine *e, const struct tcp_tw *tw,
+    const char *cause)
+{
+	struct sockaddr_in l, r;
+
+	if (e->ops.trace_state == NULL)
+		return;
+	memset(&l, 0, sizeof(l));
+	memset(&r, 0, sizeof(r));
+	l.sin_family = r.sin_family = AF_INET;
+	l.sin_addr.s_addr = tw->h.tuple.laddr;
+	l.sin_port = htons(tw->h.tuple.lport);
+	r.sin_addr.s_addr = tw->h.tuple.raddr;
+	r.sin_port = htons(tw->h.tuple.rport);
+	e->ops.trace_state(e->ops.ctx, -1, &l, &r, TCP_ST_TIME_WAIT,
+	    TCP_ST_CLOSED, cause, e->now);
+}
+
 static void
 tw_destroy(struct tcpx_engine *e, struct tcp_tw *tw)
 {
@@ -88,6 +108,13 @@ tcp_tw_kill(struct tcpx_engine *e, struct tcp_tw *tw)
 	tw_rearm(e);
 }
 
+void
+tcp_tw_end(struct tcpx_engine *e, struct tcp_tw *tw, const char *cause)
+{
+	tw_trace_end(e, tw, cause);
+	tcp_tw_kill(e, tw);
+}
+
 static void
 tw_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 {
@@ -98,6 +125,7 @@ tw_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 		if (e->ops.trace_timer != NULL)
 			e->ops.trace_timer(e->ops.ctx, -1, "timewait", e->now);
 		MIB_INC(e, TCPEXT_TW);
+		tw_trace_end(e, tw, "TIME-WAIT expired");
 		tw_destroy(e, tw);
 	}
 	tw_rearm(e);
@@ -150,16 +178,20 @@ tw_fill(struct tcpx_engine *e, struct tcp_tw *tw, const struct tcp_sock *sk)
 }
 
 /*
- * The socket the bucket replaced: an orphan is freed; one the
- * application still holds is CLOSED, out of the hash, its port given
- * back unless bind() chose it, and it can still read what was left
- * and see EOF (Linux's tcp_done()).
+ * The socket the bucket replaced.  An orphan is simply freed: its
+ * connection lives on in the bucket, whose expiry the trace reports.
+ * One the application still holds becomes CLOSED, out of the hash, its
+ * port given back unless bind() chose it, and it can still read what
+ * was left and see EOF (Linux's tcp_done()).
  */
 static void
 tw_done(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	tcp_port_release(e, sk);
-	tcp_done(e, sk, 0, "TIME-WAIT bucket took over");
+	if (sk->orphan)
+		tcp_sock_free(e, sk);
+	else
+		tcp_done(e, sk, 0, "TIME-WAIT bucket took over");
 }
 
 void
@@ -298,7 +330,7 @@ tcp_tw_input(struct tcpx_engine *e, struct tcp_tw *tw,
 	    (seqlen == 0 || (seg->flags & TH_RST))) {
 		if ((seg->flags & TH_RST) && e->sysctl.tcp_rfc1337 == 0) {
 			MIB_INC(e, TCPEXT_TWKILLED);
-			tcp_tw_kill(e, tw);
+			tcp_tw_end(e, tw, "rcv RST");
 			return;
 		}
 		tw_restart(e, tw);
@@ -319,7 +351,7 @@ tcp_tw_input(struct tcpx_engine *e, struct tcp_tw *tw,
 		t = tw->h.tuple;
 		if ((lsk = tcp_listener_lookup_tuple(e, &t)) != NULL) {
 			isn = tw->snd_nxt + 65535 + 2;
-			tcp_tw_kill(e, tw);
+			tcp_tw_end(e, tw, "rcv new SYN");
 			e->tcp.tw_isn = isn != 0 ? isn : 1;
 			tcp_listen_input(e, lsk, seg);
 			e->tcp.tw_isn = 0;

@@ -38,6 +38,8 @@ void tcp_port_tw_del(struct tcpx_engine *e, uint16_t lport, uint8_t flags);
 
 /* tcp_timewait.c: the queue's timer, set up by tcp_stack_init. */
 void tcp_tw_init(struct tcpx_engine *e);
+/* Kill a bucket, telling the host's state trace why. */
+void tcp_tw_end(struct tcpx_engine *e, struct tcp_tw *tw, const char *cause);
 /* Free every bucket (engine teardown). */
 void tcp_tw_free_all(struct tcpx_engine *e);
 /* One ss-style record (tcpx_foreach). */

@@ -227,6 +227,8 @@ START_TEST(lasts_exactly_60s)
 	ck_assert_uint_eq(f.info.timer_expires_us, 60 * SEC);
 	/* The socket itself is gone: the id was closed, a bucket remains. */
 	ck_assert_int_eq(f.info.id, -1);
+	ck_assert_int_eq(h->last_state_from, TCP_ST_FIN_WAIT_2);
+	ck_assert_int_eq(h->last_state_to, TCP_ST_TIME_WAIT);
 
 	h_run_until(h, t0 + 60 * SEC - 1);
 	f = tw_lookup(&c);
@@ -239,6 +241,10 @@ START_TEST(lasts_exactly_60s)
 	f = tw_lookup(&c);
 	ck_assert_int_eq(f.found, 0);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TW"), 1);
+	/* The state trace hears of the end. */
+	ck_assert_int_eq(h->last_state_from, TCP_ST_TIME_WAIT);
+	ck_assert_int_eq(h->last_state_to, TCP_ST_CLOSED);
+	ck_assert_str_eq(h->last_state_cause, "TIME-WAIT expired");
 	/* Now the tuple is free: the peer's FIN meets no connection. */
 	retransmit_fin(&c, PEER_ISS);
 	H_EXPECT(h, &seg, TH_RST, c.iss + 2, 0);
