@@ -504,6 +504,35 @@ START_TEST(tcp_info_after_handshake)
 }
 END_TEST
 
+START_TEST(sendto_fastopen_calls)
+{
+	struct sockaddr_in sin;
+	struct tcp_seg seg;
+	int s = tcpx_socket(h->e), t;
+
+	h_peer_sockaddr(&sin, 80);
+	/* No cookie yet: a SYN asking for one, no data, EINPROGRESS. */
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, s, "hello", 5, &sin),
+	    -EINPROGRESS);
+	ck_assert(h_take(h, &seg));
+	ck_assert_uint_eq(seg.flags, TH_SYN);
+	ck_assert_uint_eq(seg.len, 0);
+	ck_assert(seg.opt.has_fastopen);
+	ck_assert_uint_eq(seg.opt.fastopen_len, 0);
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, s, "hello", 5, &sin),
+	    -EALREADY);
+	/* The client bit of tcp_fastopen off: EOPNOTSUPP. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_fastopen", "0"),
+	    0);
+	t = tcpx_socket(h->e);
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, t, "hello", 5, &sin),
+	    -EOPNOTSUPP);
+	H_EXPECT_NONE(h);
+	tcpx_close(h->e, s);
+	tcpx_close(h->e, t);
+}
+END_TEST
+
 struct count {
 	int all, listen, estab, orphan;
 };
@@ -568,6 +597,7 @@ usrreq_suite(void)
 	tcase_add_test(tc, tcp_options);
 	tcase_add_test(tc, options_need_closed_state);
 	tcase_add_test(tc, tcp_info_after_handshake);
+	tcase_add_test(tc, sendto_fastopen_calls);
 	tcase_add_test(tc, foreach_lists_everything);
 	suite_add_tcase(s, tc);
 	return s;
