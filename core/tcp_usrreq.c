@@ -813,7 +813,7 @@ getsockopt_tcp(struct tcpx_engine *e, struct tcp_sock *sk, int name,
 		    (int)e->sysctl.tcp_congestion_control;
 		ca = v == TCPX_CC_RENO ? "reno" : "cubic";
 		memset(cabuf, 0, sizeof(cabuf));
-		strcpy(cabuf, ca);
+		memcpy(cabuf, ca, strlen(ca));
 		return opt_out(val, len, cabuf, sizeof(cabuf));
 	case TCP_NODELAY:
 		v = sk->opt.nodelay;
