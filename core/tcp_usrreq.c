@@ -90,6 +90,19 @@ tcpx_socket(struct tcpx_engine *e)
 	return id;
 }
 
+/*
+ * A connection that ended left the port connect() chose it; Linux gives
+ * that back when the connection closes (tcp_done), so a later bind() or
+ * connect() starts afresh.
+ */
+static void
+release_stale_port(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	if (sk->state == TCP_ST_CLOSED && sk->bound && !sk->userbound &&
+	    !sk->hashed && sk->h.tuple.rport != 0)
+		tcp_port_unbind(e, sk);
+}
+
 int
 tcpx_bind(struct tcpx_engine *e, int s, const struct sockaddr_in *sin)
 {
@@ -110,6 +123,7 @@ tcpx_bind(struct tcpx_engine *e, int s, const struct sockaddr_in *sin)
 	port = ntohs(sin->sin_port);
 	if (addr != INADDR_ANY && addr != e->cfg.addr.s_addr)
 		return -EADDRNOTAVAIL;
+	release_stale_port(e, sk);
 	/* Bound already, or not a fresh socket: inet_bind says EINVAL. */
 	if (sk->state != TCP_ST_CLOSED || sk->bound)
 		return -EINVAL;
@@ -166,9 +180,7 @@ connect_start(struct tcpx_engine *e, struct tcp_sock *sk,
 	if (raddr == INADDR_ANY || raddr == INADDR_BROADCAST ||
 	    IN_MULTICAST(ntohl(raddr)))
 		return -ENETUNREACH;
-	/* A port an earlier attempt took by itself goes back first. */
-	if (sk->bound && !sk->userbound)
-		tcp_port_unbind(e, sk);
+	release_stale_port(e, sk);
 	sk->so_error = 0;
 	if ((err = tcp_port_pick_ephemeral(e, sk, raddr,
 	    ntohs(sin->sin_port))) != 0) {

@@ -229,6 +229,9 @@ START_TEST(refused_reported_by_connect)
 	h_peer_sockaddr(&sin, 80);
 	ck_assert_int_eq(tcpx_connect(h->e, c.s, &sin), -ECONNREFUSED);
 	ck_assert_int_eq(tcpx_sock_error(h->e, c.s), 0);
+	/* The port connect() took went back: the socket may bind again. */
+	h_local_sockaddr(&sin, 4444);
+	ck_assert_int_eq(tcpx_bind(h->e, c.s, &sin), 0);
 	tcpx_close(h->e, c.s);
 }
 END_TEST
