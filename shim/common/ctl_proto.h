@@ -191,6 +191,7 @@ struct tcpx_ctl_status {
 	uint32_t bridged;		/* sockets with an application fd */
 	uint64_t uptime_us;
 	uint64_t rx_frames, tx_frames, rx_dropped;	/* link counters */
+	uint64_t tx_dropped;
 };
 
 union tcpx_ctl_args {

@@ -502,6 +502,8 @@ on_client(struct tcpxd *d, struct watch *w, uint32_t events)
 
 	/* A bounded batch, so that one busy client cannot starve the rest. */
 	for (i = 0; i < 32; i++) {
+		/* Fields past what the client sent read as zero. */
+		memset(&req, 0, sizeof(req));
 		n = tcpx_ctl_recv(w->fd, &req, sizeof(req), NULL);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;

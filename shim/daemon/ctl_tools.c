@@ -126,6 +126,7 @@ ctl_tools_request(struct tcpxd *d, struct client *c,
 		rep.u.status.rx_frames = d->rx_frames;
 		rep.u.status.tx_frames = d->tx_frames;
 		rep.u.status.rx_dropped = d->rx_dropped;
+		rep.u.status.tx_dropped = d->tx_dropped;
 		rc = 0;
 		break;
 	default:

@@ -272,29 +272,33 @@ void
 link_flush(struct tcpxd *d)
 {
 	struct link *l = d->link;
-	unsigned done = 0;
+	unsigned done = 0, tries = 0;
 	int n;
 
 	while (done < l->ntx) {
 		n = sendmmsg(l->fd, l->msg + done, l->ntx - done, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == ENOBUFS) {
-				/* The qdisc is full: TCP retransmits. */
-				struct pollfd pfd = { l->fd, POLLOUT, 0 };
-
-				if (poll(&pfd, 1, 1) > 0)
-					continue;
-			} else {
-				logd("link: send: %s", strerror(errno));
-			}
-			/* Drop the frame at the head and go on. */
-			done++;
+		if (n > 0) {
+			d->tx_frames += (unsigned)n;
+			done += (unsigned)n;
+			tries = 0;
 			continue;
 		}
-		d->tx_frames += (unsigned)n;
-		done += (unsigned)n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == ENOBUFS) &&
+		    ++tries <= 3) {
+			/* The queue is full: give it a moment, then retry. */
+			struct pollfd pfd = { l->fd, POLLOUT, 0 };
+
+			(void)poll(&pfd, 1, 1);
+			continue;
+		}
+		/* Drop the frame at the head (TCP retransmits) and go on. */
+		if (n < 0)
+			logd("link: send: %s", strerror(errno));
+		d->tx_dropped++;
+		done++;
+		tries = 0;
 	}
 	l->ntx = 0;
 }

@@ -147,7 +147,7 @@ struct tcpxd {
 	unsigned listen_gen;
 	bool diag_ok;		/* sock_diag for AF_UNIX works */
 
-	uint64_t rx_frames, tx_frames, rx_dropped;
+	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 	uint8_t iobuf[BRIDGE_BUF];
 };
 
