@@ -11,6 +11,10 @@
 static const struct tool_cmd cmds[] = {
 	{ "run", "run a program over the tcpx stack (LD_PRELOAD=libtcpx.so)",
 	    cmd_run },
+	{ "ss", "list the stack's sockets, as ss(8) does the kernel's",
+	    cmd_ss },
+	{ "status", "is tcpxd running here, and what does it serve",
+	    cmd_status },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

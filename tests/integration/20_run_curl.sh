@@ -19,3 +19,4 @@ $H timeout 90 "$TCPX" run curl -sS -o "$T/got_big" http://10.77.0.1:8000/big ||
 end=$(date +%s.%N)
 [ "$(sha "$T/big")" = "$(sha "$T/got_big")" ] || fail "100 MB file differs"
 say "ok: 1 KB and 100 MB intact ($(echo "$end - $start" | bc) s for 100 MB)"
+finish_clean

@@ -17,3 +17,4 @@ $P timeout 90 curl -sS -o "$T/got_big" http://10.77.0.2:8000/big ||
 	fail "curl of 100 MB failed (exit $?)"
 [ "$(sha "$T/big")" = "$(sha "$T/got_big")" ] || fail "100 MB file differs"
 say "ok: python http.server under tcpx served 1 KB and 100 MB intact"
+finish_clean

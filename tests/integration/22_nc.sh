@@ -67,3 +67,4 @@ wait_exit 10 $srv || fail "server did not finish"
 [ "$(stat -c %s "$T/resp")" = $((65 + 1000000)) ] ||
 	fail "half-close: reply truncated ($(stat -c %s "$T/resp") bytes)"
 say "ok: nc -N half-close delivered everything both ways and both ended"
+finish_clean

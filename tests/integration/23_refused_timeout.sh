@@ -21,3 +21,4 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ $rc = 28 ] || { cat "$T/out" >&2; fail "unanswered: curl exit $rc, want 28"; }
 [ $ms -ge 1900 ] && [ $ms -lt 3000 ] || fail "unanswered: gave up after $ms ms, want ~2000"
 say "ok: --connect-timeout 2 gave up after $ms ms"
+finish_clean

@@ -40,3 +40,4 @@ seq 400 | $P timeout 60 xargs -P 4 -I{} sh -c \
 good=$(grep -c "^$want " "$T/sums")
 [ "$good" = 400 ] || fail "only $good of 400 responses were correct"
 say "ok: nginx (2 workers) under tcpx answered 400 requests correctly"
+finish_clean

@@ -42,3 +42,4 @@ got=$($H timeout 10 $NOBODY "$T/bin/tcpx" run $PY "$T/bind.py" 80)
 got=$($H timeout 10 $NOBODY "$T/bin/tcpx" run $PY "$T/bind.py" 8765)
 [ "$got" = bound ] || fail "nobody: bind port 8765 gave '$got', want bound"
 say "ok: nobody cannot bind port 80 (EACCES), can bind 8765"
+finish_clean

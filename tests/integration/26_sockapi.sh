@@ -102,4 +102,5 @@ accept (forged only): -1 EAGAIN
 OUT
 $H timeout 20 "$TCPX" run "$S" forged 9300 > "$T/forged.tcpx" 2>&1
 compare forged
+[ $rc = 0 ] && finish_clean
 exit $rc

@@ -114,3 +114,20 @@ wait_tcpx_listener() {
 	done
 	fail "no tcpx listener in tcpx-host after 10 s"
 }
+
+# Stop the background programs, then tcpxd's table must come down to
+# nothing but TIME-WAIT entries within a few seconds (closes completed,
+# nothing leaked).  Call at the end of a test.
+finish_clean() {
+	local p i left
+	for p in "${BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${BG_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	BG_PIDS=()
+	for i in $(seq 50); do
+		left=$($H "$TCPX" ss -a -H 2>/dev/null | grep -v '^TIME-WAIT' || true)
+		[ -z "$left" ] && return 0
+		sleep 0.2
+	done
+	echo "$left" >&2
+	fail "tcpxd still holds more than TIME-WAIT entries 10 s after the test"
+}
