@@ -85,6 +85,29 @@ select_window(struct tcp_sock *sk)
 	return (uint16_t)(nw >> sk->rcv_wscale);
 }
 
+/*
+ * The MSS for the next data segment (Linux's tcp_current_mss): SACK
+ * blocks in the header leave less room for data within the MTU.
+ */
+static uint32_t
+cur_mss(const struct tcp_sock *sk)
+{
+	const struct tcp_ofo *q;
+	unsigned n = 0, max = sk->ts_ok ? 3 : 4;
+	uint32_t end = 0;
+
+	if (!sk->sack_ok || TAILQ_EMPTY(&sk->ofo))
+		return sk->mss;
+	TAILQ_FOREACH(q, &sk->ofo, link) {
+		if (n == 0 || q->seq != end)
+			n++;
+		end = q->seq + q->len;
+	}
+	if (n > max)
+		n = max;
+	return sk->mss - (4 + 8 * n);
+}
+
 /* After any segment carrying our ACK: nothing is owed any more. */
 static void
 ack_sent(struct tcpx_engine *e, struct tcp_sock *sk)
@@ -258,8 +281,8 @@ tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk)
 		len = end - sk->snd_nxt;
 		if (len > wnd_end - sk->snd_nxt)
 			len = wnd_end - sk->snd_nxt;
-		if (len > sk->mss)
-			len = sk->mss;
+		if (len > cur_mss(sk))
+			len = cur_mss(sk);
 		xmit_data(e, sk, sk->snd_nxt, len, TH_ACK | TH_PSH);
 		if (SEQ_LT(sk->snd_nxt, sk->snd_max)) {
 			MIB_INC(e, TCP_RETRANSSEGS);
@@ -285,7 +308,7 @@ tcp_retransmit_head(struct tcpx_engine *e, struct tcp_sock *sk)
 	uint8_t flags = TH_ACK;
 
 	if (SEQ_LT(seq0, end)) {
-		len = end - seq0 < sk->mss ? end - seq0 : sk->mss;
+		len = end - seq0 < cur_mss(sk) ? end - seq0 : cur_mss(sk);
 		if (seq0 + len == end) {
 			flags |= TH_PSH;
 			if (sk->fin_queued && SEQ_LT(sk->fin_seq, sk->snd_max))
@@ -369,7 +392,7 @@ persist_check(struct tcpx_engine *e, struct tcp_sock *sk)
 void
 tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint32_t seq0, end, len, unsent, wnd_end, inflight;
+	uint32_t seq0, end, len, unsent, wnd_end, inflight, mss;
 	bool wnd_limited = false, retrans, fin;
 	uint8_t flags;
 
@@ -398,9 +421,10 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 	wnd_end = sk->snd_una + sk->snd_wnd;
 	if (SEQ_LT(sk->snd_nxt, seq0))
 		sk->snd_nxt = seq0;
+	mss = cur_mss(sk);
 	while (SEQ_LT(sk->snd_nxt, end)) {
 		unsent = end - sk->snd_nxt;
-		len = unsent < sk->mss ? unsent : sk->mss;
+		len = unsent < mss ? unsent : mss;
 		if (SEQ_GT(sk->snd_nxt + len, wnd_end)) {
 			wnd_limited = true;
 			break;
@@ -411,7 +435,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		retrans = SEQ_LT(sk->snd_nxt, sk->snd_max);
 		fin = sk->fin_queued && len == unsent &&
 		    SEQ_LEQ(sk->snd_nxt + len + 1, wnd_end);
-		if (!retrans && len < sk->mss && !fin) {
+		if (!retrans && len < mss && !fin) {
 			/* Nagle (RFC 896), Minshall's variant as Linux. */
 			if (sk->opt.cork || sk->more)
 				break;
@@ -441,7 +465,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			}
 		}
 		sk->snd_nxt += len + (fin ? 1 : 0);
-		if (len < sk->mss)
+		if (len < mss)
 			sk->snd_sml = sk->snd_nxt;
 		if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 			sk->snd_max = sk->snd_nxt;
