@@ -17,6 +17,11 @@
  *   sockapi options IP PORT		SO_TYPE & co, TCP_NODELAY, TCP_INFO
  *   sockapi threads IP PORT		8 threads, each its own connection
  *					to an echo server, at the same time
+ *   sockapi bindrules PORT		EADDRINUSE, EINVAL, ephemeral ports
+ *   sockapi linger IP PORT		SO_LINGER {1,2} and {1,0} closes
+ *   sockapi fastopen IP PORT		sendto(MSG_FASTOPEN) to an echo server
+ *   sockapi tfo-connect IP PORT	TCP_FASTOPEN_CONNECT, then write
+ *   sockapi shut IP PORT		SHUT_RD then SHUT_WR on an echo
  *   sockapi fork IP PORT		a connection used by parent and child;
  *					the child makes one of its own too
  */
@@ -34,6 +39,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -470,6 +476,141 @@ sc_fork(char **av)
 	return 0;
 }
 
+static void
+show_port(const char *what, int fd)
+{
+	struct sockaddr_in l;
+	socklen_t ll = sizeof(l);
+
+	memset(&l, 0, sizeof(l));
+	getsockname(fd, (struct sockaddr *)&l, &ll);
+	printf("%s: %s\n", what, ntohs(l.sin_port) >= 32768 ? "ephemeral" :
+	    ntohs(l.sin_port) == 0 ? "0" : "fixed");
+}
+
+static int
+sc_bindrules(char **av)
+{
+	int port = atoi(av[0]), one = 1, a, b, c, d;
+	struct sockaddr_in any = addr("0.0.0.0", port), zero = addr("0.0.0.0", 0);
+
+	a = socket(AF_INET, SOCK_STREAM, 0);
+	show("bind a", bind(a, (struct sockaddr *)&any, sizeof(any)));
+	show("listen a", listen(a, 4));
+	b = socket(AF_INET, SOCK_STREAM, 0);
+	show("bind b same port", bind(b, (struct sockaddr *)&any, sizeof(any)));
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(c, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	show("bind c same port, SO_REUSEADDR", bind(c, (struct sockaddr *)&any,
+	    sizeof(any)));
+	d = socket(AF_INET, SOCK_STREAM, 0);
+	show("bind d port 0", bind(d, (struct sockaddr *)&zero, sizeof(zero)));
+	show_port("d port", d);
+	show("bind d again", bind(d, (struct sockaddr *)&zero, sizeof(zero)));
+	show("listen d", listen(d, 4));
+	close(a); close(b); close(c); close(d);
+	a = socket(AF_INET, SOCK_STREAM, 0);
+	show("listen unbound", listen(a, 4));
+	show_port("unbound listener port", a);
+	close(a);
+	return 0;
+}
+
+static double
+now_s(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static int
+sc_linger(char **av)
+{
+	struct linger lg = { 1, 2 };
+	char buf[1000];
+	double t0;
+	int fd;
+
+	memset(buf, 'x', sizeof(buf));
+	fd = connected(av[0], atoi(av[1]));
+	show("setsockopt SO_LINGER {1,2}", setsockopt(fd, SOL_SOCKET,
+	    SO_LINGER, &lg, sizeof(lg)));
+	show("write", write(fd, buf, sizeof(buf)));
+	t0 = now_s();
+	show("close", close(fd));
+	printf("close returned %s\n", now_s() - t0 < 1.0 ? "within 1 s" :
+	    "LATE");
+	fd = connected(av[0], atoi(av[1]));
+	lg.l_linger = 0;
+	show("setsockopt SO_LINGER {1,0}", setsockopt(fd, SOL_SOCKET,
+	    SO_LINGER, &lg, sizeof(lg)));
+	show("close", close(fd));
+	return 0;
+}
+
+static void
+show_echo(int fd, const char *want)
+{
+	char buf[64];
+	size_t got = 0, n = strlen(want);
+	ssize_t r;
+
+	while (got < n && (r = read(fd, buf + got, n - got)) > 0)
+		got += (size_t)r;
+	printf("echo: %s\n", got == n && memcmp(buf, want, n) == 0 ? "same" :
+	    "DIFFERENT");
+}
+
+static int
+sc_fastopen(char **av)
+{
+	struct sockaddr_in a = addr(av[0], atoi(av[1]));
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	show("sendto MSG_FASTOPEN", sendto(fd, "hello", 5, MSG_FASTOPEN,
+	    (struct sockaddr *)&a, sizeof(a)));
+	show_echo(fd, "hello");
+	show("connect after", connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	close(fd);
+	return 0;
+}
+
+static int
+sc_tfo_connect(char **av)
+{
+	struct sockaddr_in a = addr(av[0], atoi(av[1]));
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+
+	show("setsockopt TCP_FASTOPEN_CONNECT", setsockopt(fd, IPPROTO_TCP,
+	    TCP_FASTOPEN_CONNECT, &one, sizeof(one)));
+	show("connect", connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	show("write", write(fd, "hello", 5));
+	show_echo(fd, "hello");
+	close(fd);
+	return 0;
+}
+
+static int
+sc_shut(char **av)
+{
+	int fd = connected(av[0], atoi(av[1]));
+	char c;
+
+	show("shutdown SHUT_RD", shutdown(fd, SHUT_RD));
+	show("read", read(fd, &c, 1));
+	show("write", write(fd, "x", 1));
+	show("shutdown SHUT_WR", shutdown(fd, SHUT_WR));
+	show("write after SHUT_WR", send(fd, "x", 1, MSG_NOSIGNAL));
+	show("shutdown bad how", shutdown(fd, 7));
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	show("shutdown unconnected", shutdown(fd, SHUT_WR));
+	close(fd);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -488,6 +629,11 @@ main(int argc, char **argv)
 		{ "options", 2, sc_options },
 		{ "threads", 2, sc_threads },
 		{ "fork", 2, sc_fork },
+		{ "bindrules", 1, sc_bindrules },
+		{ "linger", 2, sc_linger },
+		{ "fastopen", 2, sc_fastopen },
+		{ "tfo-connect", 2, sc_tfo_connect },
+		{ "shut", 2, sc_shut },
 	};
 	size_t i;
 

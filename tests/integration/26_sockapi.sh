@@ -70,6 +70,18 @@ both reset-read "10.77.0.1 9101" "10.77.0.1 9101"
 both options "10.77.0.1 9100" "10.77.0.1 9100"
 both threads "10.77.0.1 9103" "10.77.0.1 9103"
 both fork "10.77.0.1 9103" "10.77.0.1 9103"
+both bindrules 9400 9400
+both linger "10.77.0.1 9100" "10.77.0.1 9100"
+both fastopen "10.77.0.1 9103" "10.77.0.1 9103"
+both tfo-connect "10.77.0.1 9103" "10.77.0.1 9103"
+both shut "10.77.0.1 9103" "10.77.0.1 9103"
+
+# exec: a tcpx connection made by bash survives into the program it
+# runs (fd 3 inherited across fork+exec of head).
+got=$($H timeout 10 "$TCPX" run bash -c \
+	'exec 3<>/dev/tcp/10.77.0.1/9103; printf hi >&3; head -c 2 <&3')
+if [ "$got" = hi ]; then say "ok: a tcpx fd works across exec"
+else say "FAIL: across exec got '$got'"; rc=1; fi
 
 # accept: the listener is the helper, the client a kernel bash in peer.
 acc() { # ns-prefix, peer-ip, target-ip, out
