@@ -137,6 +137,7 @@ xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
     const uint8_t *data, uint32_t len)
 {
 	struct tcp_out out;
+	bool passive;
 
 	memset(&out, 0, sizeof(out));
 	out.saddr = sk->h.tuple.laddr;
@@ -153,15 +154,23 @@ xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 		out.wnd = (uint16_t)(sk->rcv_wnd < 65535 ? sk->rcv_wnd : 65535);
 		sk->rcv_wup = sk->rcv_nxt;
 		sk->rcv_adv = sk->rcv_nxt + out.wnd;
+		/*
+		 * A passive SYN-ACK (a Fast Open child's) offers only what
+		 * the SYN did; our own SYN, or the SYN-ACK of a simultaneous
+		 * open, what the sysctls allow, as Linux's tcp_syn_options.
+		 */
+		passive = sk->passive && (flags & TH_ACK);
 		out.opt.has_mss = true;
 		out.opt.mss = sk->advmss;
-		out.opt.sack_perm = e->sysctl.tcp_sack != 0;
-		if (e->sysctl.tcp_timestamps != 0) {
+		out.opt.sack_perm = e->sysctl.tcp_sack != 0 &&
+		    (!passive || sk->sack_ok);
+		if (e->sysctl.tcp_timestamps != 0 && (!passive || sk->ts_ok)) {
 			out.opt.has_ts = true;
 			out.opt.ts_val = tcp_tsval(e, sk->ts_off);
 			out.opt.ts_ecr = (flags & TH_ACK) ? sk->ts_recent : 0;
 		}
-		if (e->sysctl.tcp_window_scaling != 0) {
+		if (e->sysctl.tcp_window_scaling != 0 &&
+		    (!passive || sk->wscale_ok)) {
 			out.opt.has_wscale = true;
 			out.opt.wscale = sk->rcv_wscale;
 		}

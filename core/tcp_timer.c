@@ -129,6 +129,9 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	    (sk->state == TCP_ST_SYN_RECEIVED && sk->snd_una == sk->iss)) {
 		retry_until = sk->opt.syncnt > 0 ? (unsigned)sk->opt.syncnt :
 		    (unsigned)e->sysctl.tcp_syn_retries;
+		/* A Fast Open child: tcp_synack_retries, plus one (Linux). */
+		if (sk->passive && sk->opt.syncnt <= 0)
+			retry_until = (unsigned)e->sysctl.tcp_synack_retries + 1;
 		if (sk->retransmits >= retry_until)
 			return write_err(e, sk, "SYN timeout");
 		if (sk->retransmits == 0)

@@ -209,7 +209,11 @@ tcp_usr_shutdown(struct tcpx_engine *e, struct tcp_sock *sk, int how)
 	if (how == SHUT_RD || how == SHUT_RDWR)
 		sk->shut_rd = true;
 	if (sk->state == TCP_ST_SYN_SENT) {
-		/* inet_shutdown: a connect in progress is dropped. */
+		/*
+		 * inet_shutdown: a connect in progress is dropped
+		 * (tcp_disconnect, which counts no AttemptFails).
+		 */
+		tcp_set_state(e, sk, TCP_ST_CLOSED, "shutdown");
 		(void)tcp_done(e, sk, ECONNRESET, "shutdown");
 		return 0;
 	}
