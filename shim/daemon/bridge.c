@@ -152,6 +152,9 @@ bsock_free(struct tcpxd *d, struct bsock *b)
 	if (b->dirty)
 		TAILQ_REMOVE(&d->dirty, b, dirty_link);
 	b->dirty = false;
+	if (b->timed)
+		TAILQ_REMOVE(&d->timed, b, timed_link);
+	b->timed = false;
 	RB_REMOVE(bsock_tree, &d->handles, b);
 	LIST_REMOVE(b, all);
 	d->nbsocks--;
@@ -170,6 +173,15 @@ bridge_reap(struct tcpxd *d)
 		free(b->in);
 		free(b->out);
 		free(b);
+	}
+}
+
+void
+bsock_timed(struct tcpxd *d, struct bsock *b)
+{
+	if (!b->timed && !b->zombie) {
+		b->timed = true;
+		TAILQ_INSERT_TAIL(&d->timed, b, timed_link);
 	}
 }
 
@@ -471,6 +483,7 @@ conn_finish(struct tcpxd *d, struct bsock *b)
 		if (b->linger_until == 0) {
 			now = now_us();
 			b->linger_until = now + (uint64_t)b->linger_s * 1000000u;
+			bsock_timed(d, b);
 		}
 		if (b->w.fd >= 0) {
 			watch_del(d, &b->w);
@@ -615,12 +628,9 @@ bridge_check_alive(struct tcpxd *d, struct bsock *b)
 			break;
 		alive = unixdiag_peer_alive(d, b->app_ino);
 		if (alive == 0) {
+			/* What it wrote before closing is still ours to send. */
 			b->app_gone = true;
-			/* Unread data on our side counts, too. */
-			if (!b->app_eof)
-				pump_out(d, b);
-			b->app_eof = true;
-			conn_finish(d, b);
+			conn_service(d, b);
 		}
 		break;
 	case BS_NEW:
@@ -647,17 +657,15 @@ bridge_next_deadline(struct tcpxd *d)
 {
 	struct bsock *b;
 	uint64_t next = UINT64_MAX;
-	bool need_gc = false;
 
-	LIST_FOREACH(b, &d->bsocks, all) {
+	TAILQ_FOREACH(b, &d->timed, timed_link) {
 		if (b->linger_until != 0 && b->linger_until < next)
 			next = b->linger_until;
 		if (b->retry_at != 0 && b->retry_at < next)
 			next = b->retry_at;
-		if (b->kind == BS_LISTEN || (b->kind == BS_CONN && b->fd_shut))
-			need_gc = true;
 	}
-	if (need_gc && d->diag_ok) {
+	/* Listeners and half-dead connections: sweep for closed fds. */
+	if (d->nbsocks > 0 && d->diag_ok) {
 		if (d->gc_at == 0)
 			d->gc_at = now_us() + GC_INTERVAL_US;
 		if (d->gc_at < next)
@@ -671,17 +679,26 @@ bridge_timers(struct tcpxd *d, uint64_t now)
 {
 	struct bsock *b, *nb;
 
-	for (b = LIST_FIRST(&d->bsocks); b != NULL; b = nb) {
-		nb = LIST_NEXT(b, all);
+	for (b = TAILQ_FIRST(&d->timed); b != NULL; b = nb) {
+		nb = TAILQ_NEXT(b, timed_link);
 		if (b->linger_until != 0 && now >= b->linger_until) {
 			logd("sock %d: linger time over", b->handle);
 			engine_close(d, b, false);
 			bsock_free(d, b);
-		} else if (b->linger_until != 0) {
+			continue;
+		}
+		if (b->linger_until != 0) {
+			/* Lingering: look at the state on every pass. */
 			mark_dirty(d, b);
-		} else if (b->retry_at != 0 && now >= b->retry_at) {
+			continue;
+		}
+		if (b->retry_at != 0 && now >= b->retry_at) {
 			b->retry_at = 0;
 			mark_dirty(d, b);
+		}
+		if (b->retry_at == 0) {
+			TAILQ_REMOVE(&d->timed, b, timed_link);
+			b->timed = false;
 		}
 	}
 	if (d->gc_at != 0 && now >= d->gc_at)

@@ -99,6 +99,7 @@ listen_deliver(struct tcpxd *d, struct bsock *b)
 		fd = deliver_connect(b);
 		if (fd == -EAGAIN) {
 			b->retry_at = now_us() + RETRY_US;
+			bsock_timed(d, b);
 			return;
 		}
 		if (fd == -ECONNREFUSED || fd == -ENOENT) {
@@ -109,6 +110,7 @@ listen_deliver(struct tcpxd *d, struct bsock *b)
 			logx("sock %d: delivering a connection: %s", b->handle,
 			    strerror(-fd));
 			b->retry_at = now_us() + RETRY_US;
+			bsock_timed(d, b);
 			return;
 		}
 		eid = tcpx_accept(d->eng, b->eid, &peer);

@@ -99,7 +99,9 @@ struct bsock {
 	uint64_t retry_at;	/* deliver again at (AF_UNIX queue was full) */
 
 	bool zombie;		/* freed; memory released after the epoll batch */
+	bool timed;		/* on the timed list */
 	RB_ENTRY(bsock) by_handle;
+	TAILQ_ENTRY(bsock) timed_link;
 	TAILQ_ENTRY(bsock) dirty_link;
 	LIST_ENTRY(bsock) all;
 };
@@ -143,6 +145,7 @@ struct tcpxd {
 	size_t by_eid_len;
 	struct bsock_dirty dirty;
 	LIST_HEAD(, bsock) zombies;	/* freed during this epoll batch */
+	struct bsock_dirty timed;	/* linger_until or retry_at set */
 	int next_handle;
 	unsigned listen_gen;
 	bool diag_ok;		/* sock_diag for AF_UNIX works */
@@ -214,6 +217,8 @@ struct bsock *bsock_by_handle(struct tcpxd *d, int handle);
 struct bsock *bsock_by_eid(struct tcpxd *d, int eid);
 void bsock_set_eid(struct tcpxd *d, struct bsock *b, int eid);
 void bsock_free(struct tcpxd *d, struct bsock *b);
+/* b->linger_until or b->retry_at was just set: watch the deadline. */
+void bsock_timed(struct tcpxd *d, struct bsock *b);
 /* Connected socket: make the socketpair; returns the app's end or -errno. */
 int bridge_attach_connect(struct tcpxd *d, struct bsock *b);
 /* Accepted connection: our end already connected (listen.c). */

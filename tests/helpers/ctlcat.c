@@ -2,8 +2,14 @@
  * ctlcat - a tiny netcat that speaks tcpxd's control protocol directly
  * (no libtcpx.so), for the daemon-level lab tests:
  *
- *   ctlcat IFACE connect A.B.C.D PORT   connect, then stdin -> TCP,
- *                                       TCP -> stdout (SHUT_WR at EOF)
+ *   ctlcat IFACE connect A.B.C.D PORT [LINGER]
+ *                                       connect, then stdin -> TCP,
+ *                                       TCP -> stdout (SHUT_WR at EOF);
+ *                                       with LINGER (seconds): SO_LINGER
+ *                                       {1, LINGER} and close(2) at
+ *                                       stdin's EOF instead, then wait
+ *                                       as the shim's close() does and
+ *                                       print the state it ended in
  *   ctlcat IFACE listen PORT            accept one connection, relay
  *   ctlcat IFACE status                 sockets / clients / frames
  *   ctlcat IFACE nstat                  "Group:Name value" per counter
@@ -112,8 +118,46 @@ relay(int fd, int sock)
 		die("connection", err);
 }
 
+/* SO_LINGER {1, secs}; close at stdin EOF; wait like the shim. */
 static int
-do_connect(const char *addr, const char *port)
+linger_close(int fd, int sock, int secs)
+{
+	struct tcpx_ctl_req req;
+	struct tcpx_ctl_rep rep;
+	char buf[65536];
+	ssize_t n;
+	int st, i;
+
+	memset(&req, 0, sizeof(req));
+	req.op = TCPX_OP_SETSOCKOPT;
+	req.sock = sock;
+	req.u.opt.level = SOL_SOCKET;
+	req.u.opt.name = SO_LINGER;
+	req.u.opt.len = sizeof(struct linger);
+	memcpy(req.u.opt.val, &(struct linger){ 1, secs },
+	    sizeof(struct linger));
+	if (call(&req, &rep, NULL) < 0)
+		die("SO_LINGER", EPROTO);
+	while ((n = read(0, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, (size_t)n) != n)
+			die("write to the connection", errno);
+	close(fd);
+	(void)simple(TCPX_OP_CLOSE, sock);
+	st = -1;
+	for (i = 0; i < (secs + 1) * 200; i++) {
+		/* Done once our FIN is acknowledged (or the socket gone). */
+		st = simple(TCPX_OP_STATE, sock);
+		if (st < 0 || st == TCP_ST_FIN_WAIT_2 ||
+		    st == TCP_ST_TIME_WAIT || st == TCP_ST_CLOSED)
+			break;
+		usleep(5000);
+	}
+	printf("%d\n", st);
+	return 0;
+}
+
+static int
+do_connect(const char *addr, const char *port, int linger)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
@@ -143,6 +187,8 @@ do_connect(const char *addr, const char *port)
 	rc = simple(TCPX_OP_GET_ERROR, rep.sock);
 	if (rc != 0)
 		die("connect", rc > 0 ? rc : -rc);
+	if (linger >= 0)
+		return linger_close(fd, rep.sock, linger);
 	relay(fd, rep.sock);
 	return 0;
 }
@@ -255,8 +301,9 @@ main(int argc, char **argv)
 	rc = call(&req, &rep, NULL);
 	if (rc < 0 || rep.u.hello.version != TCPX_CTL_VERSION)
 		die("hello", rc < 0 ? -rc : EPROTO);
-	if (strcmp(argv[2], "connect") == 0 && argc == 5)
-		return do_connect(argv[3], argv[4]);
+	if (strcmp(argv[2], "connect") == 0 && (argc == 5 || argc == 6))
+		return do_connect(argv[3], argv[4], argc == 6 ? atoi(argv[5]) :
+		    -1);
 	if (strcmp(argv[2], "listen") == 0 && argc == 4)
 		return do_listen(argv[3], rep.u.hello.pid);
 	if (strcmp(argv[2], "ss") == 0)
