@@ -39,7 +39,7 @@ linger_wait(int sock, int secs)
 	int st;
 
 	for (;;) {
-		st = ctl_simple(TCPX_OP_STATE, sock);
+		st = ctl_simple(TCPX_OP_STATE, sock, -1);
 		if (st < 0 || st == TCP_ST_FIN_WAIT_2 ||
 		    st == TCP_ST_TIME_WAIT || st == TCP_ST_CLOSED)
 			return;
@@ -67,13 +67,13 @@ close(int fd)
 	    e->linger.l_linger > 0 && fl >= 0 && !(fl & O_NONBLOCK);
 	fd_forget(fd);
 	if (linger || kind == FDK_BOUND)
-		(void)ctl_simple(TCPX_OP_CLOSE, sock);
+		(void)ctl_simple(TCPX_OP_CLOSE, sock, -1);
 	rc = real.close(fd);
 	saved = errno;
 	if (linger)
 		linger_wait(sock, e->linger.l_linger);
 	else if (kind == FDK_LISTEN)
-		(void)ctl_simple(TCPX_OP_CLOSE, sock);
+		(void)ctl_simple(TCPX_OP_CLOSE, sock, -1);
 	errno = saved;
 	return rc;
 }

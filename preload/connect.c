@@ -56,16 +56,16 @@ connect_failed(struct fd_ent *e, int err)
 
 /* Is the connection still being set up?  1 yes, 0 no (err in *errp). */
 static int
-still_pending(struct fd_ent *e, int *errp)
+still_pending(struct fd_ent *e, int fd, int *errp)
 {
 	int st, err;
 
-	err = ctl_simple(TCPX_OP_GET_ERROR, e->sock);
+	err = ctl_simple(TCPX_OP_GET_ERROR, e->sock, fd);
 	if (err > 0) {
 		*errp = err;
 		return 0;
 	}
-	st = ctl_simple(TCPX_OP_STATE, e->sock);
+	st = ctl_simple(TCPX_OP_STATE, e->sock, fd);
 	*errp = 0;
 	if (st == TCP_ST_SYN_SENT || st == TCP_ST_SYN_RECEIVED)
 		return 1;
@@ -87,7 +87,7 @@ connect_wait(int fd, struct fd_ent *e)
 			return -1;	/* EINTR: the connect goes on */
 		if (rc == 0)
 			return set_errno(EINPROGRESS);
-		if (!still_pending(e, &err))
+		if (!still_pending(e, fd, &err))
 			break;
 		/* Woken but not resolved (data written meanwhile?): a short
 		 * sleep rather than a busy loop on POLLHUP. */
@@ -141,7 +141,7 @@ connect_kernel(int fd, struct fd_ent *e, const struct sockaddr *sa,
 	req.op = TCPX_OP_GETSOCKNAME;
 	req.sock = e->sock;
 	memset(&b, 0, sizeof(b));
-	if (ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL) >= 0)
+	if (ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL, -1) >= 0)
 		b = rep.u.addr;
 	conv_drop_engine(e);
 	if (b.sin_addr.s_addr == pconf.c.addr.s_addr)
@@ -187,7 +187,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	case FDK_CONN:
 		if (!e->connecting)
 			return set_errno(EISCONN);
-		if (still_pending(e, &err)) {
+		if (still_pending(e, fd, &err)) {
 			if (is_nonblocking(fd))
 				return set_errno(EALREADY);
 			return connect_wait(fd, e);

@@ -67,7 +67,7 @@ ctl_open_locked(bool start)
 
 static int
 ctl_do(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
-    int *fdp, bool start)
+    int *fdp, bool start, int fd_in)
 {
 	int rc, saved = errno;
 
@@ -76,8 +76,8 @@ ctl_do(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
 	pthread_mutex_lock(&ctl_lock);
 	rc = ctl_open_locked(start);
 	if (rc == 0)
-		rc = tcpx_client_call(&client, req->op, req->sock, req, len,
-		    rep, fdp);
+		rc = tcpx_client_call_fd(&client, req->op, req->sock, req,
+		    len, rep, fdp, fd_in);
 	pthread_mutex_unlock(&ctl_lock);
 	tcpx_debug("%s sock %d -> %d%s", tcpx_ctl_op_name(req->op), req->sock,
 	    rc, fdp != NULL && *fdp >= 0 ? " +fd" : "");
@@ -89,14 +89,14 @@ int
 ctl_call(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
     int *fdp)
 {
-	return ctl_do(req, len, rep, fdp, true);
+	return ctl_do(req, len, rep, fdp, true, -1);
 }
 
 int
 ctl_call_nostart(struct tcpx_ctl_req *req, size_t len,
-    struct tcpx_ctl_rep *rep, int *fdp)
+    struct tcpx_ctl_rep *rep, int *fdp, int fd_in)
 {
-	return ctl_do(req, len, rep, fdp, false);
+	return ctl_do(req, len, rep, fdp, false, fd_in);
 }
 
 pid_t
@@ -112,7 +112,7 @@ ctl_daemon_pid(void)
 }
 
 int
-ctl_simple(uint32_t op, int sock)
+ctl_simple(uint32_t op, int sock, int fd)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
@@ -120,12 +120,12 @@ ctl_simple(uint32_t op, int sock)
 	memset(&req, 0, TCPX_CTL_REQ_HDR);
 	req.op = op;
 	req.sock = sock;
-	return ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL);
+	return ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL, fd);
 }
 
 int
-ctl_sockopt(uint32_t op, int sock, int level, int name, void *val,
-    socklen_t *len)
+ctl_sockopt(uint32_t op, int sock, int fd, int level, int name,
+    void *val, socklen_t *len)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
@@ -142,7 +142,7 @@ ctl_sockopt(uint32_t op, int sock, int level, int name, void *val,
 	req.u.opt.len = n;
 	if (op == TCPX_OP_SETSOCKOPT && val != NULL)
 		memcpy(req.u.opt.val, val, n);
-	rc = ctl_call_nostart(&req, sizeof(req), &rep, NULL);
+	rc = ctl_call_nostart(&req, sizeof(req), &rep, NULL, fd);
 	if (rc >= 0 && op == TCPX_OP_GETSOCKOPT) {
 		n = rep.u.opt.len < n ? rep.u.opt.len : n;
 		memcpy(val, rep.u.opt.val, n);

@@ -155,15 +155,17 @@ void fd_record_opt(struct fd_ent *e, int level, int name, const void *val,
  */
 int ctl_call(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
     int *fdp);
-/* Same, but never starts tcpxd (for questions about existing fds). */
+/* Same, but never starts tcpxd (for questions about existing sockets),
+ * and sends fd_in (the program's fd for the socket, or -1) with the
+ * request as proof that this process holds it. */
 int ctl_call_nostart(struct tcpx_ctl_req *req, size_t len,
-    struct tcpx_ctl_rep *rep, int *fdp);
+    struct tcpx_ctl_rep *rep, int *fdp, int fd_in);
 /* tcpxd's pid from HELLO (0 if not connected). */
 pid_t ctl_daemon_pid(void);
-/* Simple calls: result or -errno. */
-int ctl_simple(uint32_t op, int sock);
-int ctl_sockopt(uint32_t op, int sock, int level, int name, void *val,
-    socklen_t *len);
+/* Simple calls about sock, whose fd (or -1) goes along: result/-errno. */
+int ctl_simple(uint32_t op, int sock, int fd);
+int ctl_sockopt(uint32_t op, int sock, int fd, int level, int name,
+    void *val, socklen_t *len);
 /* The program closed or replaced fd; if it is ours, forget it. */
 void ctl_fd_gone(int fd);
 /* fork.c hooks. */

@@ -14,7 +14,7 @@
 #include "preload.h"
 
 static int
-shutdown_op(int sock, int how)
+shutdown_op(int sock, int fd, int how)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
@@ -24,7 +24,7 @@ shutdown_op(int sock, int how)
 	req.sock = sock;
 	req.u.how = how;
 	return ctl_call_nostart(&req, TCPX_CTL_REQ_HDR + sizeof(req.u.how),
-	    &rep, NULL);
+	    &rep, NULL, fd);
 }
 
 PRELOAD_EXPORT int
@@ -40,13 +40,13 @@ shutdown(int fd, int how)
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return set_errno(EINVAL);
 	if (e->kind != FDK_CONN) {
-		rc = shutdown_op(e->sock, how);
+		rc = shutdown_op(e->sock, fd, how);
 		return rc < 0 ? set_errno(-rc) : 0;
 	}
 	if (real.shutdown(fd, how) < 0)
 		return -1;
 	if (how == SHUT_WR)
 		return 0;
-	rc = shutdown_op(e->sock, how);
+	rc = shutdown_op(e->sock, fd, how);
 	return rc < 0 ? set_errno(-rc) : 0;
 }

@@ -23,6 +23,13 @@ fd_level_opt(int level, int name)
 	    name == SO_SNDTIMEO_NEW);
 }
 
+/* The fd that proves we hold the socket: only tcpxd's own fds prove it. */
+static int
+proof(const struct fd_ent *e, int fd)
+{
+	return e->kind == FDK_CONN || e->kind == FDK_LISTEN ? fd : -1;
+}
+
 PRELOAD_EXPORT int
 setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
@@ -44,8 +51,8 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (level == SOL_SOCKET && name == SO_LINGER &&
 	    len >= sizeof(struct linger))
 		memcpy(&e->linger, val, sizeof(struct linger));
-	rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e->sock, level, name, (void *)val,
-	    &l);
+	rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e->sock, proof(e, fd), level,
+	    name, (void *)val, &l);
 	if (rc < 0)
 		return set_errno(-rc);
 	return 0;
@@ -81,7 +88,7 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_ERROR:
-			rc = ctl_simple(TCPX_OP_GET_ERROR, e->sock);
+			rc = ctl_simple(TCPX_OP_GET_ERROR, e->sock, proof(e, fd));
 			return put_int(val, len, rc < 0 ? 0 : rc);
 		case SO_TYPE:
 			return put_int(val, len, SOCK_STREAM);
@@ -99,7 +106,8 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		return set_errno(EFAULT);
 	if ((int)*len < 0)
 		return set_errno(EINVAL);
-	rc = ctl_sockopt(TCPX_OP_GETSOCKOPT, e->sock, level, name, val, len);
+	rc = ctl_sockopt(TCPX_OP_GETSOCKOPT, e->sock, proof(e, fd), level,
+	    name, val, len);
 	if (rc < 0)
 		return set_errno(-rc);
 	return 0;

@@ -74,7 +74,16 @@ tcpx_client_call(struct tcpx_client *c, uint32_t op, int sock,
     struct tcpx_ctl_req *req, size_t reqlen, struct tcpx_ctl_rep *rep,
     int *fdp)
 {
-	int rc;
+	return tcpx_client_call_fd(c, op, sock, req, reqlen, rep, fdp, -1);
+}
+
+int
+tcpx_client_call_fd(struct tcpx_client *c, uint32_t op, int sock,
+    struct tcpx_ctl_req *req, size_t reqlen, struct tcpx_ctl_rep *rep,
+    int *fdp, int fd_in)
+{
+	ssize_t n;
+	int rc, fd;
 
 	if (fdp != NULL)
 		*fdp = -1;
@@ -89,13 +98,29 @@ tcpx_client_call(struct tcpx_client *c, uint32_t op, int sock,
 	req->flags = 0;
 	if (reqlen < TCPX_CTL_REQ_HDR)
 		reqlen = TCPX_CTL_REQ_HDR;
-	memset(rep, 0, TCPX_CTL_REP_HDR);
-	rc = tcpx_ctl_call(c->fd, req, reqlen, rep, fdp);
-	if (rep->seq != req->seq) {
-		/* The transport failed (rc is its -errno): the daemon is
-		 * gone or the stream is out of step; start over next time. */
-		tcpx_client_close(c);
-		return rc < 0 ? rc : -ECONNRESET;
+	rc = tcpx_ctl_send(c->fd, req, reqlen, fd_in);
+	if (rc < 0)
+		goto broken;
+	for (;;) {
+		n = tcpx_ctl_recv(c->fd, rep, sizeof(*rep), &fd);
+		if (n <= 0) {
+			rc = n < 0 ? (int)n : -ECONNRESET;
+			goto broken;
+		}
+		if ((size_t)n >= TCPX_CTL_REP_HDR && rep->seq == req->seq)
+			break;
+		/* A trace event or a stale reply: not ours. */
+		if (fd >= 0)
+			close(fd);
 	}
+	if (fdp != NULL)
+		*fdp = fd;
+	else if (fd >= 0)
+		close(fd);
+	return rep->result;
+broken:
+	/* The daemon is gone or the stream is out of step: start over on
+	 * the next call. */
+	tcpx_client_close(c);
 	return rc;
 }

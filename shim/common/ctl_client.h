@@ -35,5 +35,14 @@ void tcpx_client_close(struct tcpx_client *c);
 int tcpx_client_call(struct tcpx_client *c, uint32_t op, int sock,
     struct tcpx_ctl_req *req, size_t reqlen, struct tcpx_ctl_rep *rep,
     int *fdp);
+/*
+ * Same, sending fd_in (>= 0) with the request as SCM_RIGHTS: the
+ * application's fd for the socket, which proves that the caller holds it
+ * (a forked worker running as another user, as with the kernel, may use
+ * any socket it holds).
+ */
+int tcpx_client_call_fd(struct tcpx_client *c, uint32_t op, int sock,
+    struct tcpx_ctl_req *req, size_t reqlen, struct tcpx_ctl_rep *rep,
+    int *fdp, int fd_in);
 
 #endif /* TCPX_CTL_CLIENT_H */

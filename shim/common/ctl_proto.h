@@ -297,4 +297,17 @@ int tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
     struct tcpx_ctl_rep *rep, int *fdp);
 const char *tcpx_ctl_op_name(uint32_t op);
 
+/*
+ * Proof of possession (added by the preload helper).  A request about an
+ * existing socket (GET_ERROR, SET/GETSOCKOPT, GET*NAME, SHUTDOWN, STATE)
+ * may carry, as SCM_RIGHTS, the application's fd for that socket.  As
+ * with the kernel, holding the fd is what entitles a process to use the
+ * socket: nginx's workers run as nobody and use connections accepted on
+ * a listener that root created.  tcpxd should accept the request when
+ * the fd is the socket's application end (same st_ino), even if the
+ * uids differ; without an fd the uid rule applies.  libtcpx.so sends it
+ * whenever the fd is tcpxd's (connected or listening), tcpx_client_call_fd
+ * in ctl_client.h.
+ */
+
 #endif /* TCPX_CTL_PROTO_H */
