@@ -52,9 +52,16 @@ ring_grow(struct tcp_ring *r, uint32_t need)
 uint32_t
 tcp_ring_write(struct tcp_ring *r, const uint8_t *data, uint32_t len)
 {
+	return tcp_ring_write_max(r, data, len, r->max);
+}
+
+uint32_t
+tcp_ring_write_max(struct tcp_ring *r, const uint8_t *data, uint32_t len,
+    uint32_t max)
+{
 	uint32_t n, tail, first;
 
-	n = tcp_ring_space(r);
+	n = r->len >= max ? 0 : max - r->len;
 	if (len < n)
 		n = len;
 	if (n == 0 || !ring_grow(r, r->len + n))
@@ -159,8 +166,8 @@ tcp_ofo_pull(struct tcp_sock *sk)
 	    SEQ_LEQ(q->seq, sk->rcv_nxt)) {
 		skip = sk->rcv_nxt - q->seq;
 		if (skip < q->len) {
-			n = tcp_ring_write(&sk->rcv, q->data + skip,
-			    q->len - skip);
+			n = tcp_ring_write_max(&sk->rcv, q->data + skip,
+			    q->len - skip, TCP_RCV_LIMIT(sk));
 			sk->rcv_nxt += n;
 			sk->bytes_received += n;
 			if (n < q->len - skip)

@@ -191,10 +191,11 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		len -= d;
 	}
 	/* Nothing beyond what the buffer can hold. */
-	room = sk->rcv.max > sk->rcv.len + sk->ofo_bytes ?
-	    sk->rcv.max - sk->rcv.len - sk->ofo_bytes : 0;
-	if (len > 0 && (room == 0 || tcp_rcv_space_now(sk) == 0) &&
-	    seq == sk->rcv_nxt && !SEQ_GT(sk->rcv_adv, sk->rcv_nxt)) {
+	room = TCP_RCV_LIMIT(sk) > sk->rcv.len + sk->ofo_bytes ?
+	    TCP_RCV_LIMIT(sk) - sk->rcv.len - sk->ofo_bytes : 0;
+	if (len > 0 && seq == sk->rcv_nxt && (room == 0 ||
+	    (!SEQ_GT(sk->rcv_adv, sk->rcv_nxt) &&
+	    tcp_rcv_space_now(sk) == 0))) {
 		/* Zero window: drop, and say so (RFC 9293 3.8.6.2.1). */
 		sk->ack_now = true;
 		return false;
@@ -212,6 +213,7 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		}
 		MIB_INC(e, TCPEXT_TCPOFOQUEUE);
 		(void)tcp_ofo_insert(sk, seq, data, len, fin);
+		sk->sack_recent = seq;
 		sk->ack_now = true;
 		if (len > 0) {
 			event_data_recv(e, sk, len);
@@ -219,7 +221,7 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		}
 		return false;
 	}
-	n = tcp_ring_write(&sk->rcv, data, len);
+	n = tcp_ring_write_max(&sk->rcv, data, len, TCP_RCV_LIMIT(sk));
 	sk->rcv_nxt += n;
 	sk->bytes_received += n;
 	if (n < len)

@@ -189,7 +189,7 @@ xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 			out.opt.ts_ecr = sk->ts_recent;
 		}
 		if (sk->sack_ok && !TAILQ_EMPTY(&sk->ofo) && !(flags & TH_RST))
-			tcp_ofo_sack(sk, sk->rcv_nxt, &out.opt,
+			tcp_ofo_sack(sk, sk->sack_recent, &out.opt,
 			    sk->ts_ok ? 3 : 4);
 	}
 	(void)ip_send_tcp(e, &out);

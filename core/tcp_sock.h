@@ -108,6 +108,7 @@ struct tcp_sock {
 	struct tcp_ring rcv;	/* in-order bytes not yet read */
 	struct tcp_ofoq ofo;	/* out-of-order segments beyond rcv_nxt */
 	uint32_t ofo_bytes;
+	uint32_t sack_recent;	/* a sequence of the latest out-of-order data */
 
 	/* Retransmission (RFC 6298) and congestion control (NewReno). */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -186,6 +187,16 @@ uint32_t tcp_ring_space(const struct tcp_ring *r);
 /* Append up to len bytes (as many as `max` allows); returns bytes taken. */
 uint32_t tcp_ring_write(struct tcp_ring *r, const uint8_t *data,
     uint32_t len);
+/* The same, with a limit other than r->max. */
+uint32_t tcp_ring_write_max(struct tcp_ring *r, const uint8_t *data,
+    uint32_t len, uint32_t max);
+/*
+ * What the receive ring may hold: the window is offered from rcv.max,
+ * but a window never shrinks and is rounded up to the scale (as
+ * Linux's), so the peer may rightly send a little more; Linux absorbs
+ * that in its truesize slack, this engine in a quarter more room.
+ */
+#define TCP_RCV_LIMIT(sk)	((sk)->rcv.max + (sk)->rcv.max / 4)
 /* Copy len bytes starting `off` bytes into the ring, without consuming. */
 void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
     uint32_t len);

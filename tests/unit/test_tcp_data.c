@@ -1,0 +1,244 @@
+/*
+ * test_tcp_data.c - moving data on one connection (core/tcp_output.c,
+ * tcp_input.c, tcp_buf.c): MSS segmentation within the initial window
+ * of 10 segments, Nagle (and TCP_NODELAY), out-of-order reassembly with
+ * SACK blocks in the duplicate ACKs, fast retransmit on the third
+ * duplicate ACK, and the receive window following free buffer space
+ * down to zero and back.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "tcp_fixture.h"
+
+static struct harness *h;
+
+static void
+setup(void)
+{
+	h = h_new();
+}
+
+static void
+teardown(void)
+{
+	h_free(h);
+	h = NULL;
+}
+
+static uint8_t pattern[200000];
+
+static void
+fill_pattern(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 31 + (i >> 8));
+}
+
+START_TEST(test_initial_window)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	fill_pattern();
+	fx_establish(h, &c);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 100000 }, sizeof(int)), 0);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, pattern, 30000, 0), 30000);
+	/* IW10 (RFC 6928): ten full segments, then wait for ACKs. */
+	for (int i = 0; i < 10; i++) {
+		fx_expect(h, &c, &seg, TH_ACK, c.snd + (uint32_t)i * 1448,
+		    c.rcv);
+		ck_assert_uint_eq(seg.len, 1448);
+		ck_assert_mem_eq(seg.data, pattern + i * 1448, 1448);
+	}
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPOrigDataSent"), 10);
+	/* An ACK of two segments opens room for more (slow start: +2). */
+	c.snd += 2 * 1448;
+	fx_peer(h, &c, TH_ACK, NULL, 0);
+	for (int i = 10; i < 14; i++) {
+		fx_expect(h, &c, &seg, TH_ACK, c.iss + 1 + (uint32_t)i * 1448,
+		    c.rcv);
+		ck_assert_uint_eq(seg.len, 1448);
+	}
+	H_EXPECT_NONE(h);
+}
+END_TEST
+
+START_TEST(test_nagle)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	int one = 1;
+
+	fx_establish(h, &c);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, "a", 1, 0), 1);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	/* A small segment is unacknowledged: the next small one waits. */
+	ck_assert_int_eq(tcpx_send(h->e, c.s, "b", 1, 0), 1);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, "c", 1, 0), 1);
+	H_EXPECT_NONE(h);
+	c.snd += 1;
+	fx_peer(h, &c, TH_ACK, NULL, 0);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	ck_assert_uint_eq(seg.len, 2);
+	ck_assert_mem_eq(seg.data, "bc", 2);
+	c.snd += 2;
+	/* TCP_NODELAY: every write goes at once. */
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_NODELAY,
+	    &one, sizeof(one)), 0);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, "d", 1, 0), 1);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, "e", 1, 0), 1);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd + 1, c.rcv);
+}
+END_TEST
+
+START_TEST(test_reassembly_sack)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base;
+	char buf[64];
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	/* Segments 2 and 4 (of 10 bytes each) arrive before 1 and 3. */
+	fx_send(h, &c, TH_ACK, base + 10, c.snd, "BBBBBBBBBB", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	ck_assert_uint_eq(seg.opt.nsack, 1);
+	ck_assert_uint_eq(seg.opt.sack[0].start, base + 10);
+	ck_assert_uint_eq(seg.opt.sack[0].end, base + 20);
+	fx_send(h, &c, TH_ACK, base + 30, c.snd, "DDDDDDDDDD", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	/* RFC 2018: the block with the latest segment first. */
+	ck_assert_uint_eq(seg.opt.nsack, 2);
+	ck_assert_uint_eq(seg.opt.sack[0].start, base + 30);
+	ck_assert_uint_eq(seg.opt.sack[1].start, base + 10);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), -EAGAIN);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPOFOQueue"), 2);
+	/* The first hole fills: ACK up to the second hole. */
+	fx_send(h, &c, TH_ACK, base, c.snd, "AAAAAAAAAA", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 20);
+	ck_assert_uint_eq(seg.opt.nsack, 1);
+	/* An overlapping retransmission fills the last one. */
+	fx_send(h, &c, TH_ACK, base + 15, c.snd, "BBBBBCCCCCCCCCCDD", 17,
+	    65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 40);
+	ck_assert_uint_eq(seg.opt.nsack, 0);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), 40);
+	ck_assert_mem_eq(buf, "AAAAAAAAAABBBBBBBBBBCCCCCCCCCCDDDDDDDDDD",
+	    40);
+}
+END_TEST
+
+START_TEST(test_fast_retransmit)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t s0;
+
+	fill_pattern();
+	fx_establish(h, &c);
+	s0 = c.snd;
+	ck_assert_int_eq(tcpx_send(h->e, c.s, pattern, 5 * 1448, 0),
+	    5 * 1448);
+	for (int i = 0; i < 5; i++)
+		ck_assert(h_take(h, &seg));
+	/* The first segment is lost: three duplicate ACKs. */
+	for (int i = 0; i < 3; i++) {
+		H_EXPECT_NONE(h);
+		fx_send(h, &c, TH_ACK, c.rcv, s0, NULL, 0, 65535);
+	}
+	fx_expect(h, &c, &seg, TH_ACK, s0, c.rcv);
+	ck_assert_uint_eq(seg.len, 1448);
+	ck_assert_mem_eq(seg.data, pattern, 1448);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	/* Everything acknowledged: recovery ends, cwnd = ssthresh. */
+	c.snd = s0 + 5 * 1448;
+	fx_peer(h, &c, TH_ACK, NULL, 0);
+	{
+		struct tcpx_sockinfo info;
+
+		ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
+		ck_assert_uint_eq(info.snd_cwnd, info.snd_ssthresh);
+		ck_assert_uint_eq(info.snd_ssthresh, 2);
+		ck_assert_uint_eq(info.timer, TCPX_TIMER_NONE);
+	}
+}
+END_TEST
+
+START_TEST(test_receive_window)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t sent = 0, n, edge;
+	static uint8_t buf[70000];
+
+	fill_pattern();
+	fx_establish(h, &c);
+	edge = c.rcv + (502u << 7);
+	/* The peer fills the window we offer; nothing is read. */
+	while (SEQ_LT(c.rcv, edge)) {
+		n = edge - c.rcv < 1448 ? edge - c.rcv : 1448;
+		fx_peer(h, &c, TH_ACK, pattern + sent, n);
+		sent += n;
+		h_run_until(h, h->now + 200000);
+		while (h_take(h, &seg)) {
+			c.our_ts = seg.opt.ts_val;
+			edge = seg.ack + ((uint32_t)seg.wnd << 7);
+		}
+	}
+	/* The buffer is full: the last ACK offered a zero window. */
+	ck_assert_uint_eq(seg.ack, c.rcv);
+	ck_assert_uint_eq(seg.wnd, 0);
+	ck_assert_uint_ge(sent, 60000);
+	/* Data beyond a zero window is not taken, and we say so. */
+	fx_peer(h, &c, TH_ACK, "x", 1);
+	c.rcv -= 1;
+	H_EXPECT(h, &seg, TH_ACK, c.snd, c.rcv);
+	ck_assert_uint_eq(seg.wnd, 0);
+	/* Reading it all reopens the window with an update. */
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0),
+	    (ssize_t)sent);
+	ck_assert_mem_eq(buf, pattern, sent);
+	H_EXPECT(h, &seg, TH_ACK, c.snd, c.rcv);
+	ck_assert_uint_gt(seg.wnd, 400);
+}
+END_TEST
+
+static Suite *
+data_suite(void)
+{
+	Suite *s = suite_create("tcp_data");
+	TCase *tc = tcase_create("data");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_initial_window);
+	tcase_add_test(tc, test_nagle);
+	tcase_add_test(tc, test_reassembly_sack);
+	tcase_add_test(tc, test_fast_retransmit);
+	tcase_add_test(tc, test_receive_window);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(data_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
