@@ -1,0 +1,53 @@
+#!/bin/bash
+# PENDING: tcpxd must honour the fd proof of possession (ctl_proto.h); until then nginx workers (nobody) get EPERM on setsockopt(TCP_NODELAY) of connections root's listener accepted
+# nginx under tcpx as 24, with keep-alive requests: the workers (run as
+# nobody) set options on connections of the listener root made, which
+# Linux allows to any holder of the fd: the error log must stay clean.
+# (24 itself: master + two worker processes sharing one tcpx)
+# listener (fork after listen), answers a bounded loop of kernel-side
+# curl requests from tcpx-peer, four at a time; every body must be
+# exactly the file served.
+. tests/integration/lib/apps.sh
+command -v nginx >/dev/null || skip "nginx not installed"
+
+mkdir -p "$T/www" "$T/logs"
+head -c 20000 /dev/urandom | base64 > "$T/www/index.html"
+cat > "$T/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+master_process on;
+pid $T/nginx.pid;
+error_log $T/logs/error.log info;
+events { worker_connections 128; }
+http {
+	access_log off;
+	client_body_temp_path $T/body;
+	proxy_temp_path $T/proxy;
+	fastcgi_temp_path $T/fcgi;
+	uwsgi_temp_path $T/uwsgi;
+	scgi_temp_path $T/scgi;
+	server {
+		listen 8080;
+		root $T/www;
+	}
+}
+CONF
+bg $H timeout 120 "$TCPX" run nginx -p "$T" -c "$T/nginx.conf"
+wait_port peer 10.77.0.2 8080
+n=$($H pgrep -f "nginx: worker process" | wc -l)
+[ "$n" -ge 2 ] || fail "expected 2 nginx workers, found $n"
+
+want=$(sha "$T/www/index.html")
+seq 400 | $P timeout 60 xargs -P 4 -I{} sh -c \
+	"curl -sS --max-time 5 http://10.77.0.2:8080/index.html | sha256sum" \
+	> "$T/sums" 2> "$T/errs" || { head "$T/errs" >&2; fail "a request failed"; }
+$P timeout 20 curl -sS -o /dev/null -o /dev/null \
+	http://10.77.0.2:8080/index.html http://10.77.0.2:8080/index.html ||
+	fail "two requests on one keep-alive connection failed"
+if grep -E "\[(alert|crit|error)\]" "$T/logs/error.log" >&2; then
+	fail "nginx logged errors"
+fi
+good=$(grep -c "^$want " "$T/sums")
+[ "$good" = 400 ] || fail "only $good of 400 responses were correct"
+say "ok: nginx workers used their connections without an error logged"
+finish_clean
