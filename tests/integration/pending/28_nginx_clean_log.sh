@@ -1,12 +1,9 @@
 #!/bin/bash
 # PENDING: tcpxd must honour the fd proof of possession (ctl_proto.h); until then nginx workers (nobody) get EPERM on setsockopt(TCP_NODELAY) of connections root's listener accepted
-# nginx under tcpx as 24, with keep-alive requests: the workers (run as
-# nobody) set options on connections of the listener root made, which
-# Linux allows to any holder of the fd: the error log must stay clean.
-# (24 itself: master + two worker processes sharing one tcpx)
-# listener (fork after listen), answers a bounded loop of kernel-side
-# curl requests from tcpx-peer, four at a time; every body must be
-# exactly the file served.
+# nginx under tcpx as in 24, plus keep-alive requests: the workers (run
+# as nobody) set options (TCP_NODELAY) on connections accepted on the
+# listener root made, which Linux allows to any holder of the fd; every
+# response must be right and the error log must stay clean.
 . tests/integration/lib/apps.sh
 command -v nginx >/dev/null || skip "nginx not installed"
 
