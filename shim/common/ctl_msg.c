@@ -148,7 +148,8 @@ tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
 			return (int)n;
 		if (n == 0)
 			return -ECONNRESET;
-		if ((size_t)n >= TCPX_CTL_REP_HDR && rep->seq == req->seq)
+		if ((size_t)n >= TCPX_CTL_REP_HDR && rep->seq == req->seq &&
+		    !(rep->flags & TCPX_REP_EVENT))
 			break;
 		/* A trace event or a stale reply: not ours. */
 		if (fd >= 0)

@@ -142,9 +142,10 @@ enum tcpx_ctl_op {
 	TCPX_OP_SYSCTL_GET,	/* u.sysctl.name; rep u.sysctl.value */
 	TCPX_OP_SYSCTL_SET,	/* u.sysctl.name, .value; needs uid 0 or tcpxd's uid */
 	TCPX_OP_SYSCTL_LIST,	/* rep*: u.sysctl name+value, MORE */
-	TCPX_OP_TRACE,		/* subscribe this connection to trace events;
-				   tcpxd then sends struct tcpx_ctl_event
-				   datagrams (seq 0) until it closes */
+	TCPX_OP_TRACE,		/* subscribe this connection to trace events
+				   (u.trace_mask, 0 = stop); tcpxd then sends
+				   replies with seq 0 and TCPX_REP_EVENT whose
+				   u.raw holds a struct tcpx_ctl_event */
 	TCPX_OP_STATUS,		/* rep u.status */
 };
 
@@ -230,6 +231,7 @@ struct tcpx_ctl_req {
 
 #define TCPX_REP_MORE		0x01	/* more replies follow for this seq */
 #define TCPX_REP_FD		0x02	/* an fd came with this reply */
+#define TCPX_REP_EVENT		0x04	/* a trace event, not a reply (seq 0) */
 
 struct tcpx_ctl_rep {
 	uint32_t seq;
@@ -275,6 +277,9 @@ struct tcpx_ctl_event {
 	uint32_t len;			/* SEG: bytes of IPv4 packet in data */
 	uint8_t data[128];		/* SEG: IPv4 + TCP headers (truncated) */
 };
+
+_Static_assert(sizeof(struct tcpx_ctl_event) <=
+    sizeof(union tcpx_ctl_reply_args), "a trace event fits in a reply");
 
 /* ---- helpers in shim/common/ctl_msg.c (libc only: used by libtcpx.so) --- */
 

@@ -91,13 +91,18 @@ ctl_tracing(const struct tcpxd *d, uint32_t kind)
 void
 ctl_trace_event(struct tcpxd *d, const struct tcpx_ctl_event *ev)
 {
+	struct tcpx_ctl_rep rep;
 	struct client *c;
 
+	memset(&rep, 0, TCPX_CTL_REP_HDR);
+	rep.flags = TCPX_REP_EVENT;
+	rep.sock = ev->sock;
+	memcpy(rep.u.raw, ev, sizeof(*ev));
 	/* Best effort: a tracer that does not keep up loses events. */
 	LIST_FOREACH(c, &d->clients, link)
 		if (!c->zombie && (c->trace_mask & ev->kind))
-			(void)send(c->w.fd, ev, sizeof(*ev),
-			    MSG_DONTWAIT | MSG_NOSIGNAL);
+			(void)send(c->w.fd, &rep, TCPX_CTL_REP_HDR +
+			    sizeof(*ev), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 /* ---- requests ----------------------------------------------------------- */

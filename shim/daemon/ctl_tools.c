@@ -11,6 +11,9 @@
 
 #include "tcpxd.h"
 
+_Static_assert(sizeof(struct tcpx_sockinfo) <=
+    sizeof(union tcpx_ctl_reply_args), "a sockinfo fits in a reply");
+
 struct ss_ctx {
 	struct client *c;
 	struct tcpx_ctl_rep *rep;
