@@ -7,6 +7,8 @@ TOP=$(pwd)
 BUILD=${BUILD:-build}
 TCPX=$TOP/$BUILD/tcpx
 PY=/usr/bin/python3
+# Helpers built with ASan (make check SAN=1) run under LD_PRELOAD too.
+export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 T=$(mktemp -d /tmp/tcpx-test.XXXXXX)
 chmod 755 "$T"
 BG_PIDS=()
