@@ -424,6 +424,23 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 			tcp_send_reset_reply(e, seg);
 			return;
 		}
+		/*
+		 * RFC 7323 5.2 (Linux): an echoed timestamp we never sent
+		 * means an old duplicate: reset it.
+		 */
+		if (seg->opt.has_ts && seg->opt.ts_ecr != 0 &&
+		    e->sysctl.tcp_timestamps != 0) {
+			uint32_t ecr = seg->opt.ts_ecr - sk->ts_off;
+			uint32_t first = (uint32_t)(sk->syn_sent_us / 1000);
+
+			if ((int32_t)(ecr - first) < 0 ||
+			    (int32_t)(tcpx_now_ms(e) - ecr) < 0) {
+				MIB_INC(e, TCPEXT_PAWSACTIVE);
+				if (!(seg->flags & TH_RST))
+					tcp_send_reset_reply(e, seg);
+				return;
+			}
+		}
 	}
 	/* Second, the RST: refused if it acknowledges our SYN. */
 	if (seg->flags & TH_RST) {

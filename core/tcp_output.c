@@ -16,11 +16,11 @@
 uint32_t
 tcp_data_seq0(const struct tcp_sock *sk)
 {
-	/* Until our SYN is acknowledged the first data byte is ISS+1. */
-	if (sk->snd_una == sk->iss &&
-	    (sk->state == TCP_ST_SYN_SENT || sk->state == TCP_ST_SYN_RECEIVED))
-		return sk->iss + 1;
-	return sk->snd_una;
+	/*
+	 * Until our SYN is acknowledged the first data byte is ISS+1 (once
+	 * it is, SND.UNA is past ISS for good).
+	 */
+	return sk->snd_una == sk->iss ? sk->iss + 1 : sk->snd_una;
 }
 
 /* Unscaled bytes of receive buffer still free (Linux's tcp_space). */
@@ -418,7 +418,13 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		if (sk->snd_una == sk->iss) {
 			if (sk->snd_nxt == sk->iss)
 				tcp_send_syn(e, sk, sk->snd_max != sk->iss);
-			return;
+			/*
+			 * A Fast Open child may send data right after its
+			 * SYN-ACK, before the handshake completes (Linux's
+			 * tcp_passive_fast_open); others wait.
+			 */
+			if (!sk->passive)
+				return;
 		}
 		break;
 	default:

@@ -102,8 +102,11 @@ tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
 	case TCP_ST_ESTABLISHED:
 	case TCP_ST_CLOSE_WAIT:
 		break;
-	case TCP_ST_SYN_SENT:
 	case TCP_ST_SYN_RECEIVED:
+		if (sk->passive)
+			break;	/* a Fast Open child talks at once */
+		/* FALLTHROUGH */
+	case TCP_ST_SYN_SENT:
 		/* sk_stream_wait_connect(), without blocking. */
 		return -EAGAIN;
 	default:

@@ -276,6 +276,35 @@ START_TEST(test_synsent_bad_ack)
 }
 END_TEST
 
+START_TEST(test_synsent_paws_active)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	struct h_seg s;
+
+	fx_connect(h, &c);
+	/* A SYN-ACK echoing a TSval we never sent: an old duplicate. */
+	memset(&s, 0, sizeof(s));
+	s.sport = FX_RPORT;
+	s.dport = c.lport;
+	s.seq = FX_PEER_ISN;
+	s.ack = c.iss + 1;
+	s.flags = TH_SYN | TH_ACK;
+	s.wnd = 1000;
+	s.opt = fx_syn_opts(7);
+	s.opt.ts_ecr = c.our_ts + 100000;
+	h_inject(h, &s);
+	H_EXPECT(h, &seg, TH_RST, c.iss + 1, 0);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_SYN_SENT);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:PAWSActive"), 1);
+	/* The genuine one still completes the handshake. */
+	s.opt.ts_ecr = c.our_ts;
+	h_inject(h, &s);
+	H_EXPECT(h, &seg, TH_ACK, c.iss + 1, FX_PEER_ISN + 1);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_ESTABLISHED);
+}
+END_TEST
+
 START_TEST(test_simultaneous_open_scripted)
 {
 	struct fx_conn c;
@@ -495,6 +524,7 @@ active_suite(void)
 	tcase_add_test(tc, test_syn_retries_syncnt);
 	tcase_add_test(tc, test_synsent_rst_refused);
 	tcase_add_test(tc, test_synsent_bad_ack);
+	tcase_add_test(tc, test_synsent_paws_active);
 	tcase_add_test(tc, test_simultaneous_open_scripted);
 	tcase_add_test(tc, test_simultaneous_open_two_engines);
 	tcase_add_test(tc, test_fastopen_client);
