@@ -199,7 +199,6 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 static bool
 tcp_probe_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint32_t seq0 = tcp_data_seq0(sk);
 	unsigned max_probes;
 	uint64_t when;
 	bool alive;
@@ -210,7 +209,6 @@ tcp_probe_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 		sk->probes_out = 0;
 		return false;
 	}
-	(void)seq0;
 	max_probes = (unsigned)e->sysctl.tcp_retries2;
 	if (sk->orphan) {
 		when = (uint64_t)sk->rto_us << sk->backoff;

@@ -150,7 +150,10 @@ void tcp_sock_free(struct tcpx_engine *e, struct tcp_sock *sk);
 /*
  * Active open on a socket whose tuple is chosen and hashed: pick ISN and
  * options, send the SYN (with `data` for Fast Open when a cookie allows),
- * arm the SYN timer.  Returns -EINPROGRESS.
+ * arm the SYN timer.  Returns -EINPROGRESS.  `data` non-NULL means
+ * sendto(MSG_FASTOPEN) (-EOPNOTSUPP without tcp_fastopen bit 0x1): the
+ * bytes that went into the SYN are sk->tfo_syn_len; none go when the SYN
+ * asks for a cookie (the application sends them after the handshake).
  */
 int tcp_active_open(struct tcpx_engine *e, struct tcp_sock *sk,
     const void *data, size_t len);
@@ -185,7 +188,12 @@ struct tcp_sock *tcp_sock_create_child(struct tcpx_engine *e,
     uint32_t irs, const struct tcp_synopts *o, uint16_t peer_wnd);
 void tcp_set_state(struct tcpx_engine *e, struct tcp_sock *sk, int state,
     const char *cause);
-/* Abort: send RST if `send_rst`, report `err` to the owner, free or orphan. */
+/*
+ * Abort: send RST if `send_rst` (synchronized states), report `err` to
+ * the owner.  The socket is freed if it is an orphan or nobody holds it
+ * (id -1, no parent); a socket the host holds, or a child still on an
+ * accept queue, stays CLOSED until tcpx_close / tcp_listen_close.
+ */
 void tcp_abort(struct tcpx_engine *e, struct tcp_sock *sk, int err,
     bool send_rst);
 /* Queue data received with a Fast Open SYN on a new child. */
