@@ -22,6 +22,10 @@
  *   sockapi fastopen IP PORT		sendto(MSG_FASTOPEN) to an echo server
  *   sockapi tfo-connect IP PORT	TCP_FASTOPEN_CONNECT, then write
  *   sockapi shut IP PORT		SHUT_RD then SHUT_WR on an echo
+ *   sockapi backlog PORT N		listen(N), accept nothing for 2 s,
+ *					then count what is queued
+ *   sockapi connect-many IP PORT K	K non-blocking connects; how many
+ *					complete within 1 s
  *   sockapi fork IP PORT		a connection used by parent and child;
  *					the child makes one of its own too
  */
@@ -611,6 +615,57 @@ sc_shut(char **av)
 	return 0;
 }
 
+static int
+sc_backlog(char **av)
+{
+	struct sockaddr_in a = addr("0.0.0.0", atoi(av[0]));
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, n = 0, c;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	show("bind", bind(fd, (struct sockaddr *)&a, sizeof(a)));
+	show("listen", listen(fd, atoi(av[1])));
+	printf("ready\n");
+	fflush(stdout);
+	sleep(2);
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while ((c = accept(fd, NULL, NULL)) >= 0) {
+		n++;
+		close(c);
+	}
+	printf("accepted: %d (then %s)\n", n, ename(errno));
+	close(fd);
+	return 0;
+}
+
+static int
+sc_connect_many(char **av)
+{
+	struct sockaddr_in a = addr(av[0], atoi(av[1]));
+	int k = atoi(av[2]), fds[64], i, ok = 0;
+	struct pollfd p[64];
+
+	if (k > 64)
+		k = 64;
+	for (i = 0; i < k; i++) {
+		fds[i] = nb_socket();
+		connect(fds[i], (struct sockaddr *)&a, sizeof(a));
+		p[i].fd = fds[i];
+		p[i].events = POLLOUT;
+		usleep(20 * 1000);
+	}
+	usleep(1000 * 1000);
+	poll(p, (nfds_t)k, 0);
+	for (i = 0; i < k; i++)
+		if ((p[i].revents & POLLOUT) && so_error(fds[i]) == 0)
+			ok++;
+	printf("connected: %d of %d\n", ok, k);
+	fflush(stdout);
+	sleep(2);
+	for (i = 0; i < k; i++)
+		close(fds[i]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -634,6 +689,8 @@ main(int argc, char **argv)
 		{ "fastopen", 2, sc_fastopen },
 		{ "tfo-connect", 2, sc_tfo_connect },
 		{ "shut", 2, sc_shut },
+		{ "backlog", 2, sc_backlog },
+		{ "connect-many", 3, sc_connect_many },
 	};
 	size_t i;
 
