@@ -371,6 +371,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		}
 		if (sk->snd_cwnd > 65535)
 			sk->snd_cwnd = 65535;
+		tcp_sndbuf_expand(e, sk);
 	}
 
 	/* RFC 6298 5.2 / 5.3. */

@@ -104,6 +104,11 @@ struct tcp_sock {
 	uint32_t ts_off;	/* our timestamp offset */
 
 	/* Buffers. */
+	bool sndbuf_auto, rcvbuf_auto;	/* grown as Linux's autotuning */
+	uint32_t rcvq_space;	/* bytes the application read per RTT (DRS) */
+	uint64_t rcvq_seq;	/* bytes_read at the start of the measure */
+	uint64_t rcvq_time;
+	uint64_t bytes_read;
 	struct tcp_ring snd;	/* from snd_una: unacked then unsent bytes */
 	struct tcp_ring rcv;	/* in-order bytes not yet read */
 	struct tcp_ofoq ofo;	/* out-of-order segments beyond rcv_nxt */
@@ -266,6 +271,8 @@ void tcp_sock_orphan(struct tcpx_engine *e, struct tcp_sock *sk);
 /* How long an orphan may sit in FIN-WAIT-2 (Linux's tcp_fin_time). */
 uint64_t tcp_fin_time_us(const struct tcpx_engine *e,
     const struct tcp_sock *sk);
+/* Grow the send buffer with cwnd (Linux's tcp_sndbuf_expand). */
+void tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Bytes of receive buffer the window may cover (tcp_full_space). */
 uint32_t tcp_full_space(const struct tcpx_engine *e,
     const struct tcp_sock *sk);

@@ -392,6 +392,37 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->last_rcv_us = sk->last_ack_us = e->now;
 	if (sk->opt.keepalive)
 		tcp_keepalive_reset(e, sk);
+	/*
+	 * Buffers the application did not size itself grow with the
+	 * connection, as Linux's (SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK);
+	 * a size other than the tcp_wmem / tcp_rmem default counts as set.
+	 */
+	sk->sndbuf_auto = sk->opt.sndbuf == (int)e->sysctl.tcp_wmem[1];
+	sk->rcvbuf_auto = sk->opt.rcvbuf == (int)e->sysctl.tcp_rmem[1] &&
+	    e->sysctl.tcp_moderate_rcvbuf != 0;
+	sk->rcvq_space = sk->rcv_wnd;
+	sk->rcvq_seq = sk->bytes_read;
+	sk->rcvq_time = e->now;
+	tcp_sndbuf_expand(e, sk);
+}
+
+void
+tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t want;
+	uint32_t segs = sk->snd_cwnd > TCP_INIT_CWND ? sk->snd_cwnd :
+	    TCP_INIT_CWND;
+
+	if (!sk->sndbuf_auto)
+		return;
+	/* Two congestion windows of data: one in flight, one for recovery. */
+	want = 2ULL * segs * sk->mss;
+	if (want > (uint64_t)e->sysctl.tcp_wmem[2])
+		want = (uint64_t)e->sysctl.tcp_wmem[2];
+	if (want > sk->snd.max) {
+		sk->snd.max = (uint32_t)want;
+		sk->opt.sndbuf = (int)want;
+	}
 }
 
 void

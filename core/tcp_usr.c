@@ -124,6 +124,40 @@ tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
 	return n;
 }
 
+/*
+ * Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "DRS"): once
+ * an RTT, if the application read more than the buffer was sized for,
+ * grow the buffer (to tcp_rmem[2] at most) so the window can follow.
+ */
+static void
+rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t rtt = sk->rtt_valid && sk->srtt_us > 1000 ? sk->srtt_us :
+	    (sk->rtt_valid ? 1000 : 100000);
+	uint64_t copied, win, buf;
+
+	if (!sk->rcvbuf_auto || e->now - sk->rcvq_time < rtt)
+		return;
+	copied = sk->bytes_read - sk->rcvq_seq;
+	if (copied > sk->rcvq_space) {
+		win = 2 * copied + 16ULL * sk->advmss;
+		buf = 2 * win;	/* tcp_adv_win_scale 1: half is overhead */
+		if (buf > (uint64_t)e->sysctl.tcp_rmem[2])
+			buf = (uint64_t)e->sysctl.tcp_rmem[2];
+		if (buf > (uint64_t)sk->opt.rcvbuf) {
+			sk->opt.rcvbuf = (int)buf;
+			sk->rcv.max = tcp_full_space(e, sk);
+			if (sk->window_clamp < sk->rcv.max &&
+			    (sk->wscale_ok || sk->rcv.max <= 65535))
+				sk->window_clamp = sk->rcv.max;
+		}
+		sk->rcvq_space = (uint32_t)(copied < UINT32_MAX ? copied :
+		    UINT32_MAX);
+	}
+	sk->rcvq_seq = sk->bytes_read;
+	sk->rcvq_time = e->now;
+}
+
 ssize_t
 tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
     size_t len, int flags)
@@ -137,6 +171,8 @@ tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
 		if (flags & MSG_PEEK)
 			return n;
 		tcp_ring_drop(&sk->rcv, n);
+		sk->bytes_read += n;
+		rcv_space_adjust(e, sk);
 		/*
 		 * Linux's tcp_cleanup_rbuf(): reading opened the window
 		 * enough (doubled it) to tell the peer now.

@@ -215,6 +215,45 @@ START_TEST(test_receive_window)
 }
 END_TEST
 
+START_TEST(test_receive_autotuning)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t edge, n, first_wnd = 0, wnd = 0;
+	static uint8_t buf[1 << 20];
+	int round;
+
+	fill_pattern();
+	fx_establish(h, &c);
+	edge = c.rcv + (502u << 7);
+	/*
+	 * A bulk sender fills every window we offer, one round trip
+	 * (10 ms) at a time, and the application reads it all at once:
+	 * the buffer, and so the window, grows (Linux's DRS).
+	 */
+	for (round = 0; round < 12; round++) {
+		while (SEQ_LT(c.rcv, edge)) {
+			n = edge - c.rcv < 1448 ? edge - c.rcv : 1448;
+			fx_peer(h, &c, TH_ACK, pattern, n);
+		}
+		h_advance(h, 10000);
+		while (tcpx_recv(h->e, c.s, buf, sizeof(buf), 0) > 0)
+			;
+		h_run_until(h, h->now + 1000);
+		while (h_take(h, &seg)) {
+			c.our_ts = seg.opt.ts_val;
+			edge = seg.ack + ((uint32_t)seg.wnd << 7);
+			wnd = (uint32_t)seg.wnd << 7;
+		}
+		if (round == 0)
+			first_wnd = wnd;
+	}
+	ck_assert_uint_le(first_wnd, 65536);
+	ck_assert_uint_gt(wnd, 2 * 65536);
+	ck_assert_uint_le(wnd, 6291456 / 2);
+}
+END_TEST
+
 static Suite *
 data_suite(void)
 {
@@ -227,6 +266,7 @@ data_suite(void)
 	tcase_add_test(tc, test_reassembly_sack);
 	tcase_add_test(tc, test_fast_retransmit);
 	tcase_add_test(tc, test_receive_window);
+	tcase_add_test(tc, test_receive_autotuning);
 	suite_add_tcase(s, tc);
 	return s;
 }
