@@ -3,12 +3,15 @@
  *
  * The kernel does the real work (both numbers name one open file); we
  * only keep the fd table in step: the new number is the same socket as
- * the old, and whatever the new number was before is gone.  XXX:
- * fcntl(F_DUPFD) is not followed (fcntl is variadic); such a copy is
- * still a working socket, only without the error reporting of io.c.
+ * the old, and whatever the new number was before is gone.  fcntl() is
+ * followed for F_DUPFD and F_DUPFD_CLOEXEC only (Python's socket.dup()
+ * uses it); its variadic argument is passed on as glibc itself does.
+ * Programs built with _FILE_OFFSET_BITS=64 call it as fcntl64.
  */
 #include <fcntl.h>
 #include <unistd.h>
+
+#include <stdarg.h>
 
 #include "preload.h"
 
@@ -49,4 +52,47 @@ dup3(int fd, int fd2, int flags)
 	if (n >= 0)
 		fd_copy(fd, n);
 	return n;
+}
+
+static int
+fcntl_common(int (*fn)(int, int, ...), int fd, int cmd, void *arg)
+{
+	int n;
+
+	if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC) {
+		n = fn(fd, cmd, arg);
+		if (n >= 0)
+			fd_copy(fd, n);
+		return n;
+	}
+	return fn(fd, cmd, arg);
+}
+
+PRELOAD_EXPORT int
+fcntl(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	tcpx_init();
+	return fcntl_common(real.fcntl, fd, cmd, arg);
+}
+
+int fcntl64(int fd, int cmd, ...);
+
+PRELOAD_EXPORT int
+fcntl64(int fd, int cmd, ...)
+{
+	va_list ap;
+	void *arg;
+
+	va_start(ap, cmd);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	tcpx_init();
+	return fcntl_common(real.fcntl64 != NULL ? real.fcntl64 : real.fcntl,
+	    fd, cmd, arg);
 }

@@ -46,8 +46,9 @@ init_real(void)
 	SYM(getsockopt); SYM(getsockname); SYM(getpeername);
 	SYM(read); SYM(readv); SYM(recv); SYM(recvfrom); SYM(recvmsg);
 	SYM(write); SYM(writev); SYM(send); SYM(sendto); SYM(sendmsg);
-	SYM(dup); SYM(dup2); SYM(dup3);
+	SYM(dup); SYM(dup2); SYM(dup3); SYM(fcntl);
 #undef SYM
+	real.fcntl64 = (__typeof__(real.fcntl64))dlsym(RTLD_NEXT, "fcntl64");
 }
 
 static void

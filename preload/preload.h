@@ -66,6 +66,8 @@ struct real_fns {
 	int (*dup)(int);
 	int (*dup2)(int, int);
 	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);	/* NULL before glibc 2.28 */
 };
 extern struct real_fns real;
 
