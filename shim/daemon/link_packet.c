@@ -27,8 +27,8 @@
 
 #include "tcpxd.h"
 
-#define RX_BLOCK_SIZE	(1u << 18)	/* 256 KB: holds > 170 full frames */
-#define RX_BLOCK_NR	64
+#define RX_RING_BYTES	(16u << 20)	/* the whole RX ring */
+#define RX_BLOCK_DEFAULT (256u << 10)
 #define RX_FRAME_SIZE	2048		/* V3 ignores it except for checks */
 #define RX_RETIRE_MS	1
 #define TX_BATCH	64
@@ -39,6 +39,7 @@ struct link {
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned block;		/* next block to look at */
+	unsigned block_size, block_nr;
 	struct sockaddr_ll dst;	/* SOCK_DGRAM destination */
 	size_t slot;		/* bytes per TX slot */
 	unsigned ntx;
@@ -88,8 +89,35 @@ out:
 	return rc;
 }
 
+/*
+ * Block size.  A V3 block reaches us when it is full or when its retire
+ * timer (1 ms, the minimum) fires.  Small blocks hand frames over sooner
+ * under light load but cost a wakeup per couple of frames; measured on
+ * the lab's veth, 256 KB blocks moved 100 MB at least as fast as 4 KB
+ * or 16 KB ones, so that is the default.  TCPXD_RX_BLOCK=bytes overrides
+ * it (rounded up to a power of two; at least a page and one whole frame
+ * of the interface's MTU).
+ */
+static unsigned
+ring_block_size(const struct tcpxd *d)
+{
+	unsigned need = (unsigned)d->mtu + 14 + 4 + 128, bs;
+	long page = sysconf(_SC_PAGESIZE);
+	const char *env = getenv("TCPXD_RX_BLOCK");
+	unsigned want = RX_BLOCK_DEFAULT;
+
+	if (env != NULL && atoi(env) > 0)
+		want = (unsigned)atoi(env);
+	if (want > need)
+		need = want;
+	bs = page > 0 ? (unsigned)page : 4096;
+	while (bs < need)
+		bs <<= 1;
+	return bs;
+}
+
 static int
-link_ring(struct link *l, char *err, size_t errlen)
+link_ring(struct tcpxd *d, struct link *l, char *err, size_t errlen)
 {
 	struct tpacket_req3 req;
 	int v = TPACKET_V3, off = 0;
@@ -101,18 +129,22 @@ link_ring(struct link *l, char *err, size_t errlen)
 	/* Keep the qdisc: bursts queue in the kernel instead of failing. */
 	(void)setsockopt(l->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &off,
 	    sizeof(off));
+	l->block_size = ring_block_size(d);
+	l->block_nr = RX_RING_BYTES / l->block_size;
+	if (l->block_nr < 8)
+		l->block_nr = 8;
 	memset(&req, 0, sizeof(req));
-	req.tp_block_size = RX_BLOCK_SIZE;
-	req.tp_block_nr = RX_BLOCK_NR;
+	req.tp_block_size = l->block_size;
+	req.tp_block_nr = l->block_nr;
 	req.tp_frame_size = RX_FRAME_SIZE;
-	req.tp_frame_nr = RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCK_NR;
+	req.tp_frame_nr = l->block_size / RX_FRAME_SIZE * l->block_nr;
 	req.tp_retire_blk_tov = RX_RETIRE_MS;
 	if (setsockopt(l->fd, SOL_PACKET, PACKET_RX_RING, &req,
 	    sizeof(req)) < 0) {
 		snprintf(err, errlen, "PACKET_RX_RING: %s", strerror(errno));
 		return -1;
 	}
-	l->ring_len = (size_t)RX_BLOCK_SIZE * RX_BLOCK_NR;
+	l->ring_len = (size_t)l->block_size * l->block_nr;
 	l->ring = mmap(NULL, l->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    l->fd, 0);
 	if (l->ring == MAP_FAILED) {
@@ -151,7 +183,8 @@ link_open(struct tcpxd *d, char *err, size_t errlen)
 			    strerror(errno));
 		return -1;
 	}
-	if (link_filter(d, l, err, errlen) < 0 || link_ring(l, err, errlen) < 0)
+	if (link_filter(d, l, err, errlen) < 0 ||
+	    link_ring(d, l, err, errlen) < 0)
 		return -1;
 	(void)setsockopt(l->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	memset(&sll, 0, sizeof(sll));
@@ -247,9 +280,9 @@ link_rx(struct tcpxd *d, uint64_t now)
 	struct tpacket3_hdr *ph;
 	unsigned n, i;
 
-	for (n = 0; n < RX_BLOCK_NR; n++) {
+	for (n = 0; n < l->block_nr; n++) {
 		bd = (struct tpacket_block_desc *)(l->ring +
-		    (size_t)l->block * RX_BLOCK_SIZE);
+		    (size_t)l->block * l->block_size);
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
 		    __ATOMIC_ACQUIRE) & TP_STATUS_USER))
 			break;
@@ -262,7 +295,7 @@ link_rx(struct tcpxd *d, uint64_t now)
 		}
 		__atomic_store_n(&bd->hdr.bh1.block_status, TP_STATUS_KERNEL,
 		    __ATOMIC_RELEASE);
-		l->block = (l->block + 1) % RX_BLOCK_NR;
+		l->block = (l->block + 1) % l->block_nr;
 		/* Frames out of this block may have produced replies. */
 		loop_settle(d);
 	}
