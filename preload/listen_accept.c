@@ -171,6 +171,20 @@ accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	return nfd;
 }
 
+/* fd's entry if it is a tcpx socket (a listener inherited across exec
+ * included), NULL for the kernel's. */
+static struct fd_ent *
+lookup_listener(int fd)
+{
+	struct fd_ent *e = fd_lookup(fd);
+
+	if (e == NULL)
+		return fd_adopt(fd);
+	if (e->kind == FDK_INET)
+		return NULL;
+	return fd_lookup_checked(fd);
+}
+
 /* A kernel connection: whatever the table said about its number is old. */
 static int
 kernel_accepted(int nfd)
@@ -186,9 +200,8 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 	struct fd_ent *e;
 
 	tcpx_init();
-	e = fd_lookup(fd);
-	if (e == NULL || e->kind == FDK_INET ||
-	    (e = fd_lookup_checked(fd)) == NULL)
+	e = lookup_listener(fd);
+	if (e == NULL)
 		return kernel_accepted(real.accept(fd, sa, len));
 	if (e->kind != FDK_LISTEN)
 		return set_errno(EINVAL);
@@ -201,9 +214,8 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	struct fd_ent *e;
 
 	tcpx_init();
-	e = fd_lookup(fd);
-	if (e == NULL || e->kind == FDK_INET ||
-	    (e = fd_lookup_checked(fd)) == NULL)
+	e = lookup_listener(fd);
+	if (e == NULL)
 		return kernel_accepted(real.accept4(fd, sa, len, flags));
 	if (e->kind != FDK_LISTEN)
 		return set_errno(EINVAL);

@@ -143,6 +143,9 @@ void fd_stamp(struct fd_ent *e, int fd);
 void fd_forget(int fd);
 /* dup: newfd names the same socket as oldfd. */
 void fd_copy(int oldfd, int newfd);
+/* adopt.c: fd is a tcpx listener this process does not know (inherited
+ * across exec): track it and return its entry; else NULL. */
+struct fd_ent *fd_adopt(int fd);
 /* Remember an option set on a kernel socket (FDK_INET). */
 void fd_record_opt(struct fd_ent *e, int level, int name, const void *val,
     socklen_t len);

@@ -76,6 +76,15 @@ names(int fd, struct sockaddr *sa, socklen_t *len, bool peer)
 	int rc;
 
 	e = fd_lookup_checked(fd);
+	if (e == NULL && !peer) {
+		/* An AF_UNIX name may be a tcpx listener inherited across
+		 * exec; any other answer is the kernel's, as it is. */
+		rc = real.getsockname(fd, sa, len);
+		if (rc < 0 || sa == NULL || len == NULL ||
+		    *len < sizeof(sa_family_t) || sa->sa_family != AF_UNIX ||
+		    (e = fd_adopt(fd)) == NULL)
+			return rc;
+	}
 	if (e == NULL || e->kind == FDK_INET)
 		return peer ? real.getpeername(fd, sa, len) :
 		    real.getsockname(fd, sa, len);

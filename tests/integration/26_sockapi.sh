@@ -83,6 +83,33 @@ got=$($H timeout 10 "$TCPX" run bash -c \
 if [ "$got" = hi ]; then say "ok: a tcpx fd works across exec"
 else say "FAIL: across exec got '$got'"; rc=1; fi
 
+# exec: a tcpx listener passed to an exec'd child (as inetd, systemd or
+# a master process do) is known again there: the child sees AF_INET and
+# accepts a clean connection, without tcpxd's delivery header.
+cat > "$T/inherit.py" <<'PYEOF'
+import socket, subprocess, sys
+if len(sys.argv) > 1:
+    s = socket.socket(fileno=int(sys.argv[1]))
+    print("child sees", s.family.name, s.getsockname()[1], flush=True)
+    c, a = s.accept()
+    c.sendall(b"from child\n"); c.close()
+    sys.exit(0)
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", 9600)); l.listen(4)
+print("ready", flush=True)
+subprocess.run([sys.executable, sys.argv[0], str(l.fileno())], pass_fds=[l.fileno()])
+PYEOF
+$H timeout 10 "$TCPX" run $PY "$T/inherit.py" > "$T/inherit.out" 2>&1 &
+pid=$!
+for i in $(seq 50); do grep -q "child sees" "$T/inherit.out" && break; sleep 0.1; done
+got=$($P timeout 5 nc 10.77.0.2 9600 < /dev/null)
+wait $pid
+if [ "$got" = "from child" ] && grep -q "child sees AF_INET 9600" "$T/inherit.out"; then
+	say "ok: a tcpx listener works in an exec'd child"
+else
+	cat "$T/inherit.out" >&2; say "FAIL: inherited listener: got '$got'"; rc=1
+fi
+
 # accept: the listener is the helper, the client a kernel bash in peer.
 acc() { # ns-prefix, peer-ip, target-ip, out
 	$1 timeout 20 "${@:5}" "$S" accept 9200 "$2" > "$4" 2>&1 &
