@@ -67,4 +67,54 @@ wait_exit 10 $srv || fail "server did not finish"
 [ "$(stat -c %s "$T/resp")" = $((65 + 1000000)) ] ||
 	fail "half-close: reply truncated ($(stat -c %s "$T/resp") bytes)"
 say "ok: nc -N half-close delivered everything both ways and both ended"
+
+# 4. SIGKILL mid-transfer: the connection outlives the program in tcpxd,
+# which sends the FIN after what was written (the kernel nc -l then
+# exits) ...
+$P timeout 30 nc -l 10.77.0.1 9004 > "$T/out4" < /dev/null &
+srv=$!
+BG_PIDS+=($srv)
+wait_port_listen 9004
+( head -c 10M /dev/urandom; sleep 30 ) |
+	$H timeout 40 "$TCPX" run nc 10.77.0.1 9004 > /dev/null &
+cli=$!
+sleep 1
+pkill -9 -P $cli -x nc	# $cli is timeout; tcpx run exec'd into nc
+wait_exit 10 $srv || fail "SIGKILL: the kernel nc -l saw no FIN from tcpxd"
+[ "$(stat -c %s "$T/out4")" -ge 10000000 ] ||
+	fail "SIGKILL: only $(stat -c %s "$T/out4") of the 10 MB written arrived"
+say "ok: tcpx nc killed with SIGKILL: FIN after the data it had written"
+
+# ... or, when the program leaves received data unread, a RST (RFC 2525).
+cat > "$T/noread.py" <<'PYEOF'
+import socket, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", 9005)); l.listen(1)
+c, _ = l.accept()
+print("accepted", flush=True)
+time.sleep(60)
+PYEOF
+cat > "$T/sender.py" <<'PYEOF'
+import socket, time
+s = socket.create_connection(("10.77.0.2", 9005))
+s.sendall(b"x" * 100000)
+time.sleep(2)
+try:
+    s.settimeout(5)
+    print("recv", s.recv(10))
+except ConnectionResetError:
+    print("reset")
+PYEOF
+$H timeout 30 "$TCPX" run $PY "$T/noread.py" > "$T/noread.out" &
+BG_PIDS+=($!)
+wait_tcpx_listener
+$P timeout 20 $PY "$T/sender.py" > "$T/sender.out" &
+snd=$!
+for i in $(seq 50); do grep -q accepted "$T/noread.out" && break; sleep 0.1; done
+sleep 0.5
+$H pkill -9 -f "$T/noread.py"
+wait $snd
+[ "$(cat "$T/sender.out")" = reset ] ||
+	fail "SIGKILL with unread data: the peer got '$(cat "$T/sender.out")', want a reset"
+say "ok: killed with unread data: the peer got a RST"
 finish_clean
