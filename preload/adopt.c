@@ -43,6 +43,7 @@ fd_adopt(int fd)
 	e = fd_track(fd, FDK_LISTEN);
 	if (e != NULL) {
 		e->sock = sock;
+		e->daemon = ctl_daemon_pid();
 		tcpx_debug("fd %d: inherited tcpx listener sock %d", fd, sock);
 	}
 	return e;

@@ -33,13 +33,13 @@ mono_ms(void)
 
 /* Wait up to linger seconds for the FIN to be acknowledged. */
 static void
-linger_wait(int sock, int secs)
+linger_wait(struct fd_ent *e, int secs)
 {
 	uint64_t end = mono_ms() + (uint64_t)secs * 1000;
 	int st;
 
 	for (;;) {
-		st = ctl_simple(TCPX_OP_STATE, sock, -1);
+		st = ctl_simple(TCPX_OP_STATE, e, -1);
 		if (st < 0 || st == TCP_ST_FIN_WAIT_2 ||
 		    st == TCP_ST_TIME_WAIT || st == TCP_ST_CLOSED)
 			return;
@@ -52,28 +52,27 @@ linger_wait(int sock, int secs)
 PRELOAD_EXPORT int
 close(int fd)
 {
-	struct fd_ent *e;
-	int kind, sock, rc, saved, fl;
+	struct fd_ent *e, copy;
+	int rc, saved, fl;
 	bool linger;
 
 	tcpx_init();
 	ctl_fd_gone(fd);
 	if (fd_lookup(fd) == NULL || (e = fd_lookup_checked(fd)) == NULL)
 		return real.close(fd);
-	kind = e->kind;
-	sock = e->sock;
+	copy = *e;	/* the slot may be reused once the fd is closed */
 	fl = fcntl(fd, F_GETFL);
-	linger = kind == FDK_CONN && e->linger.l_onoff &&
-	    e->linger.l_linger > 0 && fl >= 0 && !(fl & O_NONBLOCK);
+	linger = copy.kind == FDK_CONN && copy.linger.l_onoff &&
+	    copy.linger.l_linger > 0 && fl >= 0 && !(fl & O_NONBLOCK);
 	fd_forget(fd);
-	if (linger || kind == FDK_BOUND)
-		(void)ctl_simple(TCPX_OP_CLOSE, sock, -1);
+	if (linger || copy.kind == FDK_BOUND)
+		(void)ctl_simple(TCPX_OP_CLOSE, &copy, -1);
 	rc = real.close(fd);
 	saved = errno;
 	if (linger)
-		linger_wait(sock, e->linger.l_linger);
-	else if (kind == FDK_LISTEN)
-		(void)ctl_simple(TCPX_OP_CLOSE, sock, -1);
+		linger_wait(&copy, copy.linger.l_linger);
+	else if (copy.kind == FDK_LISTEN)
+		(void)ctl_simple(TCPX_OP_CLOSE, &copy, -1);
 	errno = saved;
 	return rc;
 }

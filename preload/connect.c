@@ -60,12 +60,12 @@ still_pending(struct fd_ent *e, int fd, int *errp)
 {
 	int st, err;
 
-	err = ctl_simple(TCPX_OP_GET_ERROR, e->sock, fd);
+	err = ctl_simple(TCPX_OP_GET_ERROR, e, fd);
 	if (err > 0) {
 		*errp = err;
 		return 0;
 	}
-	st = ctl_simple(TCPX_OP_STATE, e->sock, fd);
+	st = ctl_simple(TCPX_OP_STATE, e, fd);
 	*errp = 0;
 	if (st == TCP_ST_SYN_SENT || st == TCP_ST_SYN_RECEIVED)
 		return 1;
@@ -139,9 +139,8 @@ connect_kernel(int fd, struct fd_ent *e, const struct sockaddr *sa,
 
 	memset(&req, 0, TCPX_CTL_REQ_HDR);
 	req.op = TCPX_OP_GETSOCKNAME;
-	req.sock = e->sock;
 	memset(&b, 0, sizeof(b));
-	if (ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL, -1) >= 0)
+	if (ctl_call_sock(e, &req, TCPX_CTL_REQ_HDR, &rep, -1) >= 0)
 		b = rep.u.addr;
 	conv_drop_engine(e);
 	if (b.sin_addr.s_addr == pconf.c.addr.s_addr)

@@ -33,11 +33,12 @@ conv_engine_socket(int fd, struct fd_ent *e)
 	if (rc < 0)
 		return rc;
 	e->sock = rep.sock >= 0 ? rep.sock : rc;
+	e->daemon = ctl_daemon_pid();
 	for (i = 0; i < e->nopt; i++) {
 		struct fd_opt *o = &e->opt[i];
 		socklen_t len = o->len;
 
-		rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e->sock, -1, o->level,
+		rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e, -1, o->level,
 		    o->name, o->val, &len);
 		/* The kernel took it; an option the engine does not know
 		 * must not fail a connect that Linux would make. */
@@ -52,7 +53,7 @@ void
 conv_drop_engine(struct fd_ent *e)
 {
 	if (e->sock >= 0)
-		(void)ctl_simple(TCPX_OP_CLOSE, e->sock, -1);
+		(void)ctl_simple(TCPX_OP_CLOSE, e, -1);
 	e->sock = -1;
 	e->kind = FDK_INET;
 }

@@ -26,6 +26,25 @@ static struct tcpx_client client = { .fd = -1 };
 static pid_t client_pid;
 /* Said once per process: later calls fail quietly with the same errno. */
 static int start_failed;
+/*
+ * Set while this thread holds ctl_lock: the client closes its own fd
+ * through close(), whose wrapper must then not take the lock again.
+ */
+static __thread bool ctl_held;
+
+static void
+ctl_lock_take(void)
+{
+	pthread_mutex_lock(&ctl_lock);
+	ctl_held = true;
+}
+
+static void
+ctl_lock_drop(void)
+{
+	ctl_held = false;
+	pthread_mutex_unlock(&ctl_lock);
+}
 
 static int
 ctl_open_locked(bool start)
@@ -65,20 +84,50 @@ ctl_open_locked(bool start)
 	return 0;
 }
 
+/* What a request about a socket of a tcpxd that is gone gets. */
+static int
+ctl_stale(struct fd_ent *e, uint32_t op)
+{
+	if (op == TCPX_OP_GET_ERROR) {
+		if (e->gone_told)
+			return 0;
+		e->gone_told = true;
+		return ECONNRESET;
+	}
+	return op == TCPX_OP_STATE ? -EBADF : -ENOTCONN;
+}
+
 static int
 ctl_do(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
-    int *fdp, bool start, int fd_in)
+    int *fdp, bool start, int fd_in, struct fd_ent *e)
 {
 	int rc, saved = errno;
 
 	if (fdp != NULL)
 		*fdp = -1;
-	pthread_mutex_lock(&ctl_lock);
+	ctl_lock_take();
 	rc = ctl_open_locked(start);
-	if (rc == 0)
+	if (e != NULL && e->daemon != 0 &&
+	    (rc < 0 || client.hello.pid != e->daemon))
+		rc = ctl_stale(e, req->op);
+	else if (rc == 0) {
 		rc = tcpx_client_call_fd(&client, req->op, req->sock, req,
 		    len, rep, fdp, fd_in);
-	pthread_mutex_unlock(&ctl_lock);
+		/* The connection broke under the call (client closed): the
+		 * daemon died, or dropped us.  Ask once more, of whoever
+		 * answers now, unless the socket was the old daemon's. */
+		if (client.fd < 0 && ctl_open_locked(start) == 0) {
+			if (e != NULL && e->daemon != 0 &&
+			    client.hello.pid != e->daemon)
+				rc = ctl_stale(e, req->op);
+			else
+				rc = tcpx_client_call_fd(&client, req->op,
+				    req->sock, req, len, rep, fdp, fd_in);
+		} else if (client.fd < 0 && e != NULL && e->daemon != 0) {
+			rc = ctl_stale(e, req->op);
+		}
+	}
+	ctl_lock_drop();
 	tcpx_debug("%s sock %d -> %d%s", tcpx_ctl_op_name(req->op), req->sock,
 	    rc, fdp != NULL && *fdp >= 0 ? " +fd" : "");
 	errno = saved;
@@ -89,14 +138,15 @@ int
 ctl_call(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
     int *fdp)
 {
-	return ctl_do(req, len, rep, fdp, true, -1);
+	return ctl_do(req, len, rep, fdp, true, -1, NULL);
 }
 
 int
-ctl_call_nostart(struct tcpx_ctl_req *req, size_t len,
-    struct tcpx_ctl_rep *rep, int *fdp, int fd_in)
+ctl_call_sock(struct fd_ent *e, struct tcpx_ctl_req *req, size_t len,
+    struct tcpx_ctl_rep *rep, int fd_in)
 {
-	return ctl_do(req, len, rep, fdp, false, fd_in);
+	req->sock = e->sock;
+	return ctl_do(req, len, rep, NULL, false, fd_in, e);
 }
 
 pid_t
@@ -104,27 +154,26 @@ ctl_daemon_pid(void)
 {
 	pid_t pid = 0;
 
-	pthread_mutex_lock(&ctl_lock);
+	ctl_lock_take();
 	if (ctl_open_locked(false) == 0)
 		pid = client.hello.pid;
-	pthread_mutex_unlock(&ctl_lock);
+	ctl_lock_drop();
 	return pid;
 }
 
 int
-ctl_simple(uint32_t op, int sock, int fd)
+ctl_simple(uint32_t op, struct fd_ent *e, int fd)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
 
 	memset(&req, 0, TCPX_CTL_REQ_HDR);
 	req.op = op;
-	req.sock = sock;
-	return ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL, fd);
+	return ctl_call_sock(e, &req, TCPX_CTL_REQ_HDR, &rep, fd);
 }
 
 int
-ctl_sockopt(uint32_t op, int sock, int fd, int level, int name,
+ctl_sockopt(uint32_t op, struct fd_ent *e, int fd, int level, int name,
     void *val, socklen_t *len)
 {
 	struct tcpx_ctl_req req;
@@ -136,13 +185,12 @@ ctl_sockopt(uint32_t op, int sock, int fd, int level, int name,
 		n = TCPX_CTL_OPTLEN;
 	memset(&req, 0, sizeof(req));
 	req.op = op;
-	req.sock = sock;
 	req.u.opt.level = level;
 	req.u.opt.name = name;
 	req.u.opt.len = n;
 	if (op == TCPX_OP_SETSOCKOPT && val != NULL)
 		memcpy(req.u.opt.val, val, n);
-	rc = ctl_call_nostart(&req, sizeof(req), &rep, NULL, fd);
+	rc = ctl_call_sock(e, &req, sizeof(req), &rep, fd);
 	if (rc >= 0 && op == TCPX_OP_GETSOCKOPT) {
 		n = rep.u.opt.len < n ? rep.u.opt.len : n;
 		memcpy(val, rep.u.opt.val, n);
@@ -156,15 +204,16 @@ ctl_fd_gone(int fd)
 {
 	/* Called from close/dup2 before the fd changes; no lock taken if
 	 * it is not ours, which is nearly always. */
-	if (fd < 0 || fd != __atomic_load_n(&client.fd, __ATOMIC_RELAXED))
+	if (ctl_held || fd < 0 ||
+	    fd != __atomic_load_n(&client.fd, __ATOMIC_RELAXED))
 		return;
-	pthread_mutex_lock(&ctl_lock);
+	ctl_lock_take();
 	if (fd == client.fd) {
 		tcpx_debug("program closed the control fd %d; will reconnect",
 		    fd);
 		client.fd = -1;
 	}
-	pthread_mutex_unlock(&ctl_lock);
+	ctl_lock_drop();
 }
 
 void

@@ -65,7 +65,7 @@ at_eof(int fd)
 
 	if (conn(fd) == NULL || (e = fd_lookup_checked(fd)) == NULL)
 		return 0;
-	err = ctl_simple(TCPX_OP_GET_ERROR, e->sock, fd);
+	err = ctl_simple(TCPX_OP_GET_ERROR, e, fd);
 	if (err > 0)
 		return set_errno(err);
 	return 0;
@@ -79,7 +79,7 @@ at_epipe(int fd, int flags)
 	int err = 0;
 
 	if (e != NULL)
-		err = ctl_simple(TCPX_OP_GET_ERROR, e->sock, fd);
+		err = ctl_simple(TCPX_OP_GET_ERROR, e, fd);
 	if (err > 0)
 		return set_errno(err);
 	if (!(flags & MSG_NOSIGNAL))

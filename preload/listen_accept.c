@@ -124,11 +124,10 @@ read_header(int nfd, struct tcpx_accept_hdr *h)
 }
 
 static bool
-from_tcpxd(int nfd)
+from_tcpxd(int nfd, pid_t d)
 {
 	struct ucred uc;
 	socklen_t l = sizeof(uc);
-	pid_t d = ctl_daemon_pid();
 
 	if (real.getsockopt(nfd, SOL_SOCKET, SO_PEERCRED, &uc, &l) < 0)
 		return false;
@@ -141,6 +140,7 @@ accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	struct tcpx_accept_hdr h;
 	struct fd_ent *ne;
 	int nfd, saved;
+	pid_t d = 0;
 
 	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC))
 		return set_errno(EINVAL);
@@ -148,7 +148,8 @@ accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 		nfd = real.accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 		if (nfd < 0)
 			return -1;
-		if (read_header(nfd, &h) == 0 && from_tcpxd(nfd))
+		if (read_header(nfd, &h) == 0 &&
+		    from_tcpxd(nfd, (d = ctl_daemon_pid())))
 			break;
 		/* Not delivered by tcpxd (or broken): never the program's. */
 		tcpx_debug("fd %d: dropped a connection not from tcpxd", fd);
@@ -159,6 +160,7 @@ accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	ne = fd_track(nfd, FDK_CONN);
 	if (ne != NULL) {
 		ne->sock = h.sock;
+		ne->daemon = d;
 		ne->local = h.local;
 		ne->peer = h.peer;
 		ne->have_names = true;

@@ -125,6 +125,8 @@ struct fd_ent {
 	ino_t ino;		/* number reused behind our back */
 	bool connecting;	/* FDK_CONN: connect not yet resolved */
 	bool have_names;	/* local/peer valid (from the accept header) */
+	bool gone_told;		/* ECONNRESET reported for a lost tcpxd */
+	pid_t daemon;		/* the tcpxd that made it (0: unknown) */
 	struct sockaddr_in local, peer;
 	struct linger linger;	/* as set by the program */
 	unsigned nopt;
@@ -160,16 +162,21 @@ void fd_record_opt(struct fd_ent *e, int level, int name, const void *val,
  */
 int ctl_call(struct tcpx_ctl_req *req, size_t len, struct tcpx_ctl_rep *rep,
     int *fdp);
-/* Same, but never starts tcpxd (for questions about existing sockets),
- * and sends fd_in (the program's fd for the socket, or -1) with the
- * request as proof that this process holds it. */
-int ctl_call_nostart(struct tcpx_ctl_req *req, size_t len,
-    struct tcpx_ctl_rep *rep, int *fdp, int fd_in);
+/*
+ * A request about e's socket (req->sock is set from e): never starts
+ * tcpxd, and sends fd_in (the program's fd for the socket, or -1) with
+ * the request as proof that this process holds it.  If the tcpxd that
+ * made the socket is gone (it died; another may run now, whose ids mean
+ * other sockets), nothing is asked: GET_ERROR says ECONNRESET once, as
+ * for a connection reset, then 0; STATE says -EBADF; the rest -ENOTCONN.
+ */
+int ctl_call_sock(struct fd_ent *e, struct tcpx_ctl_req *req, size_t len,
+    struct tcpx_ctl_rep *rep, int fd_in);
 /* tcpxd's pid from HELLO (0 if not connected). */
 pid_t ctl_daemon_pid(void);
-/* Simple calls about sock, whose fd (or -1) goes along: result/-errno. */
-int ctl_simple(uint32_t op, int sock, int fd);
-int ctl_sockopt(uint32_t op, int sock, int fd, int level, int name,
+/* Simple calls about e's socket, whose fd (or -1) goes along. */
+int ctl_simple(uint32_t op, struct fd_ent *e, int fd);
+int ctl_sockopt(uint32_t op, struct fd_ent *e, int fd, int level, int name,
     void *val, socklen_t *len);
 /* The program closed or replaced fd; if it is ours, forget it. */
 void ctl_fd_gone(int fd);

@@ -14,17 +14,16 @@
 #include "preload.h"
 
 static int
-shutdown_op(int sock, int fd, int how)
+shutdown_op(struct fd_ent *e, int fd, int how)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
 
 	memset(&req, 0, sizeof(req));
 	req.op = TCPX_OP_SHUTDOWN;
-	req.sock = sock;
 	req.u.how = how;
-	return ctl_call_nostart(&req, TCPX_CTL_REQ_HDR + sizeof(req.u.how),
-	    &rep, NULL, fd);
+	return ctl_call_sock(e, &req, TCPX_CTL_REQ_HDR + sizeof(req.u.how),
+	    &rep, fd);
 }
 
 PRELOAD_EXPORT int
@@ -40,13 +39,13 @@ shutdown(int fd, int how)
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return set_errno(EINVAL);
 	if (e->kind != FDK_CONN) {
-		rc = shutdown_op(e->sock, fd, how);
+		rc = shutdown_op(e, fd, how);
 		return rc < 0 ? set_errno(-rc) : 0;
 	}
 	if (real.shutdown(fd, how) < 0)
 		return -1;
 	if (how == SHUT_WR)
 		return 0;
-	rc = shutdown_op(e->sock, fd, how);
+	rc = shutdown_op(e, fd, how);
 	return rc < 0 ? set_errno(-rc) : 0;
 }

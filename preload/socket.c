@@ -98,8 +98,7 @@ names(int fd, struct sockaddr *sa, socklen_t *len, bool peer)
 	}
 	memset(&req, 0, TCPX_CTL_REQ_HDR);
 	req.op = peer ? TCPX_OP_GETPEERNAME : TCPX_OP_GETSOCKNAME;
-	req.sock = e->sock;
-	rc = ctl_call_nostart(&req, TCPX_CTL_REQ_HDR, &rep, NULL,
+	rc = ctl_call_sock(e, &req, TCPX_CTL_REQ_HDR, &rep,
 	    e->kind == FDK_BOUND ? -1 : fd);
 	if (rc < 0)
 		return set_errno(-rc);

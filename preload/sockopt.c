@@ -51,7 +51,7 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 	if (level == SOL_SOCKET && name == SO_LINGER &&
 	    len >= sizeof(struct linger))
 		memcpy(&e->linger, val, sizeof(struct linger));
-	rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e->sock, proof(e, fd), level,
+	rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e, proof(e, fd), level,
 	    name, (void *)val, &l);
 	if (rc < 0)
 		return set_errno(-rc);
@@ -88,7 +88,7 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_ERROR:
-			rc = ctl_simple(TCPX_OP_GET_ERROR, e->sock, proof(e, fd));
+			rc = ctl_simple(TCPX_OP_GET_ERROR, e, proof(e, fd));
 			return put_int(val, len, rc < 0 ? 0 : rc);
 		case SO_TYPE:
 			return put_int(val, len, SOCK_STREAM);
@@ -106,7 +106,7 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 		return set_errno(EFAULT);
 	if ((int)*len < 0)
 		return set_errno(EINVAL);
-	rc = ctl_sockopt(TCPX_OP_GETSOCKOPT, e->sock, proof(e, fd), level,
+	rc = ctl_sockopt(TCPX_OP_GETSOCKOPT, e, proof(e, fd), level,
 	    name, val, len);
 	if (rc < 0)
 		return set_errno(-rc);
