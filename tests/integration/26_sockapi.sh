@@ -123,6 +123,34 @@ acc "$P" 10.77.0.1 10.77.0.1 "$T/accept.kernel"
 acc "$H" 10.77.0.1 10.77.0.2 "$T/accept.tcpx" "$TCPX" run
 compare accept
 
+# tcpxd dies under a program (SIGKILL): its connections are lost, which
+# the program learns as a reset (ECONNRESET once, then EOF), not a hang;
+# its next connection starts a new tcpxd.
+cat > "$T/dies.py" <<'PYEOF'
+import socket, time
+s = socket.create_connection(("10.77.0.1", 9103))
+print("connected", flush=True)
+time.sleep(1.5)
+print("SO_ERROR", s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+print("SO_ERROR", s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR))
+print("recv", s.recv(10))
+t = socket.create_connection(("10.77.0.1", 9103))
+t.sendall(b"again"); print("new connection", t.recv(10))
+PYEOF
+$H timeout 20 "$TCPX" run $PY "$T/dies.py" > "$T/dies.out" 2>&1 &
+pid=$!
+for i in $(seq 50); do grep -q connected "$T/dies.out" && break; sleep 0.1; done
+for p in $(ip netns pids $LAB-host); do
+	[ "$(cat /proc/$p/comm 2>/dev/null)" = tcpxd ] && kill -9 $p
+done
+wait $pid
+printf 'connected\nSO_ERROR 104\nSO_ERROR 0\nrecv b\x27\x27\nnew connection b\x27again\x27\n' > "$T/dies.want"
+if diff -u "$T/dies.want" "$T/dies.out" >&2; then
+	say "ok: tcpxd killed under a program: a reset, then a new tcpxd"
+else
+	say "FAIL: tcpxd killed under a program"; rc=1
+fi
+
 cat > "$T/pending.kernel" <<'OUT'
 connect: -1 EINPROGRESS
 connect again: -1 EALREADY
