@@ -9,12 +9,15 @@
  * reported before CMD runs rather than silently leaving every socket to
  * the kernel.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tcpx_conf.h"
@@ -79,6 +82,73 @@ find_lib(char *lib, size_t len)
 	if (access(lib, R_OK) == 0)
 		return 0;
 	return -1;
+}
+
+/* CMD as execvp would find it; 0 or -1. */
+static int
+which(const char *cmd, char *out, size_t len)
+{
+	const char *path = getenv("PATH"), *p, *end;
+
+	if (strchr(cmd, '/') != NULL) {
+		snprintf(out, len, "%s", cmd);
+		return access(out, X_OK);
+	}
+	for (p = path != NULL ? path : "/usr/bin:/bin"; *p != '\0'; p = end) {
+		end = strchrnul(p, ':');
+		snprintf(out, len, "%.*s/%s", (int)(end - p), p, cmd);
+		if (access(out, X_OK) == 0)
+			return 0;
+		if (*end == ':')
+			end++;
+	}
+	return -1;
+}
+
+/*
+ * Programs the preload cannot reach: say so rather than let them run on
+ * the kernel's stack unnoticed.  A static executable has no dynamic
+ * loader (no PT_INTERP) to honour LD_PRELOAD; a set-user/group-ID one
+ * runs in secure-execution mode, where the loader ignores it.
+ */
+static void
+warn_unreachable(const char *cmd)
+{
+	char path[PATH_MAX];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	struct stat st;
+	int fd, i, interp = 0;
+
+	if (which(cmd, path, sizeof(path)) < 0 || stat(path, &st) < 0)
+		return;
+	if (st.st_mode & (S_ISUID | S_ISGID)) {
+		fprintf(stderr, "tcpx run: warning: %s is set-user/group-ID: "
+		    "the loader ignores LD_PRELOAD, its sockets stay with the "
+		    "kernel\n", path);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		close(fd);	/* a script: its interpreter will be reached */
+		return;
+	}
+	for (i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff +
+		    (uint64_t)i * eh.e_phentsize)) != sizeof(ph))
+			break;
+		if (ph.p_type == PT_INTERP)
+			interp = 1;
+	}
+	close(fd);
+	if (!interp)
+		fprintf(stderr, "tcpx run: warning: %s is statically linked: "
+		    "LD_PRELOAD cannot reach it, its sockets stay with the "
+		    "kernel\n", path);
 }
 
 int
@@ -151,6 +221,7 @@ cmd_run(int argc, char **argv)
 		if (access(tcpxd, X_OK) == 0)
 			setenv(TCPX_ENV_TCPXD, tcpxd, 1);
 	}
+	warn_unreachable(argv[optind]);
 	execvp(argv[optind], argv + optind);
 	fprintf(stderr, "tcpx run: %s: %s\n", argv[optind], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
