@@ -196,8 +196,10 @@ xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 	MIB_INC(e, TCP_OUTSEGS);
 	sk->segs_out++;
 	sk->last_snd_us = e->now;
-	if (len > 0)
+	if (len > 0) {
 		sk->bytes_sent += len;
+		sk->lsndtime_us = e->now;
+	}
 	if (flags & TH_ACK)
 		ack_sent(e, sk);
 }
@@ -434,6 +436,23 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 	seq0 = tcp_data_seq0(sk);
 	end = seq0 + sk->snd.len;
 	wnd_end = sk->snd_una + sk->snd_wnd;
+	/*
+	 * RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle RTO
+	 * the old cwnd no longer describes the path; halve it per RTO
+	 * idle, down to the initial window.
+	 */
+	if (e->sysctl.tcp_slow_start_after_idle && sk->snd_una == sk->snd_max &&
+	    SEQ_LT(sk->snd_nxt, end) && sk->lsndtime_us != 0 &&
+	    sk->snd_cwnd > TCP_INIT_CWND) {
+		uint64_t idle = e->now - sk->lsndtime_us;
+
+		while (idle > sk->rto_us && sk->snd_cwnd > TCP_INIT_CWND) {
+			sk->snd_cwnd >>= 1;
+			idle -= sk->rto_us;
+		}
+		if (sk->snd_cwnd < TCP_INIT_CWND)
+			sk->snd_cwnd = TCP_INIT_CWND;
+	}
 	if (SEQ_LT(sk->snd_nxt, seq0))
 		sk->snd_nxt = seq0;
 	mss = cur_mss(sk);

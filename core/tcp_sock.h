@@ -163,6 +163,7 @@ struct tcp_sock {
 
 	/* Timestamps of activity for TCP_INFO (us). */
 	uint64_t last_snd_us, last_rcv_us, last_ack_us;
+	uint64_t lsndtime_us;	/* last data sent (cwnd restart after idle) */
 
 	/* Counters for TCP_INFO. */
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
