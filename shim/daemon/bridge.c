@@ -573,9 +573,11 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		return;
 	}
 	if (b->fd_shut && b->app_eof) {
-		/* Both directions done; the app may still ask SO_ERROR. */
-		if (b->eid >= 0 && !unread(d, b))
-			engine_close(d, b, false);
+		/*
+		 * Both directions done, but the program still holds the fd
+		 * (it may ask TCP_INFO or SO_ERROR): POLLHUP is ours for good
+		 * now, so the sweep notices its close and then we close.
+		 */
 		watch_off(d, &b->w);
 		return;
 	}
