@@ -71,6 +71,33 @@ START_TEST(test_keepalive_probes_and_death)
 }
 END_TEST
 
+START_TEST(test_keepalive_defaults)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint64_t t0;
+	unsigned n = 0;
+
+	/* The sysctl defaults: 7200 s idle, 9 probes 75 s apart. */
+	fx_establish(h, &c);
+	setopt(c.s, SOL_SOCKET, SO_KEEPALIVE, 1);
+	t0 = h->now;
+	h_run_until(h, t0 + 7200000000ULL - 1);
+	H_EXPECT_NONE(h);
+	while (tcpx_state(h->e, c.s) == TCP_ST_ESTABLISHED) {
+		h_run_until(h, tcpx_next_deadline(h->e));
+		if (h_take(h, &seg) && seg.flags == TH_ACK) {
+			ck_assert_uint_eq(h->last_sent_us - t0,
+			    7200000000ULL + n * 75000000ULL);
+			n++;
+		}
+	}
+	ck_assert_uint_eq(n, 9);
+	ck_assert_uint_eq(h->now - t0, 7200000000ULL + 9 * 75000000ULL);
+	ck_assert_int_eq(tcpx_sock_error(h->e, c.s), ETIMEDOUT);
+}
+END_TEST
+
 START_TEST(test_keepalive_answered)
 {
 	struct fx_conn c;
@@ -290,6 +317,7 @@ timers_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_keepalive_probes_and_death);
+	tcase_add_test(tc, test_keepalive_defaults);
 	tcase_add_test(tc, test_keepalive_answered);
 	tcase_add_test(tc, test_retries2_give_up);
 	tcase_add_test(tc, test_retries2_sysctl);
