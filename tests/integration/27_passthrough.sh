@@ -39,6 +39,20 @@ if grep -E "SOCKET|BIND|LISTEN|CONNECT|connected to tcpxd" "$T/srv.err" "$T/cli.
 fi
 say "ok: loopback TCP, UDP and AF_UNIX stayed with the kernel"
 
+# --listen-kernel (TCPX_LISTEN=kernel): a wildcard listener stays the
+# kernel's, reachable on loopback, while the program's clients still use
+# tcpx.
+bg $H timeout 30 "$TCPX" run -k -d $PY -m http.server 8124 --bind 0.0.0.0 \
+	--directory "$T" 2> "$T/srvk.err"
+for i in $(seq 50); do
+	$H timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/8124" 2>/dev/null && break
+	sleep 0.1
+done
+got=$($H timeout 10 curl -sS http://127.0.0.1:8124/index.html)
+[ "$got" = hello ] || fail "--listen-kernel: loopback curl got '$got'"
+grep -E "BIND|LISTEN" "$T/srvk.err" >&2 && fail "--listen-kernel: the listener went to tcpxd"
+say "ok: --listen-kernel left the wildcard listener to the kernel"
+
 # tcpxd cannot start (here: a tcpxd that exits at once, for an interface
 # nobody serves).  Expect one line, and curl failing fast.
 t0=$(date +%s%N)
