@@ -43,13 +43,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bg() { "$@" & BG_PIDS+=($!); }
+bg() { "$@" 9>&- & BG_PIDS+=($!); }
 
 [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"
 ip netns add "tcpx-probe-$$" 2>/dev/null ||
 	skip "cannot create network namespaces here"
 ip netns del "tcpx-probe-$$"
 [ -x "$TCPXD" ] || fail "$TCPXD not built"
+# One lab per machine: a second `make check` (another checkout, another
+# user) waits here instead of tearing our lab down mid-test.  The lock is
+# held on fd 9 until this script exits; background jobs do not keep it.
+mkdir -p /run/tcpx
+exec 9> /run/tcpx/lab.lock
+flock -w 300 9 || say "warning: the lab is busy for 5 min; going ahead"
 scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
 
 # start_tcpxd [ARGS...]: tcpxd in tcpx-host, foreground, log in
@@ -57,7 +63,7 @@ scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
 start_tcpxd() {
 	local i
 	$H timeout 300 "$TCPXD" --foreground -v --idle-exit 0 "$@" \
-		>> "$T/tcpxd.log" 2>&1 &
+		>> "$T/tcpxd.log" 2>&1 9>&- &
 	TCPXD_PID=$!
 	BG_PIDS+=($TCPXD_PID)
 	for i in $(seq 50); do
