@@ -101,8 +101,7 @@ connect_wait(int fd, struct fd_ent *e)
 
 /* Make e a tcpx connection to sin with op CONNECT or SENDTO_FASTOPEN. */
 static int
-connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req, size_t len,
-    int64_t *sent)
+connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req, size_t len)
 {
 	struct tcpx_ctl_rep rep;
 	int rc, newfd;
@@ -122,8 +121,6 @@ connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req, size_t len,
 	e->have_names = false;
 	fd_stamp(e, fd);
 	e->connecting = rc == -EINPROGRESS;
-	if (sent != NULL)
-		*sent = rep.u.sent;
 	tcpx_debug("fd %d connecting as sock %d: %d", fd, e->sock, rc);
 	return rc;
 }
@@ -175,7 +172,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		req.op = TCPX_OP_CONNECT;
 		req.u.addr = sin;
 		rc = connect_start(fd, e, &req,
-		    TCPX_CTL_REQ_HDR + sizeof(req.u.addr), NULL);
+		    TCPX_CTL_REQ_HDR + sizeof(req.u.addr));
 		if (rc == 0)
 			return 0;	/* TCP_FASTOPEN_CONNECT: SYN deferred */
 		if (rc != -EINPROGRESS)
@@ -205,7 +202,6 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
     int flags, const struct sockaddr_in *sin)
 {
 	struct tcpx_ctl_req req;
-	int64_t sent = 0;
 	size_t n = len;
 	int rc;
 
@@ -217,7 +213,7 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
 	req.u.fastopen.len = (uint32_t)n;
 	if (n > 0)
 		memcpy(req.u.fastopen.data, buf, n);
-	rc = connect_start(fd, e, &req, sizeof(req), &sent);
+	rc = connect_start(fd, e, &req, sizeof(req));
 	if (rc >= 0)
 		return rc;	/* bytes that went with the SYN */
 	if (rc != -EINPROGRESS)
