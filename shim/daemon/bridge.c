@@ -381,7 +381,7 @@ drain_filler(struct bsock *b, uint8_t *buf)
 	b->filler = 0;
 }
 
-/* TCP -> app.  Returns false if b was freed. */
+/* TCP -> app. */
 static void
 pump_in(struct tcpxd *d, struct bsock *b)
 {
@@ -434,8 +434,8 @@ pump_out(struct tcpxd *d, struct bsock *b)
 				b->out_off += (size_t)n;
 				continue;
 			}
-			if (n == -EAGAIN)
-				break;
+			if (n == -EAGAIN || n == 0)
+				break;	/* the send buffer is full: wait EV_OUT */
 			/* EPIPE etc.: the connection cannot take data. */
 			b->out_off = b->out_len = 0;
 			b->eng_dead = true;
