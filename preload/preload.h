@@ -18,6 +18,23 @@
  * FDK_BOUND when it has an engine socket but still the kernel fd, and
  * FDK_CONN / FDK_LISTEN once tcpxd's AF_UNIX fd has been dup3()ed onto
  * the application's fd number.
+ *
+ * Choices, where the design left room:
+ *  - Ours: the stack's subnet, and with a gateway everything that is not
+ *    loopback, multicast or on a subnet of another kernel interface
+ *    (route.c).  Only AF_INET stream sockets; AF_INET6 (even a dual-stack
+ *    [::] listener) stays the kernel's until tcpx serves IPv6.
+ *  - bind() to the wildcard makes the engine socket at once (servers bind
+ *    0.0.0.0 then listen), so EADDRINUSE and EACCES come from bind() as on
+ *    Linux; a client that bound the wildcard and then connects to a
+ *    kernel destination is handed back to the kernel at connect().
+ *    TCPX_LISTEN=kernel leaves wildcard binds to the kernel.
+ *  - Requests about a socket carry its fd, as proof of possession, and
+ *    remember which tcpxd made it: a socket of a tcpxd that died reads as
+ *    reset, never as another daemon's id.
+ *  - A tcpx listener inherited across exec is recognised by its abstract
+ *    name (adopt.c); inherited connections keep working for data but lose
+ *    the error reporting of io.c.
  */
 #ifndef TCPX_PRELOAD_H
 #define TCPX_PRELOAD_H
