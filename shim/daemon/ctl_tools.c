@@ -5,6 +5,7 @@
  * a last reply without it whose result is the record count.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,12 +21,30 @@ struct ss_ctx {
 	int n;
 };
 
+/*
+ * A listing can outrun the client's socket buffer (100,000 sockets):
+ * wait for room, up to a second per reply, rather than lose the end of
+ * the listing, which would leave the tool waiting forever.
+ */
+static void
+send_wait(struct client *c, struct tcpx_ctl_rep *rep)
+{
+	struct pollfd p = { c->w.fd, POLLOUT, 0 };
+	int tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if (tcpx_ctl_send(c->w.fd, rep, sizeof(*rep), -1) != -EAGAIN)
+			return;
+		(void)poll(&p, 1, 1000);
+	}
+}
+
 static void
 send_more(struct client *c, struct tcpx_ctl_rep *rep)
 {
 	rep->flags = TCPX_REP_MORE;
 	rep->result = 0;
-	(void)tcpx_ctl_send(c->w.fd, rep, sizeof(*rep), -1);
+	send_wait(c, rep);
 }
 
 static void
@@ -140,6 +159,6 @@ ctl_tools_request(struct tcpxd *d, struct client *c,
 	    sizeof(rep.u) : 0);
 	rep.flags = 0;
 	rep.result = rc;
-	(void)tcpx_ctl_send(c->w.fd, &rep, sizeof(rep), -1);
+	send_wait(c, &rep);
 	return 1;
 }
