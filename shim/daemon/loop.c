@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -220,8 +221,14 @@ on_link(struct tcpxd *d, struct watch *w, uint32_t events)
 		int err = 0;
 		socklen_t len = sizeof(err);
 
+		/* Reading SO_ERROR clears it, or epoll would repeat it. */
 		getsockopt(link_fd(d), SOL_SOCKET, SO_ERROR, &err, &len);
 		logd("link: socket error %s", strerror(err));
+		if (if_nametoindex(d->conf.ifname) == 0) {
+			logx("interface %s is gone: exiting", d->conf.ifname);
+			d->quit = true;
+			return;
+		}
 	}
 	link_rx(d, now_us());
 }
