@@ -3,7 +3,8 @@
 # no such interface; the address already belongs to the kernel; no
 # CAP_NET_RAW (run as nobody with no capabilities); nothing configured
 # (outside the lab); a malformed TCPX_ADDR.  A second tcpxd for the same
-# interface exits 0 quietly; an idle tcpxd exits by itself.
+# interface exits 0 quietly; one whose interface is deleted exits saying
+# so; an idle tcpxd exits by itself.
 . tests/integration/lib/daemon.sh
 
 # expect_err DESC REGEX CMD...: CMD must exit 1 within 10 s, its
@@ -52,6 +53,20 @@ grep -q "another tcpxd already serves tcpx-h0" "$T/out" ||
 kill -0 "$TCPXD_PID" 2>/dev/null || fail "the first tcpxd died"
 say "ok: second tcpxd: $(sed 's/^.*tcpxd\[[0-9]*\]: //' "$T/out")"
 stop_tcpxd || fail "tcpxd exited with $? on SIGTERM"
+
+# The interface disappears under a running tcpxd: it says so and exits.
+$H ip link add tcpxv0 type veth peer name tcpxv1
+$H ip link set tcpxv0 up
+$H timeout 10 "$TCPXD" -f --iface tcpxv0 --addr 10.79.0.2/24 --idle-exit 0 \
+	> "$T/out" 2>&1 &
+gone=$!
+sleep 0.5
+$H ip link del tcpxv0
+for i in $(seq 30); do kill -0 $gone 2>/dev/null || break; sleep 0.1; done
+kill -0 $gone 2>/dev/null && fail "tcpxd kept running after its interface went away"
+grep -q "interface tcpxv0 is gone: exiting" "$T/out" ||
+	fail "interface removed: $(cat "$T/out")"
+say "ok: interface removed: tcpxd said so and exited"
 
 # Idle exit: nothing connects, so --idle-exit 2 ends it in 2-4 s.
 start=$(date +%s)
