@@ -17,7 +17,8 @@
  *   sockapi options IP PORT		SO_TYPE & co, TCP_NODELAY, TCP_INFO
  *   sockapi threads IP PORT		8 threads, each its own connection
  *					to an echo server, at the same time
- *   sockapi bindrules PORT		EADDRINUSE, EINVAL, ephemeral ports
+ *   sockapi bindrules PORT		EADDRINUSE, EINVAL, ephemeral ports,
+ *					SO_REUSEPORT on PORT+1
  *   sockapi linger IP PORT		SO_LINGER {1,2} and {1,0} closes
  *   sockapi fastopen IP PORT		sendto(MSG_FASTOPEN) to an echo server
  *   sockapi tfo-connect IP PORT	TCP_FASTOPEN_CONNECT, then write
@@ -517,6 +518,21 @@ sc_bindrules(char **av)
 	show("listen unbound", listen(a, 4));
 	show_port("unbound listener port", a);
 	close(a);
+
+	/* SO_REUSEPORT: two listeners on one port, both with the option. */
+	any.sin_port = htons((uint16_t)(port + 1));
+	a = socket(AF_INET, SOCK_STREAM, 0);
+	b = socket(AF_INET, SOCK_STREAM, 0);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(a, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	setsockopt(b, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	show("bind reuseport a", bind(a, (struct sockaddr *)&any, sizeof(any)));
+	show("listen reuseport a", listen(a, 4));
+	show("bind reuseport b", bind(b, (struct sockaddr *)&any, sizeof(any)));
+	show("listen reuseport b", listen(b, 4));
+	show("bind c without SO_REUSEPORT", bind(c, (struct sockaddr *)&any,
+	    sizeof(any)));
+	close(a); close(b); close(c);
 	return 0;
 }
 
