@@ -382,6 +382,14 @@ sc_options(char **av)
 	show("getsockopt TCP_INFO", getsockopt(fd, IPPROTO_TCP, TCP_INFO,
 	    &ti, &l));
 	printf("tcpi_state: %u\n", ti.tcpi_state);
+	printf("tcpi: mss %s, rtt %s, rto %s, options%s%s%s, wscale %s\n",
+	    ti.tcpi_snd_mss >= 536 ? ">= 536" : "BAD",
+	    ti.tcpi_rtt > 0 ? "> 0" : "0",
+	    ti.tcpi_rto >= 200000 ? ">= 200 ms" : "< 200 ms",
+	    ti.tcpi_options & TCPI_OPT_TIMESTAMPS ? " ts" : "",
+	    ti.tcpi_options & TCPI_OPT_SACK ? " sack" : "",
+	    ti.tcpi_options & TCPI_OPT_WSCALE ? " wscale" : "",
+	    ti.tcpi_snd_wscale > 0 && ti.tcpi_rcv_wscale > 0 ? "both" : "NONE");
 	close(fd);
 	return 0;
 }
