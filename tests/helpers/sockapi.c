@@ -27,6 +27,9 @@
  *					then count what is queued
  *   sockapi connect-many IP PORT K	K non-blocking connects; how many
  *					complete within 1 s
+ *   sockapi keepalive IP PORT		keepalive 1 s, 1 s, 2 probes; prints
+ *					"ready", then reads until the peer is
+ *					declared dead (the caller cuts it off)
  *   sockapi fork IP PORT		a connection used by parent and child;
  *					the child makes one of its own too
  */
@@ -640,6 +643,32 @@ sc_shut(char **av)
 }
 
 static int
+sc_keepalive(char **av)
+{
+	int fd = connected(av[0], atoi(av[1])), v = 1;
+	double t0, dt;
+	char c;
+
+	show("setsockopt SO_KEEPALIVE", setsockopt(fd, SOL_SOCKET,
+	    SO_KEEPALIVE, &v, sizeof(v)));
+	show("setsockopt TCP_KEEPIDLE", setsockopt(fd, IPPROTO_TCP,
+	    TCP_KEEPIDLE, &v, sizeof(v)));
+	show("setsockopt TCP_KEEPINTVL", setsockopt(fd, IPPROTO_TCP,
+	    TCP_KEEPINTVL, &v, sizeof(v)));
+	v = 2;
+	show("setsockopt TCP_KEEPCNT", setsockopt(fd, IPPROTO_TCP,
+	    TCP_KEEPCNT, &v, sizeof(v)));
+	printf("ready\n");
+	fflush(stdout);
+	t0 = now_s();
+	show("read", read(fd, &c, 1));
+	dt = now_s() - t0;
+	printf("dead after %s\n", dt >= 2.5 && dt <= 6 ? "3 s or so" : "WRONG TIME");
+	close(fd);
+	return 0;
+}
+
+static int
 sc_backlog(char **av)
 {
 	struct sockaddr_in a = addr("0.0.0.0", atoi(av[0]));
@@ -714,6 +743,7 @@ main(int argc, char **argv)
 		{ "tfo-connect", 2, sc_tfo_connect },
 		{ "shut", 2, sc_shut },
 		{ "backlog", 2, sc_backlog },
+		{ "keepalive", 2, sc_keepalive },
 		{ "connect-many", 3, sc_connect_many },
 	};
 	size_t i;

@@ -123,6 +123,33 @@ acc "$P" 10.77.0.1 10.77.0.1 "$T/accept.kernel"
 acc "$H" 10.77.0.1 10.77.0.2 "$T/accept.tcpx" "$TCPX" run
 compare accept
 
+# Keepalive (1 s idle, 1 s interval, 2 probes) declares a peer that went
+# silent dead after about 3 s: read fails with ETIMEDOUT.  The peer is
+# silenced by a blackhole route to 10.77.0.2 in tcpx-peer.  Linux's
+# answer comes from a kernel client in tcpx-peer (whose probes the route
+# swallows) talking to a tcpx server that holds the connection.
+keepalive() { # ns-prefix, target, out, [tcpx run]
+	$1 timeout 20 "${@:4}" "$S" keepalive "$2" 9100 > "$3" 2>&1 &
+	local pid=$! i
+	for i in $(seq 50); do grep -q ready "$3" && break; sleep 0.1; done
+	ip -n $LAB-peer route add blackhole 10.77.0.2/32
+	wait $pid
+	ip -n $LAB-peer route del blackhole 10.77.0.2/32
+}
+cat > "$T/hold.py" <<'PYEOF'
+import socket, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("0.0.0.0", 9100)); l.listen(4)
+c, _ = l.accept(); time.sleep(20)
+PYEOF
+$H timeout 25 "$TCPX" run $PY "$T/hold.py" &
+hold=$!
+wait_tcpx_listener
+keepalive "$P" 10.77.0.2 "$T/keepalive.kernel"
+kill $hold 2>/dev/null
+keepalive "$H" 10.77.0.1 "$T/keepalive.tcpx" "$TCPX" run
+compare keepalive
+
 # tcpxd dies under a program (SIGKILL): its connections are lost, which
 # the program learns as a reset (ECONNRESET once, then EOF), not a hang;
 # its next connection starts a new tcpxd.
