@@ -99,7 +99,9 @@
  */
 #define TCPX_DEFAULT_CONFIG	"/etc/tcpx.conf"
 #define TCPX_RUN_DIR		"/run/tcpx"		/* pidfiles, logs */
-#define TCPX_PIDFILE_FMT	TCPX_RUN_DIR "/tcpxd-%s.pid"	/* ifname */
+/* ifname, inode of /proc/self/ns/net: /run is shared by namespaces. */
+#define TCPX_PIDFILE_FMT	TCPX_RUN_DIR "/tcpxd-%.16s-%lu.pid"
+#define TCPX_LOGFILE_FMT	TCPX_RUN_DIR "/tcpxd-%.16s.log"	/* ifname */
 
 /*
  * The lab (scripts/lab): when nothing is configured and the interface
@@ -121,10 +123,13 @@ enum tcpx_ctl_op {
 	TCPX_OP_BIND,		/* sock (or -1: create), u.addr; result = sock id */
 	TCPX_OP_LISTEN,		/* sock, u.backlog; fd: AF_UNIX listener */
 	TCPX_OP_CONNECT,	/* sock (or -1: create), u.addr; fd: data end;
-				   result -EINPROGRESS, or -errno without fd */
+				   result -EINPROGRESS, or -errno without fd
+				   (-EALREADY/-EISCONN once it has one) */
 	TCPX_OP_SENDTO_FASTOPEN, /* as CONNECT, u.fastopen: data for the SYN;
 				   rep u.sent = bytes taken */
-	TCPX_OP_SHUTDOWN,	/* sock, u.how (SHUT_RD/WR/RDWR) */
+	TCPX_OP_SHUTDOWN,	/* sock, u.how (SHUT_RD/WR/RDWR); for the write
+				   half the shim also shutdown(2)s its fd and
+				   tcpxd sends the FIN after the last byte */
 	TCPX_OP_CLOSE,		/* sock: the program closed one fd (hint; send
 				   it after close(2)); a socket without an
 				   fd yet (SOCKET/BIND only) is closed */

@@ -62,8 +62,7 @@ pidfile_path(const struct tcpxd *d, char *buf, size_t len)
 
 	if (stat("/proc/self/ns/net", &st) == 0)
 		ns = (unsigned long)st.st_ino;
-	snprintf(buf, len, TCPX_RUN_DIR "/tcpxd-%.16s-%lu.pid", d->conf.ifname,
-	    ns);
+	snprintf(buf, len, TCPX_PIDFILE_FMT, d->conf.ifname, ns);
 }
 
 /*
@@ -339,8 +338,8 @@ main(int argc, char **argv)
 		if (envlog != NULL && *envlog != '\0')
 			snprintf(logpath, sizeof(logpath), "%s", envlog);
 		else
-			snprintf(logpath, sizeof(logpath), TCPX_RUN_DIR
-			    "/tcpxd-%.16s.log", d->conf.ifname);
+			snprintf(logpath, sizeof(logpath), TCPX_LOGFILE_FMT,
+			    d->conf.ifname);
 		ready = daemonize(logpath);
 	}
 	if (ctl_listen(d, err, sizeof(err)) < 0)
