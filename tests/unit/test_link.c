@@ -525,6 +525,68 @@ START_TEST(ip_input_routing)
 }
 END_TEST
 
+START_TEST(ether_padding_trimmed)
+{
+	uint8_t p[128], f[160];
+	const uint8_t *o;
+	size_t n, len;
+
+	arp_add_permanent(h->e, H_PEER_ADDR, mac_peer);
+	n = echo_request(p, 0, "z");
+	n = h_wrap_ip(h, p, n, f, sizeof(f));
+	ck_assert_uint_eq(n, 43);
+	/* A NIC pads short frames to 60 bytes; the padding is not data. */
+	memset(f + n, 0, 60 - n);
+	h_inject_raw(h, f, 60);
+	ck_assert_ptr_nonnull(o = h_take_frame(h, &len));
+	ck_assert_uint_eq(len, 43);
+	ck_assert_uint_eq(o[14 + 28], 'z');
+}
+END_TEST
+
+START_TEST(trace_in_gets_ip_packet)
+{
+	struct h_seg s = { .sport = 40000, .dport = 81, .seq = 5,
+	    .flags = TH_SYN, .wnd = 1000 };
+	uint8_t f[128];
+	struct h_trace *t;
+	size_t n;
+
+	h->keep_trace = true;
+	n = h_build_frame(h, &s, f, sizeof(f));
+	h_inject_raw(h, f, n);
+	ck_assert_ptr_nonnull(t = STAILQ_FIRST(&h->trace));
+	ck_assert_int_eq(t->dir, TCPX_DIR_IN);
+	ck_assert_uint_eq(t->len, n);
+	ck_assert_mem_eq(t->ip, f, n);
+	ck_assert_uint_eq(t->now_us, H_START_US);
+	h_clear_out(h);
+}
+END_TEST
+
+START_TEST(segment_larger_than_mtu)
+{
+	static uint8_t big[1461];
+	struct tcp_out o;
+
+	memset(&o, 0, sizeof(o));
+	o.saddr = H_LOCAL_ADDR;
+	o.daddr = H_PEER_ADDR;
+	o.sport = 5000;
+	o.dport = 80;
+	o.flags = TH_ACK;
+	o.data = big;
+	o.len = sizeof(big);
+	/* 20 + 20 + 1461 > 1500, and DF is set. */
+	ck_assert_int_eq(ip_send_tcp(h->e, &o), -EMSGSIZE);
+	H_EXPECT_NONE(h);
+	o.len = 1460;
+	ck_assert_int_eq(ip_send_tcp(h->e, &o), 0);
+	ck_assert_uint_eq(h_out_count(h), 1);
+	h_clear_out(h);
+}
+END_TEST
+
 static Suite *
 link_suite(void)
 {
@@ -545,11 +607,14 @@ link_suite(void)
 	tcase_add_test(te, off_subnet_via_gateway);
 	tcase_add_test(te, ping_reply_ether_tos);
 	tcase_add_test(te, ip_input_routing);
+	tcase_add_test(te, ether_padding_trimmed);
 	suite_add_tcase(s, te);
 	tcase_add_checked_fixture(tr, setup_rawip, teardown);
 	tcase_add_test(tr, no_route);
 	tcase_add_test(tr, tcp_output_ip_header);
 	tcase_add_test(tr, ping_reply_bytes_exact);
+	tcase_add_test(tr, trace_in_gets_ip_packet);
+	tcase_add_test(tr, segment_larger_than_mtu);
 	suite_add_tcase(s, tr);
 	return s;
 }
