@@ -12,8 +12,10 @@
  *                     sources, which Linux drops uncounted)
  *   ip_local_deliver  fragments: Ip:ReasmFails (we never reassemble)
  *   ip_protocol_deliver_rcu  Ip:InDelivers, or Ip:InUnknownProtos
- *   tcp_v4_rcv        Tcp:InSegs before any TCP check; bad data offset and
- *                     bad checksum as Tcp:InErrs (+ Tcp:InCsumErrors)
+ *   tcp_v4_rcv        TCP in a broadcast frame: Tcpx:NotForUs (Linux drops
+ *                     it uncounted); Tcp:InSegs before any TCP check; bad
+ *                     data offset and bad checksum as Tcp:InErrs
+ *                     (+ Tcp:InCsumErrors)
  * Frames shorter than a header says also count Tcpx:FrameTruncated.
  * TTL is not checked: Linux delivers TTL 0 packets addressed to it.
  */
@@ -26,11 +28,17 @@
 static const uint8_t link_bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static void
-link_tcp_input(struct tcpx_engine *e, const struct ipv4_view *ip)
+link_tcp_input(struct tcpx_engine *e, const struct ipv4_view *ip,
+    bool unicast)
 {
 	struct tcp_seg seg;
 	unsigned doff;
 
+	/* tcp_v4_rcv(): TCP in a link-layer broadcast is not for a socket. */
+	if (!unicast) {
+		MIB_INC(e, TCPX_NOTFORUS);
+		return;
+	}
 	MIB_INC(e, TCP_INSEGS);
 	if (e->ops.trace_seg != NULL)
 		e->ops.trace_seg(e->ops.ctx, TCPX_DIR_IN, ip->hdr,
@@ -71,7 +79,8 @@ link_tcp_input(struct tcpx_engine *e, const struct ipv4_view *ip)
 }
 
 static void
-link_ip_input(struct tcpx_engine *e, const uint8_t *p, size_t len)
+link_ip_input(struct tcpx_engine *e, const uint8_t *p, size_t len,
+    bool unicast)
 {
 	struct ipv4_view ip;
 
@@ -120,7 +129,7 @@ link_ip_input(struct tcpx_engine *e, const uint8_t *p, size_t len)
 	switch (ip.proto) {
 	case IPPROTO_TCP_:
 		MIB_INC(e, IP_INDELIVERS);
-		link_tcp_input(e, &ip);
+		link_tcp_input(e, &ip, unicast);
 		break;
 	case IPPROTO_ICMP_:
 		MIB_INC(e, IP_INDELIVERS);
@@ -150,7 +159,7 @@ link_input(struct tcpx_engine *e, const uint8_t *frame, size_t len)
 			MIB_INC(e, TCPX_BADETHERTYPE);
 			return;
 		}
-		link_ip_input(e, frame, len);
+		link_ip_input(e, frame, len, true);
 		return;
 	}
 	err = eth_parse(frame, len, &eh);
@@ -171,5 +180,5 @@ link_input(struct tcpx_engine *e, const uint8_t *frame, size_t len)
 		arp_input(e, eh.payload, eh.payload_len, unicast);
 		return;
 	}
-	link_ip_input(e, eh.payload, eh.payload_len);
+	link_ip_input(e, eh.payload, eh.payload_len, unicast);
 }

@@ -421,6 +421,13 @@ START_TEST(ether_not_for_us_and_bad_type)
 	mib_snapshot();
 	h_inject_raw(h, f, n);
 	expect_moved("Tcpx:BadEtherType", NULL);
+	/* TCP in a broadcast frame, to our IP: Linux's tcp_v4_rcv drops it. */
+	memset(f, 0xff, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	mib_snapshot();
+	h_inject_raw(h, f, n);
+	expect_moved("Ip:InReceives", "Ip:InDelivers", "Tcpx:NotForUs", NULL);
 	/* A short ARP. */
 	f[12] = 0x08;
 	f[13] = 0x06;
