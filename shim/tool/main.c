@@ -15,6 +15,11 @@ static const struct tool_cmd cmds[] = {
 	    cmd_ss },
 	{ "status", "is tcpxd running here, and what does it serve",
 	    cmd_status },
+	{ "sysctl", "read or set the stack's tunables, as sysctl(8)",
+	    cmd_sysctl },
+	{ "nstat", "the stack's counters, as nstat(8)", cmd_nstat },
+	{ "trace", "watch segments, state changes and timers live",
+	    cmd_trace },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
 

@@ -17,6 +17,11 @@ struct tool_cmd {
 /* run.c */
 int cmd_run(int argc, char **argv);
 
+/* sysctl.c, nstat.c, trace.c */
+int cmd_sysctl(int argc, char **argv);
+int cmd_nstat(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
+
 /* ss.c */
 int cmd_ss(int argc, char **argv);
 int cmd_status(int argc, char **argv);
