@@ -135,7 +135,8 @@ from_tcpxd(int nfd, pid_t d)
 }
 
 static int
-accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+accept_tcpx(int fd, const struct fd_ent *e, struct sockaddr *sa,
+    socklen_t *len, int flags)
 {
 	struct tcpx_accept_hdr h;
 	struct fd_ent *ne;
@@ -161,6 +162,9 @@ accept_tcpx(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 	if (ne != NULL) {
 		ne->sock = h.sock;
 		ne->daemon = d;
+		/* Linux's accepted socket inherits the listener's options;
+		 * the engine's copy does so itself, ours is the linger. */
+		ne->linger = e->linger;
 		ne->local = h.local;
 		ne->peer = h.peer;
 		ne->have_names = true;
@@ -207,7 +211,7 @@ accept(int fd, struct sockaddr *sa, socklen_t *len)
 		return kernel_accepted(real.accept(fd, sa, len));
 	if (e->kind != FDK_LISTEN)
 		return set_errno(EINVAL);
-	return accept_tcpx(fd, sa, len, 0);
+	return accept_tcpx(fd, e, sa, len, 0);
 }
 
 PRELOAD_EXPORT int
@@ -221,5 +225,5 @@ accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
 		return kernel_accepted(real.accept4(fd, sa, len, flags));
 	if (e->kind != FDK_LISTEN)
 		return set_errno(EINVAL);
-	return accept_tcpx(fd, sa, len, flags);
+	return accept_tcpx(fd, e, sa, len, flags);
 }

@@ -44,6 +44,9 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		rc = real.setsockopt(fd, level, name, val, len);
 		if (rc == 0 && e->kind == FDK_INET && !fd_level_opt(level, name))
 			fd_record_opt(e, level, name, val, len);
+		if (rc == 0 && level == SOL_SOCKET && name == SO_LINGER &&
+		    len >= sizeof(struct linger))
+			memcpy(&e->linger, val, sizeof(struct linger));
 		return rc;
 	}
 	if (val == NULL && len > 0)
