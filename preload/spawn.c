@@ -184,6 +184,7 @@ spawn_tcpxd(const char *ifname)
 	int out[2], status, rc, err;
 	struct stat st;
 	off_t logsize;
+	const char *reason;
 	pid_t mid;
 
 	path[0] = '\0';
@@ -236,8 +237,11 @@ spawn_tcpxd(const char *ifname)
 		return 0;
 	}
 	last_line(log, logsize, lastl, sizeof(lastl));
+	/* Its log lines start "HH:MM:SS.mmm tcpxd[pid]: ": the words only. */
+	reason = strstr(lastl, "]: ");
+	reason = reason != NULL ? reason + 3 : lastl;
 	if (lastl[0] != '\0')
-		snprintf(why, sizeof(why), "%s (log: %s)", lastl, log);
+		snprintf(why, sizeof(why), "%s (log: %s)", reason, log);
 	else if (rc == -2)
 		snprintf(why, sizeof(why), "%s exited without a word (log: %s)",
 		    path, log);
