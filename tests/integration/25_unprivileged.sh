@@ -15,6 +15,19 @@ chmod a+r "$T/small"
 bg $P timeout 60 $PY -m http.server 8000 --bind 10.77.0.1 --directory "$T"
 wait_port peer 10.77.0.1 8000
 
+# No tcpxd yet: nobody's program cannot start one (no CAP_NET_RAW); it
+# gets one line saying so and EACCES, not a hang.
+got=$($H timeout 10 $NOBODY "$T/bin/tcpx" run $PY -c '
+import socket
+try:
+    socket.create_connection(("10.77.0.1", 8000))
+except OSError as e:
+    print(e.errno)' 2> "$T/err")
+[ "$got" = 13 ] || { cat "$T/err" >&2; fail "nobody, no tcpxd: errno '$got', want EACCES (13)"; }
+[ "$(grep -c '^tcpx: cannot start tcpxd: .*CAP_NET_RAW' "$T/err")" = 1 ] ||
+	{ cat "$T/err" >&2; fail "nobody, no tcpxd: want one line naming CAP_NET_RAW"; }
+say "ok: nobody cannot start tcpxd: $(cut -c1-60 "$T/err")..."
+
 # root starts tcpxd (it needs CAP_NET_RAW) by using the stack once.
 $H timeout 20 "$T/bin/tcpx" run curl -sS -o /dev/null http://10.77.0.1:8000/small ||
 	fail "root: tcpx run curl failed"
