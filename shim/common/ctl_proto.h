@@ -42,6 +42,19 @@
  *	only tcpxd can deliver connections.  A second LISTEN on the same
  *	socket (changing the backlog) returns 0 with no fd.
  *
+ *	With TCPX_LISTEN_CLAIM in the LISTEN request's flags (recommended),
+ *	the engine's accept queue stays THE accept queue, sized by the
+ *	backlog exactly as Linux's: tcpxd connects to the listener once per
+ *	connection waiting in the engine's queue (a reservation: it makes
+ *	the listener readable) and writes nothing yet; the shim's accept()
+ *	writes one byte (any value) on the connection it accepted, and only
+ *	then does tcpxd take the next connection off the engine's queue and
+ *	write its header.  If the connection vanished meanwhile (reset while
+ *	queued), tcpxd closes instead: the shim sees EOF where the header
+ *	should be and accepts again.  Without the flag tcpxd moves every
+ *	connection into the AF_UNIX queue at once, so about twice the
+ *	backlog can be queued before the engine's queue overflows.
+ *
  * Lifetime.  A socket created by SOCKET (or BIND) has no fd yet: it
  * belongs to the control connection and is closed when that connection
  * closes.  Once it has a data fd (CONNECT, LISTEN, accepted), it lives as
@@ -226,11 +239,13 @@ union tcpx_ctl_reply_args {
 	uint8_t raw[TCPX_CTL_FASTOPEN_MAX];
 };
 
+#define TCPX_LISTEN_CLAIM	0x01	/* LISTEN: claim-by-byte delivery */
+
 struct tcpx_ctl_req {
 	uint32_t op;			/* enum tcpx_ctl_op */
 	uint32_t seq;			/* echoed in the reply */
 	int32_t sock;			/* engine socket id, -1 for none */
-	uint32_t flags;			/* reserved, 0 */
+	uint32_t flags;			/* TCPX_LISTEN_CLAIM for LISTEN, else 0 */
 	union tcpx_ctl_args u;
 };
 

@@ -143,6 +143,8 @@ bsock_free(struct tcpxd *d, struct bsock *b)
 	if (b->zombie)
 		return;
 	logd("sock %d (engine %d): released", b->handle, b->eid);
+	if (b->kind == BS_LISTEN)
+		listen_drop_resv(d, b);
 	bsock_set_eid(d, b, -1);
 	if (b->w.fd >= 0) {
 		watch_del(d, &b->w);
@@ -174,6 +176,7 @@ bridge_reap(struct tcpxd *d)
 		free(b->out);
 		free(b);
 	}
+	listen_reap(d);
 }
 
 void

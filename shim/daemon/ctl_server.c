@@ -242,15 +242,15 @@ op_listen(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
 	}
 	if (backlog < 0)
 		backlog = 0;
-	fd = listen_make(d, b, backlog);
+	fd = listen_make(d, b, backlog, (req->flags & TCPX_LISTEN_CLAIM) != 0);
 	if (fd < 0) {
 		drop_new(d, b);
 		return fd;
 	}
 	tcpx_getsockname(d->eng, b->eid, &b->local);
 	*fdp = fd;
-	logd("sock %d: listening on port %u (%s)", b->handle,
-	    ntohs(b->local.sin_port), b->lname);
+	logd("sock %d: listening on port %u (%s%s)", b->handle,
+	    ntohs(b->local.sin_port), b->lname, b->claim ? ", claim" : "");
 	return 0;
 }
 

@@ -5,17 +5,29 @@
  * writing struct tcpx_accept_hdr first, so accept(), blocking, EAGAIN,
  * epoll and herds of forked workers are the kernel's own.
  *
- * A connection leaves the engine's accept queue only once the AF_UNIX
- * connect succeeded: when the program's queue is full (connect gives
- * EAGAIN) it stays in the engine, whose own queue then fills and
- * overflows per tcp_abort_on_overflow, and delivery is retried shortly.
- * XXX the two queues add up: up to about twice the backlog is queued.
+ * Claim mode (TCPX_LISTEN_CLAIM, what the shim asks for): the engine's
+ * accept queue stays the accept queue, so the backlog means what it
+ * means on Linux (backlog + 1 connections, then SYNs are dropped or
+ * answered per tcp_abort_on_overflow).  For each connection waiting in
+ * it tcpxd makes one reservation, an AF_UNIX connection with nothing
+ * written yet; the program's accept() takes one and writes a byte; only
+ * then is a connection taken off the engine's queue (tcpx_accept) and
+ * its header written.  Connections are interchangeable until then, so
+ * the order in which workers claim does not matter.
+ *
+ * Eager mode (an older shim): every connection leaves the engine's queue
+ * as soon as the AF_UNIX connect succeeds; when the program's queue is
+ * full (connect gives EAGAIN) it stays in the engine, whose own queue
+ * then fills: about twice the backlog can be queued.  Delivery is
+ * retried shortly after an EAGAIN in both modes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -27,7 +39,7 @@
 
 /* Create, bind and listen the AF_UNIX socket for b; returns its fd. */
 int
-listen_make(struct tcpxd *d, struct bsock *b, int backlog)
+listen_make(struct tcpxd *d, struct bsock *b, int backlog, bool claim)
 {
 	struct sockaddr_un sun;
 	struct stat st;
@@ -51,6 +63,8 @@ listen_make(struct tcpxd *d, struct bsock *b, int backlog)
 	b->backlog = backlog;
 	b->kind = BS_LISTEN;
 	b->owner = NULL;
+	b->claim = claim;
+	TAILQ_INIT(&b->resvs);
 	return fd;
 }
 
@@ -83,16 +97,184 @@ listener_gone(struct tcpxd *d, struct bsock *b)
 	bsock_free(d, b);
 }
 
-void
-listen_deliver(struct tcpxd *d, struct bsock *b)
+/*
+ * Take the next connection off the engine's queue and hand it over on
+ * fd (header, then the bridge).  Returns 0, or -1 if there was none (fd
+ * is then closed: the program reads EOF instead of a header).
+ */
+static int
+hand_over(struct tcpxd *d, struct bsock *b, int fd)
 {
 	struct tcpx_accept_hdr h;
 	struct sockaddr_in peer;
 	struct bsock *nb;
-	int fd, eid;
+	int eid;
+
+	eid = tcpx_accept(d->eng, b->eid, &peer);
+	if (eid < 0) {
+		close(fd);
+		return -1;
+	}
+	nb = bsock_new(d, eid, BS_CONN, b->uid, b->pid);
+	if (nb == NULL) {
+		close(fd);
+		tcpx_close(d->eng, eid);
+		return 0;
+	}
+	memset(&h, 0, sizeof(h));
+	h.magic = TCPX_ACCEPT_MAGIC;
+	h.sock = nb->handle;
+	tcpx_getsockname(d->eng, eid, &h.local);
+	h.peer = peer;
+	nb->local = h.local;
+	nb->peer = peer;
+	/* A fresh socket's buffer takes the header whole. */
+	if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h)) {
+		close(fd);
+		tcpx_close(d->eng, eid);
+		bsock_set_eid(d, nb, -1);
+		bsock_free(d, nb);
+		return 0;
+	}
+	if (log_enabled(LOG_DEBUG)) {
+		char a[INET_ADDRSTRLEN];
+
+		inet_ntop(AF_INET, &peer.sin_addr, a, sizeof(a));
+		logd("sock %d: accepted %s:%u on listener %d", nb->handle, a,
+		    ntohs(peer.sin_port), b->handle);
+	}
+	bridge_attach_accepted(d, nb, fd);
+	return 0;
+}
+
+/* ---- claim mode ---------------------------------------------------------- */
+
+static void
+resv_free(struct tcpxd *d, struct resv *r, bool close_fd)
+{
+	if (r->l != NULL) {
+		TAILQ_REMOVE(&r->l->resvs, r, link);
+		r->l->nresv--;
+		r->l = NULL;
+	}
+	if (r->w.fd >= 0) {
+		watch_del(d, &r->w);
+		if (close_fd)
+			close(r->w.fd);
+		r->w.fd = -1;
+	}
+	/* epoll may still hold a pointer to r in this batch. */
+	TAILQ_INSERT_TAIL(&d->resv_zombies, r, link);
+}
+
+void
+listen_reap(struct tcpxd *d)
+{
+	struct resv *r;
+
+	while ((r = TAILQ_FIRST(&d->resv_zombies)) != NULL) {
+		TAILQ_REMOVE(&d->resv_zombies, r, link);
+		free(r);
+	}
+}
+
+void
+listen_drop_resv(struct tcpxd *d, struct bsock *b)
+{
+	struct resv *r;
+
+	if (b->kind != BS_LISTEN || !b->claim)
+		return;
+	while ((r = TAILQ_FIRST(&b->resvs)) != NULL)
+		resv_free(d, r, true);
+}
+
+/* The program accepted a reservation (a byte), or it went away. */
+static void
+resv_cb(struct tcpxd *d, struct watch *w, uint32_t events)
+{
+	struct resv *r = (struct resv *)((char *)w -
+	    offsetof(struct resv, w));
+	struct bsock *l = r->l;
+	char c;
+	ssize_t n;
+	int fd = w->fd;
+
+	n = read(fd, &c, 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
+	    !(events & (EPOLLHUP | EPOLLERR)))
+		return;
+	if (n == 1 && l != NULL && l->eid >= 0) {
+		resv_free(d, r, false);
+		if (hand_over(d, l, fd) < 0)
+			logd("sock %d: a claimed connection vanished",
+			    l->handle);
+	} else {
+		/* EOF: the listener (and its queue) was closed unaccepted. */
+		resv_free(d, r, true);
+	}
+	if (l != NULL && !l->zombie)
+		listen_deliver(d, l);
+}
+
+static void
+deliver_claim(struct tcpxd *d, struct bsock *b)
+{
+	struct tcpx_sockinfo si;
+	struct resv *r;
+	int fd;
+
+	if (tcpx_sock_info(d->eng, b->eid, &si) < 0)
+		return;
+	while (b->retry_at == 0 && b->nresv < si.recv_q) {
+		fd = deliver_connect(b);
+		if (fd == -EAGAIN) {
+			b->retry_at = now_us() + RETRY_US;
+			bsock_timed(d, b);
+			return;
+		}
+		if (fd == -ECONNREFUSED || fd == -ENOENT) {
+			listener_gone(d, b);
+			return;
+		}
+		if (fd < 0) {
+			logx("sock %d: delivering a connection: %s", b->handle,
+			    strerror(-fd));
+			b->retry_at = now_us() + RETRY_US;
+			bsock_timed(d, b);
+			return;
+		}
+		r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			close(fd);
+			return;
+		}
+		r->w.fd = fd;
+		r->w.cb = resv_cb;
+		r->l = b;
+		if (watch_add(d, &r->w, EPOLLIN) < 0) {
+			close(fd);
+			free(r);
+			return;
+		}
+		TAILQ_INSERT_TAIL(&b->resvs, r, link);
+		b->nresv++;
+	}
+}
+
+/* ---- both modes ---------------------------------------------------------- */
+
+void
+listen_deliver(struct tcpxd *d, struct bsock *b)
+{
+	int fd;
 
 	if (b->eid < 0) {
 		bsock_free(d, b);
+		return;
+	}
+	if (b->claim) {
+		deliver_claim(d, b);
 		return;
 	}
 	while (b->retry_at == 0 && (tcpx_poll(d->eng, b->eid) & POLLIN)) {
@@ -113,39 +295,7 @@ listen_deliver(struct tcpxd *d, struct bsock *b)
 			bsock_timed(d, b);
 			return;
 		}
-		eid = tcpx_accept(d->eng, b->eid, &peer);
-		if (eid < 0) {
-			/* Nothing after all; the program sees EOF at once. */
-			close(fd);
+		if (hand_over(d, b, fd) < 0)
 			return;
-		}
-		nb = bsock_new(d, eid, BS_CONN, b->uid, b->pid);
-		if (nb == NULL) {
-			close(fd);
-			tcpx_close(d->eng, eid);
-			continue;
-		}
-		memset(&h, 0, sizeof(h));
-		h.magic = TCPX_ACCEPT_MAGIC;
-		h.sock = nb->handle;
-		tcpx_getsockname(d->eng, eid, &h.local);
-		h.peer = peer;
-		/* A fresh socket's buffer takes the header whole. */
-		if (write(fd, &h, sizeof(h)) != (ssize_t)sizeof(h)) {
-			close(fd);
-			nb->established = true;
-			tcpx_close(d->eng, eid);
-			bsock_set_eid(d, nb, -1);
-			bsock_free(d, nb);
-			continue;
-		}
-		if (log_enabled(LOG_DEBUG)) {
-			char a[INET_ADDRSTRLEN];
-
-			inet_ntop(AF_INET, &peer.sin_addr, a, sizeof(a));
-			logd("sock %d: accepted %s:%u on listener %d", nb->handle,
-			    a, ntohs(peer.sin_port), b->handle);
-		}
-		bridge_attach_accepted(d, nb, fd);
 	}
 }

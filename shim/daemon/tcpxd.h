@@ -31,6 +31,7 @@
 #include "tcpx_conf.h"
 
 struct tcpxd;
+struct bsock;
 
 /* Something registered in epoll; data.ptr points at it. */
 struct watch {
@@ -51,6 +52,14 @@ struct client {
 	bool zombie;
 	LIST_ENTRY(client) link;
 };
+
+/* A connection into a claim-mode listener, waiting for the shim's byte. */
+struct resv {
+	struct watch w;
+	struct bsock *l;	/* the listener; NULL once it is gone */
+	TAILQ_ENTRY(resv) link;
+};
+TAILQ_HEAD(resv_list, resv);
 
 enum bsock_kind {
 	BS_NEW,			/* engine socket, no fd yet (owned by a client) */
@@ -96,6 +105,9 @@ struct bsock {
 	/* BS_LISTEN */
 	char lname[108];	/* abstract name (without the leading NUL) */
 	int backlog;
+	bool claim;		/* TCPX_LISTEN_CLAIM delivery */
+	unsigned nresv;		/* reservations not yet claimed */
+	struct resv_list resvs;
 	uint64_t retry_at;	/* deliver again at (AF_UNIX queue was full) */
 
 	bool zombie;		/* freed; memory released after the epoll batch */
@@ -145,6 +157,7 @@ struct tcpxd {
 	size_t by_eid_len;
 	struct bsock_dirty dirty;
 	LIST_HEAD(, bsock) zombies;	/* freed during this epoll batch */
+	struct resv_list resv_zombies;
 	struct bsock_dirty timed;	/* linger_until or retry_at set */
 	int next_handle;
 	unsigned listen_gen;
@@ -236,8 +249,11 @@ void bridge_note_sockopt(struct bsock *b, int level, int name,
     const void *val, socklen_t len);
 
 /* listen.c */
-int listen_make(struct tcpxd *d, struct bsock *b, int backlog);
+int listen_make(struct tcpxd *d, struct bsock *b, int backlog, bool claim);
 void listen_deliver(struct tcpxd *d, struct bsock *b);
+/* The listener is being freed: drop its reservations. */
+void listen_drop_resv(struct tcpxd *d, struct bsock *b);
+void listen_reap(struct tcpxd *d);
 
 /*
  * unixdiag.c (sock_diag for AF_UNIX).  unixdiag_alive: 1 if the socket

@@ -10,7 +10,12 @@
  *                                       stdin's EOF instead, then wait
  *                                       as the shim's close() does and
  *                                       print the state it ended in
- *   ctlcat IFACE listen PORT            accept one connection, relay
+ *   ctlcat IFACE listen PORT [BACKLOG [HOLD]]
+ *                                       accept one connection (claiming
+ *                                       it with a byte, as the shim
+ *                                       does; CTLCAT_EAGER=1: the old
+ *                                       eager delivery), relay; HOLD > 0:
+ *                                       accept nothing for HOLD seconds
  *   ctlcat IFACE status                 sockets / clients / frames
  *   ctlcat IFACE nstat                  "Group:Name value" per counter
  *   ctlcat IFACE ss                     one line per engine socket:
@@ -194,7 +199,7 @@ do_connect(const char *addr, const char *port, int linger)
 }
 
 static int
-do_listen(const char *port, pid_t tcpxd)
+do_listen(const char *port, pid_t tcpxd, int backlog, int hold, bool eager)
 {
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
@@ -215,14 +220,26 @@ do_listen(const char *port, pid_t tcpxd)
 	memset(&req, 0, sizeof(req));
 	req.op = TCPX_OP_LISTEN;
 	req.sock = rc;
-	req.u.backlog = 16;
+	req.flags = eager ? 0 : TCPX_LISTEN_CLAIM;
+	req.u.backlog = backlog;
 	rc = call(&req, &rep, &lfd);
 	if (rc < 0 || lfd < 0)
 		die("listen", rc < 0 ? -rc : EPROTO);
 	fprintf(stderr, "ctlcat: listening on port %s\n", port);
-	fd = accept(lfd, NULL, NULL);
-	if (fd < 0)
-		die("accept", errno);
+	if (hold > 0) {
+		/* Accept nothing: the queue fills as the backlog allows. */
+		sleep((unsigned)hold);
+		return 0;
+	}
+	for (;;) {
+		fd = accept(lfd, NULL, NULL);
+		if (fd < 0)
+			die("accept", errno);
+		/* Claim it: tcpxd answers with the header (or EOF: again). */
+		if (!eager && write(fd, "", 1) != 1)
+			die("claim", errno);
+		break;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
 		die("SO_PEERCRED", errno);
 	if (cr.pid != tcpxd) {
@@ -230,7 +247,7 @@ do_listen(const char *port, pid_t tcpxd)
 		    "tcpxd is %d\n", (int)cr.pid, (int)tcpxd);
 		exit(1);
 	}
-	if (read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) ||
+	if (recv(fd, &h, sizeof(h), MSG_WAITALL) != (ssize_t)sizeof(h) ||
 	    h.magic != TCPX_ACCEPT_MAGIC) {
 		fprintf(stderr, "ctlcat: bad accept header\n");
 		exit(1);
@@ -304,8 +321,11 @@ main(int argc, char **argv)
 	if (strcmp(argv[2], "connect") == 0 && (argc == 5 || argc == 6))
 		return do_connect(argv[3], argv[4], argc == 6 ? atoi(argv[5]) :
 		    -1);
-	if (strcmp(argv[2], "listen") == 0 && argc == 4)
-		return do_listen(argv[3], rep.u.hello.pid);
+	if (strcmp(argv[2], "listen") == 0 && argc >= 4 && argc <= 6)
+		return do_listen(argv[3], rep.u.hello.pid,
+		    argc >= 5 ? atoi(argv[4]) : 16,
+		    argc >= 6 ? atoi(argv[5]) : 0,
+		    getenv("CTLCAT_EAGER") != NULL);
 	if (strcmp(argv[2], "ss") == 0)
 		return do_list(TCPX_OP_SS_LIST);
 	if (strcmp(argv[2], "nstat") == 0)
