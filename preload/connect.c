@@ -125,26 +125,22 @@ connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req, size_t len)
 	return rc;
 }
 
-/* A kernel destination for a socket bound in tcpx: give it back. */
+/*
+ * A kernel destination for a socket bound in tcpx (a client that bound
+ * the wildcard first): give it back to the kernel, bound as the program
+ * asked (port 0 stays "any port").
+ */
 static int
 connect_kernel(int fd, struct fd_ent *e, const struct sockaddr *sa,
     socklen_t len)
 {
-	struct tcpx_ctl_req req;
-	struct tcpx_ctl_rep rep;
-	struct sockaddr_in b;
+	struct sockaddr_in b = e->bound;
 
-	memset(&req, 0, TCPX_CTL_REQ_HDR);
-	req.op = TCPX_OP_GETSOCKNAME;
-	memset(&b, 0, sizeof(b));
-	if (ctl_call_sock(e, &req, TCPX_CTL_REQ_HDR, &rep, -1) >= 0)
-		b = rep.u.addr;
 	conv_drop_engine(e);
 	if (b.sin_addr.s_addr == pconf.c.addr.s_addr)
 		return set_errno(ENETUNREACH);	/* bound where the kernel isn't */
 	b.sin_family = AF_INET;
-	if (b.sin_port != 0 && real.bind(fd, (struct sockaddr *)&b,
-	    sizeof(b)) < 0)
+	if (real.bind(fd, (struct sockaddr *)&b, sizeof(b)) < 0)
 		return -1;
 	return real.connect(fd, sa, len);
 }

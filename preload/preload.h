@@ -145,6 +145,7 @@ struct fd_ent {
 	bool gone_told;		/* ECONNRESET reported for a lost tcpxd */
 	pid_t daemon;		/* the tcpxd that made it (0: unknown) */
 	struct sockaddr_in local, peer;
+	struct sockaddr_in bound;	/* FDK_BOUND: what the program asked */
 	struct linger linger;	/* as set by the program */
 	unsigned nopt;
 	struct fd_opt opt[FD_MAX_OPTS];

@@ -63,6 +63,7 @@ bind(int fd, const struct sockaddr *sa, socklen_t len)
 		return set_errno(-rc);
 	}
 	e->kind = FDK_BOUND;
+	e->bound = sin;
 	tcpx_debug("fd %d bound in tcpx as sock %d", fd, e->sock);
 	return 0;
 }

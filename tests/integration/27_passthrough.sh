@@ -39,6 +39,16 @@ if grep -E "SOCKET|BIND|LISTEN|CONNECT|connected to tcpxd" "$T/srv.err" "$T/cli.
 fi
 say "ok: loopback TCP, UDP and AF_UNIX stayed with the kernel"
 
+# A client that binds the wildcard first (the bind goes to tcpx, in case
+# it listens) and then connects to loopback is handed back to the kernel.
+got=$($H timeout 10 "$TCPX" run $PY -c '
+import socket
+l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(1)
+s = socket.socket(); s.bind(("0.0.0.0", 0)); s.connect(l.getsockname())
+c, _ = l.accept(); c.sendall(b"back"); print(s.recv(10).decode(), s.getsockname()[0])')
+[ "$got" = "back 127.0.0.1" ] || fail "wildcard-bound client to loopback: '$got'"
+say "ok: a wildcard-bound client connecting to loopback went back to the kernel"
+
 # --listen-kernel (TCPX_LISTEN=kernel): a wildcard listener stays the
 # kernel's, reachable on loopback, while the program's clients still use
 # tcpx.
