@@ -50,3 +50,6 @@ got=$($P timeout 10 python3 "$T/clients.py" 10.77.0.2 9612 5) ||
 [ "$got" = "$want" ] ||
 	fail "backlog 2, nothing accepted: $got of 5 connects completed, Linux $want"
 say "ok: backlog 2, nothing accepted: $got of 5 connects completed, as Linux"
+# With reservations outstanding, tcpxd still exits cleanly (and, under
+# SAN=1, without leaks).
+stop_tcpxd || fail "tcpxd exited with status $? on SIGTERM"
