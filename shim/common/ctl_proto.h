@@ -155,7 +155,8 @@ enum tcpx_ctl_op {
 	TCPX_OP_POLL,		/* sock; result = tcpx_poll() bits */
 
 	/* Tools (tcpx ss / nstat / sysctl / trace). */
-	TCPX_OP_SS_LIST = 64,	/* rep*: u.ss, MORE until the last */
+	TCPX_OP_SS_LIST = 64,	/* rep*: u.raw = struct tcpx_sockinfo, then
+				   struct tcpx_ctl_owner; MORE until the last */
 	TCPX_OP_NSTAT,		/* rep*: u.mib, MORE until the last */
 	TCPX_OP_SYSCTL_GET,	/* u.sysctl.name; rep u.sysctl.value */
 	TCPX_OP_SYSCTL_SET,	/* u.sysctl.name, .value; needs uid 0 or tcpxd's uid */
@@ -201,6 +202,16 @@ struct tcpx_ctl_hello {
 struct tcpx_ctl_mib {
 	char name[TCPX_CTL_NAMELEN];	/* "Tcp:ActiveOpens" */
 	uint64_t value;
+};
+
+/*
+ * SS_LIST: who holds the socket, right after the struct tcpx_sockinfo in
+ * u.raw (pid 0 and handle -1 for orphans, request socks, TIME-WAIT).
+ */
+struct tcpx_ctl_owner {
+	int32_t handle;			/* the id the shim knows it by */
+	int32_t pid;			/* the process that created it */
+	uint32_t uid;
 };
 
 struct tcpx_ctl_status {

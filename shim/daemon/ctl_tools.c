@@ -12,10 +12,11 @@
 
 #include "tcpxd.h"
 
-_Static_assert(sizeof(struct tcpx_sockinfo) <=
+_Static_assert(sizeof(struct tcpx_sockinfo) + sizeof(struct tcpx_ctl_owner) <=
     sizeof(union tcpx_ctl_reply_args), "a sockinfo fits in a reply");
 
 struct ss_ctx {
+	struct tcpxd *d;
 	struct client *c;
 	struct tcpx_ctl_rep *rep;
 	int n;
@@ -52,8 +53,17 @@ ss_cb(void *arg, const struct tcpx_sockinfo *info)
 {
 	struct ss_ctx *x = arg;
 
+	struct tcpx_ctl_owner o = { -1, 0, 0 };
+	struct bsock *b = info->id >= 0 ? bsock_by_eid(x->d, info->id) : NULL;
+
+	if (b != NULL) {
+		o.handle = b->handle;
+		o.pid = (int32_t)b->pid;
+		o.uid = (uint32_t)b->uid;
+	}
 	memset(&x->rep->u, 0, sizeof(x->rep->u));
 	memcpy(x->rep->u.raw, info, sizeof(*info));
+	memcpy(x->rep->u.raw + sizeof(*info), &o, sizeof(o));
 	send_more(x->c, x->rep);
 	x->n++;
 }
@@ -81,6 +91,7 @@ ctl_tools_request(struct tcpxd *d, struct client *c,
 	rep.sock = -1;
 	switch (req->op) {
 	case TCPX_OP_SS_LIST:
+		x.d = d;
 		x.c = c;
 		x.rep = &rep;
 		x.n = 0;
