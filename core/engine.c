@@ -47,9 +47,18 @@ void
 tcpx_input(struct tcpx_engine *e, const uint8_t *frame, size_t len,
     uint64_t now_us)
 {
+	tcpx_input_ex(e, frame, len, now_us, 0);
+}
+
+void
+tcpx_input_ex(struct tcpx_engine *e, const uint8_t *frame, size_t len,
+    uint64_t now_us, unsigned flags)
+{
 	/* Timers due before this frame run first, as they would have. */
 	tcpx_advance(e, now_us);
+	e->rx_flags = flags;
 	link_input(e, frame, len);
+	e->rx_flags = 0;
 }
 
 void

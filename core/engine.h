@@ -5,6 +5,7 @@
 #ifndef TCPX_ENGINE_H
 #define TCPX_ENGINE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "tcpx.h"
@@ -28,6 +29,8 @@ struct tcpx_engine {
 	struct arp_cache arp;
 	struct tcp_stack tcp;
 	uint16_t ip_id;
+	unsigned rx_flags;		/* TCPX_RX_* of the frame being input */
+	uint16_t tx_gso_size;		/* nonzero: the frame built is a GSO one */
 	uint8_t txbuf[TCPX_FRAME_MAX];	/* frames are built here, one at a time */
 };
 
@@ -48,5 +51,13 @@ void link_input(struct tcpx_engine *e, const uint8_t *frame, size_t len);
  * own OutSegs.  Returns 0, or -EHOSTUNREACH / -ENETUNREACH / -EMSGSIZE.
  */
 int ip_send_tcp(struct tcpx_engine *e, const struct tcp_out *seg);
+/* May a super-segment go to daddr now (GSO on, next hop resolved)? */
+bool ip_gso_ok(struct tcpx_engine *e, uint32_t daddr);
+/*
+ * The same for a TCP super-segment of up to 64 KB, handed to
+ * ops->output_gso with gso_size and a CHECKSUM_PARTIAL TCP checksum.
+ */
+int ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
+    uint16_t gso_size);
 
 #endif /* TCPX_ENGINE_H */

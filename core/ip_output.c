@@ -40,6 +40,20 @@ link_xmit_ip(struct tcpx_engine *e, const uint8_t mac[6], const uint8_t *ip,
 	if (len >= IPV4_HLEN_MIN && p[9] == IPPROTO_TCP_ &&
 	    e->ops.trace_seg != NULL)
 		e->ops.trace_seg(e->ops.ctx, TCPX_DIR_OUT, p, len, e->now);
+	if (e->tx_gso_size != 0 && e->ops.output_gso != NULL) {
+		/* A super-segment (ip_send_tcp_gso): csum_start is the TCP header. */
+		if (e->cfg.link == TCPX_LINK_RAWIP) {
+			e->ops.output_gso(e->ops.ctx, p, len, e->tx_gso_size,
+			    (uint16_t)((p[0] & 0x0f) * 4), 16);
+			return;
+		}
+		eth_build(e->txbuf, ETH_HLEN_, mac, e->cfg.mac,
+		    ETHERTYPE_IPV4_);
+		e->ops.output_gso(e->ops.ctx, e->txbuf, ETH_HLEN_ + len,
+		    e->tx_gso_size, (uint16_t)(ETH_HLEN_ + (p[0] & 0x0f) * 4),
+		    16);
+		return;
+	}
 	if (e->ops.output == NULL)
 		return;
 	if (e->cfg.link == TCPX_LINK_RAWIP) {
@@ -89,4 +103,62 @@ ip_send_tcp(struct tcpx_engine *e, const struct tcp_out *seg)
 	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
 	    e->ip_id++, (uint16_t)n);
 	return ip_send(e, seg->daddr, IPV4_HLEN_MIN + n);
+}
+
+bool
+ip_gso_ok(struct tcpx_engine *e, uint32_t daddr)
+{
+	struct arp_entry *a;
+	uint32_t nexthop;
+
+	if (e->cfg.gso_max_size == 0 || e->ops.output_gso == NULL)
+		return false;
+	if (e->cfg.link == TCPX_LINK_RAWIP)
+		return true;
+	/*
+	 * A frame queued behind ARP resolution would later leave through
+	 * ops->output, which cannot take a super-segment.
+	 */
+	if (ip_route(e, daddr, &nexthop) != 0)
+		return false;
+	a = arp_lookup(e, nexthop);
+	return a != NULL && a->state != ARP_INCOMPLETE;
+}
+
+int
+ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
+    uint16_t gso_size)
+{
+	uint32_t nexthop, sum;
+	size_t n, cap;
+	uint8_t *th = e->txbuf + IP_TCP_OFF;
+	int err;
+
+	if (ip_route(e, seg->daddr, &nexthop) != 0) {
+		MIB_INC(e, IP_OUTNOROUTES);
+		return -ENETUNREACH;
+	}
+	cap = 65535 - IPV4_HLEN_MIN;
+	if (cap > sizeof(e->txbuf) - IP_TCP_OFF)
+		cap = sizeof(e->txbuf) - IP_TCP_OFF;
+	if ((n = tcp_build(th, cap, seg)) == 0)
+		return -EMSGSIZE;
+	/*
+	 * CHECKSUM_PARTIAL, as Linux's tcp_v4_send_check() leaves it:
+	 * the folded pseudo-header sum, not complemented; whoever cuts
+	 * the segment completes each piece's checksum.
+	 */
+	sum = inet_pseudo_sum(seg->saddr, seg->daddr, IPPROTO_TCP_,
+	    (uint16_t)n);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	th[16] = (uint8_t)(sum >> 8);
+	th[17] = (uint8_t)sum;
+	ipv4_build(e->txbuf + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
+	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
+	    e->ip_id++, (uint16_t)n);
+	e->tx_gso_size = gso_size;
+	err = ip_send(e, seg->daddr, IPV4_HLEN_MIN + n);
+	e->tx_gso_size = 0;
+	return err;
 }

@@ -43,7 +43,7 @@ link_tcp_input(struct tcpx_engine *e, const struct ipv4_view *ip,
 	if (e->ops.trace_seg != NULL)
 		e->ops.trace_seg(e->ops.ctx, TCPX_DIR_IN, ip->hdr,
 		    ip->total_len, e->now);
-	switch (tcp_parse(ip, &seg)) {
+	switch (tcp_parse_ex(ip, &seg, !(e->rx_flags & TCPX_RX_CSUM_OK))) {
 	case WIRE_OK:
 		break;
 	case WIRE_E_TRUNCATED:
@@ -85,7 +85,7 @@ link_ip_input(struct tcpx_engine *e, const uint8_t *p, size_t len,
 	struct ipv4_view ip;
 
 	MIB_INC(e, IP_INRECEIVES);
-	switch (ipv4_parse(p, len, &ip)) {
+	switch (ipv4_parse_ex(p, len, &ip, !(e->rx_flags & TCPX_RX_CSUM_OK))) {
 	case WIRE_OK:
 		break;
 	case WIRE_E_TRUNCATED:

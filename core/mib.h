@@ -87,7 +87,12 @@
 	X(TCPX_ARPOUT, "Tcpx", "ArpOut") \
 	X(TCPX_ARPBAD, "Tcpx", "ArpBad") \
 	X(TCPX_ARPQUEUEDROPS, "Tcpx", "ArpQueueDrops") \
-	X(TCPX_ARPFAILED, "Tcpx", "ArpResolveFailed")
+	X(TCPX_ARPFAILED, "Tcpx", "ArpResolveFailed") \
+	X(TCPEXT_TCPSACKRECOVERY, "TcpExt", "TCPSackRecovery") \
+	X(TCPEXT_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery") \
+	X(TCPEXT_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans") \
+	X(TCPEXT_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo") \
+	X(TCPEXT_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent")
 
 enum tcpx_mib_id {
 #define TCPX_MIB_ENUM(id, g, n) MIB_##id,

@@ -88,6 +88,17 @@ tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
 	memcpy(dst + first, r->buf, len - first);
 }
 
+const uint8_t *
+tcp_ring_ptr(const struct tcp_ring *r, uint32_t off, uint32_t len)
+{
+	uint32_t pos;
+
+	if (r->cap == 0)
+		return NULL;
+	pos = (r->head + off) % r->cap;
+	return r->cap - pos >= len ? r->buf + pos : NULL;
+}
+
 void
 tcp_ring_drop(struct tcp_ring *r, uint32_t len)
 {

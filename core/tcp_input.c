@@ -35,6 +35,26 @@ oow_rate_limited(struct tcpx_engine *e, struct tcp_sock *sk,
 	return false;
 }
 
+/*
+ * Linux's tcp_dsack_set(): report [seq, end) as received twice in the
+ * first SACK block of our next ACK (RFC 2883), if SACK and
+ * net.ipv4.tcp_dsack are on.
+ */
+static void
+dsack_set(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t end)
+{
+	if (!sk->sack_ok || !e->sysctl.tcp_dsack || !SEQ_LT(seq, end))
+		return;
+	if (SEQ_LT(seq, sk->rcv_nxt))
+		MIB_INC(e, TCPEXT_TCPDSACKOLDSENT);
+	else
+		MIB_INC(e, TCPEXT_TCPDSACKOFOSENT);
+	sk->dsack = true;
+	sk->dsack_start = seq;
+	sk->dsack_end = end;
+}
+
 /* Linux's tcp_incr_quickack(). */
 static void
 incr_quickack(struct tcp_sock *sk, uint32_t max)
@@ -97,7 +117,7 @@ ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
 		return;
 	if ((sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss &&
 	    SEQ_GEQ(sk->rcv_nxt + tcp_rcv_space_now(sk), sk->rcv_adv)) ||
-	    sk->quickack > 0 ||
+	    (sk->quickack > 0 && sk->pingpong < TCP_PINGPONG_THRESH) ||
 	    !TAILQ_EMPTY(&sk->ofo)) {
 		sk->ack_now = true;
 		return;
@@ -181,11 +201,19 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 	if (SEQ_LT(seq, sk->rcv_nxt)) {
 		d = sk->rcv_nxt - seq;
 		if (d > len || (d == len && !fin)) {
-			/* A retransmission: ACK at once (RFC 9293). */
+			/*
+			 * A retransmission: ACK at once (RFC 9293), with a
+			 * D-SACK for it (RFC 2883), and leave interactive
+			 * mode (Linux's tcp_enter_quickack_mode).
+			 */
+			dsack_set(e, sk, seq, seq + len + (fin ? 1 : 0));
 			sk->ack_now = true;
+			sk->pingpong = 0;
 			incr_quickack(sk, TCP_MAX_QUICKACKS);
 			return false;
 		}
+		/* Partly old: report the old part. */
+		dsack_set(e, sk, seq, sk->rcv_nxt);
 		seq += d;
 		data += d;
 		len -= d;
@@ -247,16 +275,42 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 }
 
 /*
+ * An RTT sample for this ACK (Linux's tcp_ack_update_rtt): the timed
+ * segment when it is covered (Karn: never a retransmitted one), else
+ * the echoed timestamp (RFC 7323 4.1, in ms; a retransmission carries
+ * its own TSval, so it is no ambiguity).  0 when there is none.
+ */
+static uint64_t
+ack_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t ms;
+
+	if (sk->rtt_timing && SEQ_GEQ(seg->ack, sk->rtt_seq)) {
+		sk->rtt_timing = false;
+		return e->now - sk->rtt_start > 0 ? e->now - sk->rtt_start : 1;
+	}
+	if (ts_present(sk, seg) && seg->opt.ts_ecr != 0) {
+		ms = tcp_tsval(e, sk->ts_off) - seg->opt.ts_ecr;
+		if ((int32_t)ms >= 0)
+			return (uint64_t)(ms != 0 ? ms : 1) * 1000;
+	}
+	return 0;
+}
+
+/*
  * RFC 9293 fifth step for the synchronized states: the ACK field
- * (Linux's tcp_ack).  Returns -1 to drop the segment (a challenge ACK
+ * (Linux's tcp_ack): window update, SACK scoreboard, new data
+ * acknowledged, RTT, then loss recovery (tcp_recovery.c) and the
+ * congestion window.  Returns -1 to drop the segment (a challenge ACK
  * was sent), 0 to go on.
  */
 static int
 tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	uint32_t ack = seg->ack, nwin, acked, seq0, dend, adata, segs;
-	uint32_t old_wnd = sk->snd_wnd, inflight;
-	bool sample = false;
+	uint32_t old_wnd = sk->snd_wnd, sacked = 0, mss;
+	uint64_t rtt;
+	bool dupack;
 
 	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
 	if (SEQ_GT(ack, sk->snd_max)) {
@@ -270,6 +324,8 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		}
 		return 0;	/* old duplicate: ignore the ACK field */
 	}
+	tcp_cc_check(e, sk);
+	mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
 	sk->last_ack_us = e->now;
 	sk->probes_out = 0;
 	acked = ack - sk->snd_una;
@@ -290,96 +346,59 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 			tcp_timer_update(e, sk);
 		}
 	}
+	/* RFC 2018 / RFC 6675: what the peer holds above the ACK. */
+	if (sk->sack_ok && seg->opt.nsack > 0)
+		sacked = tcp_sack_input(e, sk, seg);
+	/* RFC 5681 2: a duplicate ACK. */
+	dupack = acked == 0 && seg->len == 0 &&
+	    !(seg->flags & (TH_SYN | TH_FIN)) && nwin == old_wnd &&
+	    sk->snd_una != sk->snd_max;
 
-	if (acked == 0) {
-		/* RFC 5681 2: a duplicate ACK. */
-		if (seg->len == 0 && !(seg->flags & (TH_SYN | TH_FIN)) &&
-		    nwin == old_wnd && sk->snd_una != sk->snd_max) {
-			sk->dupacks++;
-			if (sk->dupacks == (uint32_t)e->sysctl.tcp_reordering &&
-			    !sk->in_recovery) {
-				inflight = (sk->snd_max - sk->snd_una) / sk->mss;
-				sk->snd_ssthresh = inflight / 2 > 2 ?
-				    inflight / 2 : 2;
-				sk->snd_cwnd = sk->snd_ssthresh + 3;
-				sk->recover = sk->snd_max;
-				sk->in_recovery = true;
-				MIB_INC(e, TCPEXT_TCPFASTRETRANS);
-				sk->rtt_timing = false;
-				tcp_retransmit_head(e, sk);
-			} else if (sk->in_recovery) {
-				sk->snd_cwnd++;	/* RFC 6582: inflation */
-			}
+	adata = 0;
+	if (acked > 0) {
+		/* New data acknowledged (SND.UNA < SEG.ACK =< SND.NXT). */
+		seq0 = tcp_data_seq0(sk);
+		dend = seq0 + sk->snd.len;
+		adata = SEQ_GT(ack, seq0) ? SEQ_MIN(ack, dend) - seq0 : 0;
+		tcp_ring_drop(&sk->snd, adata);
+		sk->bytes_acked += adata;
+		if (sk->fin_queued && SEQ_GT(ack, sk->fin_seq))
+			sk->fin_acked = true;
+		sk->snd_una = ack;
+		if (SEQ_LT(sk->snd_nxt, ack))
+			sk->snd_nxt = ack;
+		tcp_sack_clean(sk);
+		if ((rtt = ack_rtt(e, sk, seg)) != 0) {
+			tcp_rtt_sample(sk, rtt);
+			sk->backoff = 0;
+			if (sk->cc->pkts_acked != NULL)
+				sk->cc->pkts_acked(e, sk, (uint32_t)rtt);
 		}
-		return 0;
+		sk->retransmits = 0;
+		sk->retrans_stamp = 0;
 	}
 
-	/* New data acknowledged (RFC 9293: SND.UNA < SEG.ACK =< SND.NXT). */
-	seq0 = tcp_data_seq0(sk);
-	dend = seq0 + sk->snd.len;
-	adata = SEQ_GT(ack, seq0) ? SEQ_MIN(ack, dend) - seq0 : 0;
-	tcp_ring_drop(&sk->snd, adata);
-	sk->bytes_acked += adata;
-	if (sk->fin_queued && SEQ_GT(ack, sk->fin_seq))
-		sk->fin_acked = true;
-	sk->snd_una = ack;
-	if (SEQ_LT(sk->snd_nxt, ack))
-		sk->snd_nxt = ack;
+	tcp_fastretrans_alert(e, sk, acked, dupack);
 
-	/* RTT (RFC 6298 with Karn's rule; timestamps when retransmitted). */
-	if (sk->rtt_timing && SEQ_GEQ(ack, sk->rtt_seq)) {
-		tcp_rtt_sample(sk, e->now - sk->rtt_start);
-		sk->rtt_timing = false;
-		sample = true;
-	} else if (ts_present(sk, seg) && seg->opt.ts_ecr != 0 &&
-	    sk->retransmits > 0) {
-		uint32_t ms = tcp_tsval(e, sk->ts_off) - seg->opt.ts_ecr;
-
-		if ((int32_t)ms >= 0) {
-			tcp_rtt_sample(sk, (uint64_t)ms * 1000);
-			sample = true;
-		}
-	}
-	if (sample)
-		sk->backoff = 0;
-	sk->retransmits = 0;
-	sk->retrans_stamp = 0;
-
-	/* Congestion window: NewReno (RFC 5681, RFC 6582). */
-	segs = (adata + sk->mss - 1) / sk->mss;
-	if (sk->in_recovery) {
-		if (SEQ_GEQ(ack, sk->recover)) {
-			sk->in_recovery = false;
-			sk->snd_cwnd = sk->snd_ssthresh;
-			sk->dupacks = 0;
-		} else {
-			/* Partial ACK: the next hole, deflate. */
-			sk->snd_cwnd = sk->snd_cwnd > segs ?
-			    sk->snd_cwnd - segs + 1 : 1;
-			tcp_retransmit_head(e, sk);
-		}
-	} else {
-		sk->dupacks = 0;
-		while (segs > 0 && sk->snd_cwnd < sk->snd_ssthresh) {
-			sk->snd_cwnd++;
-			segs--;
-		}
-		sk->cwnd_acked += segs;
-		if (sk->cwnd_acked >= sk->snd_cwnd) {
-			sk->cwnd_acked -= sk->snd_cwnd;
-			sk->snd_cwnd++;
-		}
-		if (sk->snd_cwnd > 65535)
-			sk->snd_cwnd = 65535;
+	/*
+	 * Congestion window (Linux's tcp_cong_control): grow by what was
+	 * delivered, acknowledged or SACKed, except while recovery is
+	 * bringing cwnd down.
+	 */
+	segs = (acked + mss - 1) / mss + sacked / mss;
+	if (segs > 0 && sk->ca_state != TCP_CAS_RECOVERY) {
+		sk->cc->cong_avoid(e, sk, segs);
 		tcp_sndbuf_expand(e, sk);
 	}
 
-	/* RFC 6298 5.2 / 5.3. */
-	if (sk->snd_una == sk->snd_max)
-		sk->rto_at = 0;
-	else
-		sk->rto_at = e->now + sk->rto_us;
-	tcp_timer_update(e, sk);
+	if (acked > 0) {
+		/* RFC 6298 5.2 / 5.3. */
+		if (sk->snd_una == sk->snd_max)
+			sk->rto_at = 0;
+		else
+			sk->rto_at = e->now + sk->rto_us;
+		tcp_timer_update(e, sk);
+	}
 	if (adata > 0 && !sk->shut_wr && tcp_ring_space(&sk->snd) * 2 >=
 	    sk->snd.len)
 		tcp_sock_event(e, sk, TCPX_EV_OUT);
@@ -493,9 +512,16 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 		if (adata >= syn_data) {
 			MIB_INC(e, TCPEXT_TCPFASTOPENACTIVE);
 		} else {
-			/* RFC 7413 4.2.2: the data was not taken; resend it. */
+			/*
+			 * RFC 7413 4.2.2: the data was not taken; resend it
+			 * as a loss that is no congestion signal (Linux's
+			 * tcp_non_congestion_loss_retransmit): CA_Loss with
+			 * cwnd and ssthresh left alone.
+			 */
 			MIB_INC(e, TCPEXT_TCPFASTOPENACTIVEFAIL);
-			sk->snd_nxt = sk->snd_una;
+			sk->lost_end = sk->recover = sk->snd_max;
+			sk->high_rxt = sk->snd_una;
+			sk->ca_state = TCP_CAS_LOSS;
 		}
 	}
 	if (SEQ_LT(sk->snd_nxt, sk->snd_una))
@@ -544,6 +570,12 @@ sock_input(struct tcpx_engine *e, struct tcp_sock *sk,
 			return;
 		if (seg->flags & TH_SYN)
 			goto syn_challenge;
+		/* Old data: a D-SACK for it (Linux's tcp_send_dupack). */
+		if (seg->len > 0 && SEQ_LT(seg->seq, sk->rcv_nxt)) {
+			dsack_set(e, sk, seg->seq, SEQ_MIN(end, sk->rcv_nxt));
+			sk->pingpong = 0;
+			incr_quickack(sk, TCP_MAX_QUICKACKS);
+		}
 		/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate limited. */
 		if (!oow_rate_limited(e, sk, seg)) {
 			sk->ack_now = true;

@@ -96,13 +96,15 @@ cur_mss(const struct tcp_sock *sk)
 	unsigned n = 0, max = sk->ts_ok ? 3 : 4;
 	uint32_t end = 0;
 
-	if (!sk->sack_ok || TAILQ_EMPTY(&sk->ofo))
+	if (!sk->sack_ok || (TAILQ_EMPTY(&sk->ofo) && !sk->dsack))
 		return sk->mss;
 	TAILQ_FOREACH(q, &sk->ofo, link) {
 		if (n == 0 || q->seq != end)
 			n++;
 		end = q->seq + q->len;
 	}
+	if (sk->dsack)
+		n++;
 	if (n > max)
 		n = max;
 	return sk->mss - (4 + 8 * n);
@@ -128,16 +130,38 @@ ack_sent(struct tcpx_engine *e, struct tcp_sock *sk)
 }
 
 /*
+ * SACK blocks for our ACK: a pending D-SACK first (RFC 2883), then the
+ * out-of-order queue's blocks, the most recent first (RFC 2018).
+ */
+static void
+sack_blocks(const struct tcp_sock *sk, struct tcp_opts *o, unsigned max)
+{
+	unsigned i;
+
+	if (!sk->dsack) {
+		tcp_ofo_sack(sk, sk->sack_recent, o, max);
+		return;
+	}
+	tcp_ofo_sack(sk, sk->sack_recent, o, max - 1);
+	for (i = o->nsack; i > 0; i--)
+		o->sack[i] = o->sack[i - 1];
+	o->sack[0].start = sk->dsack_start;
+	o->sack[0].end = sk->dsack_end;
+	o->nsack++;
+}
+
+/*
  * Send one segment of this connection.  `data` may be NULL with len 0.
  * SYN segments carry the SYN options; others the timestamp and, with
  * out-of-order data held, SACK blocks.
  */
 static void
-xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
-    const uint8_t *data, uint32_t len)
+xmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint8_t flags, const uint8_t *data, uint32_t len, uint16_t gso_size)
 {
 	struct tcp_out out;
 	bool passive;
+	uint32_t pcount = 1;
 
 	memset(&out, 0, sizeof(out));
 	out.saddr = sk->h.tuple.laddr;
@@ -188,35 +212,67 @@ xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
 			out.opt.ts_val = tcp_tsval(e, sk->ts_off);
 			out.opt.ts_ecr = sk->ts_recent;
 		}
-		if (sk->sack_ok && !TAILQ_EMPTY(&sk->ofo) && !(flags & TH_RST))
-			tcp_ofo_sack(sk, sk->sack_recent, &out.opt,
-			    sk->ts_ok ? 3 : 4);
+		if (sk->sack_ok && !(flags & TH_RST) &&
+		    (!TAILQ_EMPTY(&sk->ofo) || sk->dsack))
+			sack_blocks(sk, &out.opt, sk->ts_ok ? 3 : 4);
 	}
-	(void)ip_send_tcp(e, &out);
-	MIB_INC(e, TCP_OUTSEGS);
-	sk->segs_out++;
+	if (gso_size != 0 && len > gso_size) {
+		/* One super-segment stands for this many (tcp_skb_pcount). */
+		pcount = (len + gso_size - 1) / gso_size;
+		(void)ip_send_tcp_gso(e, &out, gso_size);
+	} else {
+		(void)ip_send_tcp(e, &out);
+	}
+	MIB_ADD(e, TCP_OUTSEGS, pcount);
+	sk->segs_out += pcount;
 	sk->last_snd_us = e->now;
 	if (len > 0) {
 		sk->bytes_sent += len;
 		sk->lsndtime_us = e->now;
 	}
-	if (flags & TH_ACK)
+	if (flags & TH_ACK) {
+		sk->dsack = false;
 		ack_sent(e, sk);
+	}
 }
 
-/* Data segment from the send ring at `seq`, with the scratch copy. */
+static void
+xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
+    const uint8_t *data, uint32_t len)
+{
+	xmit_gso(e, sk, seq, flags, data, len, 0);
+}
+
+/*
+ * Data segment from the send ring at `seq`: in place when the bytes do
+ * not wrap around the ring, else through a scratch copy.  `gso` is the
+ * MSS of a super-segment, 0 for a plain one.
+ */
+static void
+xmit_data_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t len, uint8_t flags, uint16_t gso)
+{
+	uint8_t stackbuf[2048], *buf = stackbuf;
+	uint32_t off = seq - tcp_data_seq0(sk);
+	const uint8_t *p;
+
+	if ((p = tcp_ring_ptr(&sk->snd, off, len)) != NULL) {
+		xmit_gso(e, sk, seq, flags, p, len, gso);
+		return;
+	}
+	if (len > sizeof(stackbuf) && (buf = malloc(len)) == NULL)
+		return;
+	tcp_ring_peek(&sk->snd, off, buf, len);
+	xmit_gso(e, sk, seq, flags, buf, len, gso);
+	if (buf != stackbuf)
+		free(buf);
+}
+
 static void
 xmit_data(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
     uint32_t len, uint8_t flags)
 {
-	uint8_t stackbuf[2048], *buf = stackbuf;
-
-	if (len > sizeof(stackbuf) && (buf = malloc(len)) == NULL)
-		return;
-	tcp_ring_peek(&sk->snd, seq - tcp_data_seq0(sk), buf, len);
-	xmit(e, sk, seq, flags, buf, len);
-	if (buf != stackbuf)
-		free(buf);
+	xmit_data_gso(e, sk, seq, len, flags, 0);
 }
 
 void
@@ -312,32 +368,55 @@ tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_send_probe(e, sk);
 }
 
-void
-tcp_retransmit_head(struct tcpx_engine *e, struct tcp_sock *sk)
+uint32_t
+tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t seq, uint32_t len)
 {
-	uint32_t seq0 = tcp_data_seq0(sk), end = seq0 + sk->snd.len, len;
+	uint32_t seq0 = tcp_data_seq0(sk), dend = seq0 + sk->snd.len;
 	uint8_t flags = TH_ACK;
+	bool fin = sk->fin_queued && !sk->fin_acked &&
+	    SEQ_LT(sk->fin_seq, sk->snd_max);
 
-	if (SEQ_LT(seq0, end)) {
-		len = end - seq0 < cur_mss(sk) ? end - seq0 : cur_mss(sk);
-		if (seq0 + len == end) {
+	uint32_t sent;
+
+	/* The FIN rides on the data it follows, or goes alone. */
+	if (len > cur_mss(sk))
+		len = cur_mss(sk);
+	if (SEQ_GT(seq + len, dend))
+		len = SEQ_GT(dend, seq) ? dend - seq : 0;
+	if (len > 0) {
+		sent = len;
+		if (seq + len == dend) {
 			flags |= TH_PSH;
-			if (sk->fin_queued && SEQ_LT(sk->fin_seq, sk->snd_max))
+			if (fin) {
 				flags |= TH_FIN;
+				sent++;
+			}
 		}
-		xmit_data(e, sk, seq0, len, flags);
+		xmit_data(e, sk, seq, len, flags);
 		sk->bytes_retrans += len;
-	} else if (sk->fin_queued && !sk->fin_acked &&
-	    SEQ_LT(sk->fin_seq, sk->snd_max)) {
+	} else if (fin && seq == sk->fin_seq) {
 		xmit(e, sk, sk->fin_seq, TH_FIN | TH_ACK, NULL, 0);
+		sent = 1;
 	} else {
-		return;
+		return 0;
 	}
 	MIB_INC(e, TCP_RETRANSSEGS);
 	sk->total_retrans++;
-	sk->rtt_timing = false;	/* Karn */
+	/* Karn: a sample spanning a retransmission is ambiguous. */
+	if (sk->rtt_timing && SEQ_LT(seq, sk->rtt_seq))
+		sk->rtt_timing = false;
 	if (sk->rto_at == 0)
 		tcp_rto_arm(e, sk);
+	return sent;
+}
+
+void
+tcp_retransmit_head(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint32_t seq0 = tcp_data_seq0(sk);
+
+	(void)tcp_retransmit_range(e, sk, seq0, cur_mss(sk));
 }
 
 void
@@ -400,11 +479,84 @@ persist_check(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_timer_update(e, sk);
 }
 
+/*
+ * RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle RTO the old
+ * cwnd no longer describes the path; halve it per RTO idle, down to the
+ * initial window, remembering 3/4 of it in ssthresh.  The congestion
+ * control hears of the idle time either way (CUBIC's epoch moves).
+ */
+static void
+idle_restart(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t idle, d;
+	uint32_t restart, cwnd = sk->snd_cwnd, keep;
+
+	if (sk->lsndtime_us == 0)
+		return;
+	idle = e->now - sk->lsndtime_us;
+	if (sk->cc->tx_start != NULL)
+		sk->cc->tx_start(e, sk, idle);
+	if (!e->sysctl.tcp_slow_start_after_idle || idle <= sk->rto_us)
+		return;
+	keep = cwnd - cwnd / 4;
+	if (sk->snd_ssthresh < keep)
+		sk->snd_ssthresh = keep;
+	restart = cwnd < TCP_INIT_CWND ? cwnd : TCP_INIT_CWND;
+	d = idle;
+	while (d > sk->rto_us && cwnd > restart) {
+		cwnd >>= 1;
+		d -= sk->rto_us;
+	}
+	sk->snd_cwnd = cwnd > restart ? cwnd : restart;
+	sk->cwnd_acked = 0;
+}
+
+/*
+ * Linux's pingpong (interactive) mode: data sent within ato of the
+ * last data received means a request/response exchange; the ACKs of
+ * such a peer are delayed, to ride on our answers.
+ */
+static void
+data_sent(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	if (sk->lrcv_us != 0 && e->now - sk->lrcv_us < sk->ato_us &&
+	    sk->pingpong < 255)
+		sk->pingpong++;
+}
+
+/*
+ * How much one super-segment carries (Linux's tcp_tso_autosize and
+ * tcp_mss_split_point in spirit): what cwnd and the peer's window
+ * allow, at most gso_max_size and an IPv4 packet, in whole MSS pieces
+ * unless it takes the last bytes queued.
+ */
+static uint32_t
+gso_len(struct tcpx_engine *e, const struct tcp_sock *sk, uint32_t unsent,
+    uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss)
+{
+	uint32_t max = e->cfg.gso_max_size, hdr;
+	uint32_t quota = (cwnd_room + mss - 1) / mss * mss;
+
+	/* IPv4 total length: 20 + TCP header (options) + payload. */
+	hdr = IPV4_HLEN_MIN + TCP_HLEN_MIN + (sk->ts_ok ? 12 : 0);
+	if (max > 65535 - hdr)
+		max = 65535 - hdr;
+	if (quota < max)
+		max = quota;
+	if (wnd_room < max)
+		max = wnd_room;
+	if (unsent <= max)
+		return unsent;
+	max -= max % mss;
+	return max > mss ? max : mss;
+}
+
 void
 tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint32_t seq0, end, len, unsent, wnd_end, inflight, mss;
-	bool wnd_limited = false, retrans, fin;
+	uint32_t seq0, end, len, unsent, wnd_end, inflight, mss, pipe;
+	uint32_t cwnd_bytes;
+	bool wnd_limited = false, cwnd_limited = false, fin, gso;
 	uint8_t flags;
 
 	switch (sk->state) {
@@ -436,26 +588,15 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 	seq0 = tcp_data_seq0(sk);
 	end = seq0 + sk->snd.len;
 	wnd_end = sk->snd_una + sk->snd_wnd;
-	/*
-	 * RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle RTO
-	 * the old cwnd no longer describes the path; halve it per RTO
-	 * idle, down to the initial window.
-	 */
-	if (e->sysctl.tcp_slow_start_after_idle && sk->snd_una == sk->snd_max &&
-	    SEQ_LT(sk->snd_nxt, end) && sk->lsndtime_us != 0 &&
-	    sk->snd_cwnd > TCP_INIT_CWND) {
-		uint64_t idle = e->now - sk->lsndtime_us;
-
-		while (idle > sk->rto_us && sk->snd_cwnd > TCP_INIT_CWND) {
-			sk->snd_cwnd >>= 1;
-			idle -= sk->rto_us;
-		}
-		if (sk->snd_cwnd < TCP_INIT_CWND)
-			sk->snd_cwnd = TCP_INIT_CWND;
-	}
+	tcp_cc_check(e, sk);
 	if (SEQ_LT(sk->snd_nxt, seq0))
 		sk->snd_nxt = seq0;
+	if (sk->snd_una == sk->snd_max && SEQ_LT(sk->snd_nxt, end))
+		idle_restart(e, sk);
+	/* Lost ranges first (RFC 6675 NextSeg rule 1), then new data. */
+	tcp_xmit_retransmit(e, sk, false);
 	mss = cur_mss(sk);
+	gso = ip_gso_ok(e, sk->h.tuple.raddr) && mss == sk->mss;
 	while (SEQ_LT(sk->snd_nxt, end)) {
 		unsent = end - sk->snd_nxt;
 		len = unsent < mss ? unsent : mss;
@@ -463,13 +604,19 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			wnd_limited = true;
 			break;
 		}
-		inflight = sk->snd_nxt - sk->snd_una;
-		if (inflight >= sk->snd_cwnd * (uint32_t)sk->mss)
+		pipe = tcp_pipe(sk);
+		cwnd_bytes = sk->snd_cwnd * (uint32_t)sk->mss;
+		if (pipe >= cwnd_bytes) {
+			cwnd_limited = true;
 			break;
-		retrans = SEQ_LT(sk->snd_nxt, sk->snd_max);
+		}
+		inflight = sk->snd_nxt - sk->snd_una;
+		if (gso && unsent > mss)
+			len = gso_len(e, sk, unsent, cwnd_bytes - pipe,
+			    wnd_end - sk->snd_nxt, mss);
 		fin = sk->fin_queued && len == unsent &&
 		    SEQ_LEQ(sk->snd_nxt + len + 1, wnd_end);
-		if (!retrans && len < mss && !fin) {
+		if (len < mss && !fin) {
 			/* Nagle (RFC 896), Minshall's variant as Linux. */
 			if (sk->opt.cork || sk->more)
 				break;
@@ -483,23 +630,17 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			flags |= TH_PSH;
 		if (fin)
 			flags |= TH_FIN;
-		xmit_data(e, sk, sk->snd_nxt, len, flags);
-		if (retrans) {
-			MIB_INC(e, TCP_RETRANSSEGS);
-			sk->total_retrans++;
-			sk->bytes_retrans += len;
-			if (sk->rtt_timing && SEQ_GT(sk->rtt_seq, sk->snd_nxt))
-				sk->rtt_timing = false;	/* Karn */
-		} else {
-			MIB_INC(e, TCPEXT_TCPORIGDATASENT);
-			if (!sk->rtt_timing) {
-				sk->rtt_timing = true;
-				sk->rtt_seq = sk->snd_nxt + len;
-				sk->rtt_start = e->now;
-			}
+		data_sent(e, sk);
+		xmit_data_gso(e, sk, sk->snd_nxt, len, flags,
+		    len > mss ? (uint16_t)mss : 0);
+		MIB_ADD(e, TCPEXT_TCPORIGDATASENT, (len + mss - 1) / mss);
+		if (!sk->rtt_timing) {
+			sk->rtt_timing = true;
+			sk->rtt_seq = sk->snd_nxt + len;
+			sk->rtt_start = e->now;
 		}
 		sk->snd_nxt += len + (fin ? 1 : 0);
-		if (len < mss)
+		if (len % mss != 0)
 			sk->snd_sml = sk->snd_nxt;
 		if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 			sk->snd_max = sk->snd_nxt;
@@ -509,12 +650,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 	/* A FIN of its own once all data is out (RFC 9293 CLOSE). */
 	if (sk->fin_queued && sk->snd_nxt == sk->fin_seq && !sk->fin_acked) {
 		if (SEQ_LEQ(sk->fin_seq + 1, wnd_end)) {
-			retrans = SEQ_LT(sk->fin_seq, sk->snd_max);
 			xmit(e, sk, sk->fin_seq, TH_FIN | TH_ACK, NULL, 0);
-			if (retrans) {
-				MIB_INC(e, TCP_RETRANSSEGS);
-				sk->total_retrans++;
-			}
 			sk->snd_nxt = sk->fin_seq + 1;
 			if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 				sk->snd_max = sk->snd_nxt;
@@ -524,6 +660,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			wnd_limited = true;
 		}
 	}
+	tcp_cwnd_validate(sk, cwnd_limited);
 	if (sk->ack_now)
 		tcp_send_ack(e, sk);
 	if (wnd_limited)

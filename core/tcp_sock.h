@@ -18,6 +18,11 @@
 #include "tcp_var.h"
 #include "timer.h"
 
+/* SACKed ranges the sender remembers (more are merged or dropped). */
+#define TCP_SB_MAX	16
+
+struct tcp_cc_ops;
+
 /* A byte ring: the send queue (unacked + unsent) or the receive queue. */
 struct tcp_ring {
 	uint8_t *buf;
@@ -128,8 +133,51 @@ struct tcp_sock {
 	uint32_t snd_ssthresh;	/* segments */
 	uint32_t cwnd_acked;	/* bytes acked towards the next cwnd step */
 	uint32_t dupacks;
-	bool in_recovery;
-	uint32_t recover;	/* NewReno: snd_max when recovery started */
+	bool in_recovery;	/* ca_state == TCP_CAS_RECOVERY (TCP_INFO) */
+	uint32_t recover;	/* snd_max when recovery / loss started */
+
+	/* Congestion control (tcp_cc.c, tcp_cubic.c). */
+	const struct tcp_cc_ops *cc;
+	uint8_t cc_id;		/* enum tcpx_cc the ops were chosen for */
+	uint8_t ca_state;	/* TCP_CAS_OPEN .. TCP_CAS_LOSS (Linux's) */
+	bool cwnd_limited;	/* the last send stopped at cwnd */
+	uint32_t max_packets_out;	/* most segments in flight this RTT */
+	uint32_t max_packets_seq;	/* ... measured until snd_una passes it */
+	uint32_t cwnd_usage_seq;	/* cwnd_limited holds until then */
+	uint32_t prior_cwnd, prior_ssthresh;	/* before the reduction */
+	uint32_t delay_min_us;	/* smallest RTT sample (CUBIC) */
+	struct tcp_cubic {
+		uint32_t cnt;		/* ACKs per cwnd increment */
+		uint32_t last_max_cwnd;	/* W_max */
+		uint32_t last_cwnd;
+		uint32_t last_time;	/* ms */
+		uint32_t origin_point;
+		uint32_t k;		/* K in 1/1024 s */
+		uint32_t epoch_start;	/* ms, 0 = no epoch */
+		uint32_t ack_cnt;
+		uint32_t tcp_cwnd;	/* the Reno-friendly estimate */
+	} cubic;
+
+	/* RFC 6675 SACK scoreboard and loss marks (tcp_sack.c). */
+	struct tcp_sack_blk { uint32_t start, end; } sb[TCP_SB_MAX];
+	uint8_t sb_n;		/* SACKed ranges above SND.UNA, sorted */
+	uint32_t sacked_bytes;	/* bytes the scoreboard covers */
+	uint32_t reno_sacked;	/* no SACK: duplicate ACKs stand for segments */
+	uint32_t lost_end;	/* un-SACKed bytes below this are lost */
+	uint32_t high_rxt;	/* RFC 6675 HighRxt */
+	uint32_t undo_retrans;	/* retransmissions not yet D-SACKed */
+
+	/* RFC 2883 D-SACK to report in our next ACK. */
+	bool dsack;
+	uint32_t dsack_start, dsack_end;
+
+	/* Linux's tcp_rtt_estimator state (us). */
+	uint32_t srtt8_us;	/* srtt << 3 */
+	uint32_t mdev_us, mdev_max_us, rttvar4_us;
+	uint32_t rtt_est_seq;	/* end of the RTT the variance is kept for */
+
+	/* Delayed ACK: Linux's pingpong (interactive) mode. */
+	uint8_t pingpong;
 
 	/* Deadlines (absolute us; 0 = off). */
 	uint64_t syn_sent_us;	/* first SYN (or SYN-ACK) sent */
@@ -186,6 +234,14 @@ struct tcp_sock {
 #define TCP_MAX_QUICKACKS	16
 #define TCP_MSS_DEFAULT		536U	/* as <netinet/tcp.h>, so both may be included */
 #define TCP_PAWS_24DAYS_US	(24ULL * 24 * 3600 * 1000000)
+#define TCP_PINGPONG_THRESH	1	/* Linux 6.x */
+
+/* Linux's congestion-avoidance states (tcpi_ca_state). */
+#define TCP_CAS_OPEN	0
+#define TCP_CAS_DISORDER	1
+#define TCP_CAS_CWR	2
+#define TCP_CAS_RECOVERY	3
+#define TCP_CAS_LOSS	4
 
 /* tcp_buf.c: byte rings and out-of-order reassembly. */
 void tcp_ring_free(struct tcp_ring *r);
@@ -207,6 +263,9 @@ uint32_t tcp_ring_write_max(struct tcp_ring *r, const uint8_t *data,
 void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
     uint32_t len);
 void tcp_ring_drop(struct tcp_ring *r, uint32_t len);
+/* The bytes at `off` in place if they do not wrap, else NULL. */
+const uint8_t *tcp_ring_ptr(const struct tcp_ring *r, uint32_t off,
+    uint32_t len);
 /* Hold [seq, seq+len) (+FIN) beyond rcv_nxt; false if out of memory. */
 bool tcp_ofo_insert(struct tcp_sock *sk, uint32_t seq, const uint8_t *data,
     uint32_t len, bool fin);
@@ -277,5 +336,82 @@ void tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Bytes of receive buffer the window may cover (tcp_full_space). */
 uint32_t tcp_full_space(const struct tcpx_engine *e,
     const struct tcp_sock *sk);
+
+/*
+ * tcp_cc.c: congestion control.  One ops table per algorithm, chosen
+ * per socket (TCP_CONGESTION, else net.ipv4.tcp_congestion_control) as
+ * Linux's tcp_congestion_ops.  cwnd and ssthresh count segments.
+ */
+struct tcp_cc_ops {
+	const char *name;
+	void (*init)(struct tcpx_engine *e, struct tcp_sock *sk);
+	/* New ssthresh on loss (recovery or RTO), from the current cwnd. */
+	uint32_t (*ssthresh)(struct tcpx_engine *e, struct tcp_sock *sk);
+	/* `acked` segments acknowledged or SACKed while cwnd-limited. */
+	void (*cong_avoid)(struct tcpx_engine *e, struct tcp_sock *sk,
+	    uint32_t acked);
+	/* An RTT sample (us) came with this ACK; may be NULL. */
+	void (*pkts_acked)(struct tcpx_engine *e, struct tcp_sock *sk,
+	    uint32_t rtt_us);
+	/* Entering CA_Loss (an RTO); may be NULL. */
+	void (*on_loss)(struct tcpx_engine *e, struct tcp_sock *sk);
+	/* First transmission after the connection went idle; may be NULL. */
+	void (*tx_start)(struct tcpx_engine *e, struct tcp_sock *sk,
+	    uint64_t idle_us);
+	/* cwnd to go back to when a reduction proves spurious. */
+	uint32_t (*undo_cwnd)(struct tcpx_engine *e, struct tcp_sock *sk);
+};
+extern const struct tcp_cc_ops tcp_reno_ops;
+extern const struct tcp_cc_ops tcp_cubic_ops;
+/* Choose and initialise the algorithm (again if TCP_CONGESTION changed). */
+void tcp_cc_init(struct tcpx_engine *e, struct tcp_sock *sk);
+void tcp_cc_check(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Linux's tcp_slow_start(): returns the acked segments left over. */
+uint32_t tcp_slow_start(struct tcp_sock *sk, uint32_t acked);
+/* Linux's tcp_cong_avoid_ai(): +1 segment per `w` segments acked. */
+void tcp_cong_avoid_ai(struct tcp_sock *sk, uint32_t w, uint32_t acked);
+bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
+/* After a send: remember whether cwnd was what stopped us. */
+void tcp_cwnd_validate(struct tcp_sock *sk, bool limited);
+
+/* tcp_sack.c: the sender's SACK scoreboard (RFC 2018, RFC 6675). */
+void tcp_sack_reset(struct tcp_sock *sk);
+/* Take in the ACK's SACK blocks; returns bytes newly SACKed. */
+uint32_t tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg);
+/* Forget what SND.UNA has passed. */
+void tcp_sack_clean(struct tcp_sock *sk);
+bool tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq);
+/* RFC 6675 IsLost: move lost_end up to where DupThresh says. */
+void tcp_sack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk);
+/* RFC 6675 pipe, in bytes. */
+uint32_t tcp_pipe(const struct tcp_sock *sk);
+/* RFC 6675 NextSeg rule 1: the next lost range to resend, up to `mss`. */
+bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
+    uint32_t *len);
+
+/* tcp_recovery.c: Linux's congestion-avoidance state machine. */
+/*
+ * After an ACK was processed: leave or enter recovery (fast retransmit,
+ * RFC 6675 / RFC 6582), undo on D-SACK.  `acked` bytes of new data,
+ * `dupack` whether it was a duplicate ACK.
+ */
+void tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t acked, bool dupack);
+/* The RTO fired: CA_Loss, everything un-SACKed lost, cwnd 1. */
+void tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Retransmit lost ranges pipe allows (one even if not, with `force`). */
+void tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk,
+    bool force);
+/* A D-SACK reported one of our retransmissions as needless. */
+void tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk);
+
+/*
+ * tcp_output.c: send [seq, seq+len) again (+FIN if it ends there), cut
+ * to the MSS the header leaves room for.  Returns the sequence space
+ * sent, 0 if nothing was.
+ */
+uint32_t tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t seq, uint32_t len);
 
 #endif /* TCPX_TCP_SOCK_H */

@@ -383,6 +383,13 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 		hint = 88;
 	sk->rcv_mss = (uint16_t)hint;
 	sk->snd_cwnd = TCP_INIT_CWND;
+	tcp_cc_init(e, sk);
+	/* Loss recovery starts Open, with an empty scoreboard. */
+	tcp_sack_reset(sk);
+	sk->ca_state = TCP_CAS_OPEN;
+	sk->in_recovery = false;
+	sk->lost_end = sk->high_rxt = sk->recover = sk->snd_una;
+	sk->max_packets_seq = sk->cwnd_usage_seq = sk->snd_una;
 	/* RFC 6298 5.7: a retransmitted SYN without an RTT sample: 3 s. */
 	if (!sk->rtt_valid && sk->retransmits > 0)
 		sk->rto_us = TCP_TIMEOUT_FALLBACK_US;
@@ -428,27 +435,61 @@ tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk)
 void
 tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt_us)
 {
-	uint64_t err, rto, var;
+	int64_t m;
+	uint64_t rto;
+	uint32_t srtt = sk->srtt8_us;
 
+	/*
+	 * Linux's tcp_rtt_estimator(): srtt kept << 3 and mdev << 2 (RFC
+	 * 6298's gains 1/8 and 1/4), with Linux's twists: a falling RTT
+	 * moves mdev with gain 1/32 only; rttvar is the largest mdev of
+	 * the last RTT, floored at tcp_rto_min, and decays a quarter of
+	 * the way toward it once per RTT.  RTO = srtt + rttvar.
+	 */
 	if (rtt_us == 0)
 		rtt_us = 1;
-	if (!sk->rtt_valid) {
-		sk->srtt_us = (uint32_t)rtt_us;
-		sk->rttvar_us = (uint32_t)(rtt_us / 2);
-		sk->rtt_valid = true;
+	if (rtt_us > 0x7fffffff)
+		rtt_us = 0x7fffffff;
+	m = (int64_t)rtt_us;
+	if (srtt != 0) {
+		m -= srtt >> 3;
+		srtt = (uint32_t)((int64_t)srtt + m);
+		if (m < 0) {
+			m = -m;
+			m -= sk->mdev_us >> 2;
+			if (m > 0)
+				m >>= 3;
+		} else {
+			m -= sk->mdev_us >> 2;
+		}
+		sk->mdev_us = (uint32_t)((int64_t)sk->mdev_us + m);
+		if (sk->mdev_us > sk->mdev_max_us) {
+			sk->mdev_max_us = sk->mdev_us;
+			if (sk->mdev_max_us > sk->rttvar4_us)
+				sk->rttvar4_us = sk->mdev_max_us;
+		}
+		if (SEQ_GT(sk->snd_una, sk->rtt_est_seq)) {
+			if (sk->mdev_max_us < sk->rttvar4_us)
+				sk->rttvar4_us -= (sk->rttvar4_us -
+				    sk->mdev_max_us) >> 2;
+			sk->rtt_est_seq = sk->snd_nxt;
+			sk->mdev_max_us = (uint32_t)TCP_RTO_MIN_US;
+		}
 	} else {
-		err = rtt_us > sk->srtt_us ? rtt_us - sk->srtt_us :
-		    sk->srtt_us - rtt_us;
-		sk->rttvar_us = (uint32_t)((3 * (uint64_t)sk->rttvar_us +
-		    err) / 4);
-		sk->srtt_us = (uint32_t)((7 * (uint64_t)sk->srtt_us +
-		    rtt_us) / 8);
+		/* The first sample: RTO = 3 RTT, at least RTT + 200 ms. */
+		srtt = (uint32_t)m << 3;
+		sk->mdev_us = (uint32_t)m << 1;
+		sk->rttvar4_us = sk->mdev_us > TCP_RTO_MIN_US ? sk->mdev_us :
+		    (uint32_t)TCP_RTO_MIN_US;
+		sk->mdev_max_us = sk->rttvar4_us;
+		sk->rtt_est_seq = sk->snd_nxt;
 	}
-	/* RFC 6298 2.3 with Linux's floor of tcp_rto_min on the variance. */
-	var = 4 * (uint64_t)sk->rttvar_us;
-	if (var < TCP_RTO_MIN_US)
-		var = TCP_RTO_MIN_US;
-	rto = sk->srtt_us + var;
+	sk->srtt8_us = srtt > 1 ? srtt : 1;
+	sk->rtt_valid = true;
+	/* What TCP_INFO shows: tcpi_rtt = srtt, tcpi_rttvar = mdev / 4. */
+	sk->srtt_us = sk->srtt8_us >> 3;
+	sk->rttvar_us = sk->mdev_us >> 2;
+	rto = (uint64_t)(sk->srtt8_us >> 3) + sk->rttvar4_us;
 	if (rto > TCP_RTO_MAX_US)
 		rto = TCP_RTO_MAX_US;
 	sk->rto_us = (uint32_t)rto;

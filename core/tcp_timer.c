@@ -74,8 +74,9 @@ synchronized(const struct tcp_sock *sk)
  *   Otherwise: give up with ETIMEDOUT (no RST) once the time since the
  *   first retransmission exceeds what tcp_retries2 (tcp_orphan_retries
  *   for an orphan; 0 means 8) retries would take from 200 ms doubling to
- *   120 s, as Linux's retransmits_timed_out(); else collapse cwnd to 1,
- *   go back to SND.UNA, double the RTO (max 120 s) and resend.
+ *   120 s, as Linux's retransmits_timed_out(); else enter CA_Loss
+ *   (tcp_recovery.c: cwnd 1, all un-SACKed data lost), resend the head,
+ *   double the RTO (max 120 s).
  */
 static bool
 tcp_out_of_resources(struct tcpx_engine *e, struct tcp_sock *sk,
@@ -122,7 +123,6 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	unsigned retry_until;
 	uint64_t tmo;
 	bool alive, do_reset;
-	uint32_t inflight;
 
 	trace_timer(e, sk, "retransmit");
 	if (sk->state == TCP_ST_SYN_SENT ||
@@ -164,17 +164,14 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	    tcp_model_timeout_ms(retry_until, 200) * 1000)
 		return write_err(e, sk, "retransmit timeout");
 
-	if (sk->retransmits == 0 && !sk->in_recovery)
+	if (sk->retransmits == 0 && sk->ca_state <= TCP_CAS_DISORDER)
 		MIB_INC(e, TCPEXT_TCPTIMEOUTS);
-	/* RFC 5681 3.1: ssthresh = max(FlightSize / 2, 2 SMSS); cwnd = 1. */
-	inflight = (sk->snd_max - sk->snd_una) / (sk->mss != 0 ? sk->mss : 1);
-	sk->snd_ssthresh = inflight / 2 > 2 ? inflight / 2 : 2;
-	sk->snd_cwnd = 1;
-	sk->cwnd_acked = 0;
-	sk->dupacks = 0;
-	sk->in_recovery = false;
-	sk->rtt_timing = false;
-	sk->snd_nxt = tcp_data_seq0(sk);
+	/*
+	 * CA_Loss: ssthresh from the congestion control, cwnd 1, every
+	 * un-SACKed byte lost; the head goes now, slow start resends the
+	 * rest of the holes (only the holes: SACKed data stays).
+	 */
+	tcp_enter_loss(e, sk);
 	tmo = sk->rto_us;
 	tcp_output(e, sk);
 	if (sk->retransmits == 0)
@@ -248,7 +245,8 @@ tcp_probe_timer(struct tcpx_engine *e, struct tcp_sock *sk)
  *   200 ms).
  * Cleared: by any segment we send, since each carries the ACK.
  * Expiry: send the ACK, count DelayedACKs, and inflate ato (x2, at most
- *   the RTO) since the delay was too short to piggyback.
+ *   the RTO) since the delay was too short to piggyback; in pingpong
+ *   (interactive) mode, leave it and go back to ato 40 ms (Linux).
  */
 static void
 tcp_delack_timer(struct tcpx_engine *e, struct tcp_sock *sk)
@@ -256,10 +254,16 @@ tcp_delack_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	trace_timer(e, sk, "delack");
 	if (sk->state == TCP_ST_CLOSED || sk->state == TCP_ST_SYN_SENT)
 		return;
-	sk->ato_us = sk->ato_us * 2 < sk->rto_us ? sk->ato_us * 2 :
-	    sk->rto_us;
-	if (sk->ato_us < TCP_ATO_MIN_US)
+	if (sk->pingpong >= TCP_PINGPONG_THRESH) {
+		/* No answer came to carry it: not interactive after all. */
+		sk->pingpong = 0;
 		sk->ato_us = TCP_ATO_MIN_US;
+	} else {
+		sk->ato_us = sk->ato_us * 2 < sk->rto_us ? sk->ato_us * 2 :
+		    sk->rto_us;
+		if (sk->ato_us < TCP_ATO_MIN_US)
+			sk->ato_us = TCP_ATO_MIN_US;
+	}
 	MIB_INC(e, TCPEXT_DELAYEDACKS);
 	sk->ack_now = true;
 	tcp_send_ack(e, sk);

@@ -77,6 +77,20 @@ struct tcpx_ops {
 	/* A timer expired on a connection ("retransmit", "keepalive"...).  May be NULL. */
 	void (*trace_timer)(void *ctx, int sock, const char *timer,
 	    uint64_t now_us);
+	/*
+	 * Transmit one TCP super-segment (GSO/TSO), only when
+	 * cfg.gso_max_size is set too.  The frame (link header included)
+	 * carries up to gso_max_size bytes of payload to be cut into
+	 * gso_size pieces (the MSS; the last may be shorter).  The TCP
+	 * checksum is CHECKSUM_PARTIAL as Linux leaves it: the field at
+	 * csum_start + csum_offset holds the folded pseudo-header sum
+	 * (addresses, protocol 6, TCP length of the whole super-segment),
+	 * not complemented; the checksum is to be completed over
+	 * frame[csum_start..].  The IPv4 header checksum is complete.
+	 * Segments of one MSS or less still go through output.  May be NULL.
+	 */
+	void (*output_gso)(void *ctx, const uint8_t *frame, size_t len,
+	    uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset);
 };
 
 struct tcpx_config {
@@ -93,6 +107,11 @@ struct tcpx_config {
 	 * secret and a fake clock make a run exactly repeatable.
 	 */
 	uint8_t secret[32];
+	/*
+	 * Largest TCP payload of one super-segment handed to
+	 * ops->output_gso; 0 (the default) sends MSS-sized segments only.
+	 */
+	uint32_t gso_max_size;
 };
 
 struct tcpx_engine *tcpx_engine_new(const struct tcpx_config *cfg,
@@ -102,6 +121,15 @@ void tcpx_engine_free(struct tcpx_engine *e);
 /* One received frame (link header included on Ethernet links). */
 void tcpx_input(struct tcpx_engine *e, const uint8_t *frame, size_t len,
     uint64_t now_us);
+/*
+ * The same with flags.  TCPX_RX_CSUM_OK: the host (the kernel, through
+ * virtio_net_hdr) vouches for the IPv4 and TCP checksums, or they are
+ * partial: they are not verified.  Large (GRO) frames, IPv4 total
+ * length up to 65535, are accepted either way.
+ */
+#define TCPX_RX_CSUM_OK	0x1
+void tcpx_input_ex(struct tcpx_engine *e, const uint8_t *frame, size_t len,
+    uint64_t now_us, unsigned flags);
 /* Move the clock forward and run every timer that is due. */
 void tcpx_advance(struct tcpx_engine *e, uint64_t now_us);
 /* Earliest pending deadline, or UINT64_MAX when nothing is armed. */

@@ -79,6 +79,8 @@ struct ipv4_view {
 };
 /* Validates version, IHL, total length, checksum; rejects fragments. */
 enum wire_err ipv4_parse(const uint8_t *p, size_t len, struct ipv4_view *out);
+enum wire_err ipv4_parse_ex(const uint8_t *p, size_t len,
+    struct ipv4_view *out, bool verify_csum);
 /* Header only (20 bytes, DF set as Linux does for TCP); checksum filled. */
 size_t ipv4_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
     uint8_t proto, uint8_t ttl, uint16_t id, uint16_t payload_len);
@@ -155,6 +157,9 @@ tcp_seg_seqlen(const struct tcp_seg *s)
  * header is WIRE_E_TCP_OPT.
  */
 enum wire_err tcp_parse(const struct ipv4_view *ip, struct tcp_seg *out);
+/* The same; verify_csum false when the host vouches for the checksum. */
+enum wire_err tcp_parse_ex(const struct ipv4_view *ip, struct tcp_seg *out,
+    bool verify_csum);
 enum wire_err tcp_parse_options(const uint8_t *p, size_t len,
     struct tcp_opts *out);
 

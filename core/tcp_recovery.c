@@ -1,0 +1,218 @@
+/*
+ * tcp_recovery.c - what a connection does about loss, as Linux's
+ * congestion-avoidance states (tcp_fastretrans_alert, tcp_enter_loss):
+ *
+ *   Open      nothing outstanding is in doubt;
+ *   Disorder  SACKs or duplicate ACKs arrived, not yet enough to call
+ *             anything lost (fewer than DupThresh = tcp_reordering);
+ *   Recovery  fast retransmit (RFC 6675 with SACK, RFC 6582 NewReno
+ *             without): ssthresh from the congestion control, cwnd =
+ *             ssthresh, lost ranges resent as pipe allows, until
+ *             SND.UNA passes the recovery point;
+ *   Loss      the RTO fired: every un-SACKed byte is lost, cwnd 1,
+ *             slow start resends the holes (and only the holes).
+ *
+ * Counters as Linux: TCPFastRetrans (each retransmission in Recovery),
+ * TCPSlowStartRetrans (each in Loss), TCPSackRecovery /
+ * TCPRenoRecovery (entries), TCPDSACKUndo.
+ */
+#include "engine.h"
+
+static void
+set_ca_state(struct tcp_sock *sk, uint8_t st)
+{
+	sk->ca_state = st;
+	sk->in_recovery = st == TCP_CAS_RECOVERY;
+}
+
+/* Back to Open: the scoreboard and loss marks start over. */
+static void
+ca_open(struct tcp_sock *sk)
+{
+	set_ca_state(sk, TCP_CAS_OPEN);
+	sk->lost_end = sk->high_rxt = sk->snd_una;
+	sk->reno_sacked = 0;
+	sk->dupacks = 0;
+	sk->undo_retrans = 0;
+}
+
+static void
+enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint32_t head = sk->mss;
+
+	if (sk->sack_ok)
+		MIB_INC(e, TCPEXT_TCPSACKRECOVERY);
+	else
+		MIB_INC(e, TCPEXT_TCPRENORECOVERY);
+	sk->prior_cwnd = sk->snd_cwnd;
+	sk->prior_ssthresh = sk->snd_ssthresh;
+	sk->snd_ssthresh = sk->cc->ssthresh(e, sk);
+	sk->recover = sk->snd_max;
+	sk->high_rxt = sk->snd_una;
+	sk->undo_retrans = 0;
+	/*
+	 * Duplicate ACKs alone (no SACK information) say the head is
+	 * lost (Linux's tcp_mark_head_lost, RFC 6582 step 2).
+	 */
+	if (!SEQ_GT(sk->lost_end, sk->snd_una)) {
+		if (head > sk->snd_max - sk->snd_una)
+			head = sk->snd_max - sk->snd_una;
+		sk->lost_end = sk->snd_una + head;
+	}
+	/* RFC 6675 4 (and Linux without PRR): cwnd = ssthresh. */
+	sk->snd_cwnd = sk->snd_ssthresh;
+	sk->cwnd_acked = 0;
+	set_ca_state(sk, TCP_CAS_RECOVERY);
+	sk->rtt_timing = false;
+	/* Step 4.3: the first lost segment goes now, whatever pipe says. */
+	tcp_xmit_retransmit(e, sk, true);
+}
+
+void
+tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	/*
+	 * Linux's tcp_try_undo_dsack(): once every retransmission of
+	 * this episode came back as a duplicate, none was needed; the
+	 * reduction is undone.
+	 */
+	if (sk->undo_retrans == 0)
+		return;
+	if (--sk->undo_retrans > 0 || sk->ca_state != TCP_CAS_RECOVERY)
+		return;
+	sk->snd_cwnd = sk->cc->undo_cwnd(e, sk);
+	if (sk->prior_ssthresh > sk->snd_ssthresh)
+		sk->snd_ssthresh = sk->prior_ssthresh;
+	MIB_INC(e, TCPEXT_TCPDSACKUNDO);
+}
+
+void
+tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t acked, bool dupack)
+{
+	uint32_t dupthresh = (uint32_t)e->sysctl.tcp_reordering;
+	uint32_t flight = sk->snd_max - sk->snd_una, mss = sk->mss;
+
+	if (sk->snd_una == sk->snd_max && sk->ca_state != TCP_CAS_LOSS &&
+	    sk->ca_state != TCP_CAS_RECOVERY) {
+		ca_open(sk);
+		return;
+	}
+	/* Reno emulation: a duplicate ACK is a segment that got through. */
+	if (!sk->sack_ok) {
+		if (acked > 0) {
+			uint32_t segs = (acked + mss - 1) / mss;
+
+			/* One acked the hole; the rest used up duplicates. */
+			sk->reno_sacked = segs - 1 >= sk->reno_sacked ? 0 :
+			    sk->reno_sacked - (segs - 1);
+		}
+		if (dupack)
+			sk->reno_sacked++;
+		/* Linux's tcp_limit_reno_sacked(). */
+		if (flight / mss > 0 && sk->reno_sacked > flight / mss - 1)
+			sk->reno_sacked = flight / mss > 0 ? flight / mss - 1 :
+			    0;
+	}
+	tcp_sack_mark_lost(e, sk);
+
+	switch (sk->ca_state) {
+	case TCP_CAS_RECOVERY:
+		if (!SEQ_LT(sk->snd_una, sk->recover)) {
+			/* Full ACK (RFC 6582 3.2 step 3): deflate, done. */
+			sk->snd_cwnd = sk->snd_ssthresh;
+			sk->cwnd_acked = 0;
+			ca_open(sk);
+			break;
+		}
+		if (acked > 0 && !sk->sack_ok) {
+			/*
+			 * Partial ACK (RFC 6582 3.2 step 4): the next hole
+			 * is at SND.UNA; resend it.  (With SACK, IsLost
+			 * decides from the scoreboard, RFC 6675.)
+			 */
+			if (SEQ_LT(sk->lost_end, sk->snd_una + mss))
+				sk->lost_end = SEQ_MIN(sk->snd_una + mss,
+				    sk->snd_max);
+			sk->high_rxt = sk->snd_una;
+		}
+		break;
+	case TCP_CAS_LOSS:
+		if (!SEQ_LT(sk->snd_una, sk->recover))
+			ca_open(sk);
+		break;
+	default:
+		if (dupack)
+			sk->dupacks++;
+		if (SEQ_GT(sk->lost_end, sk->snd_una) ||
+		    sk->dupacks >= dupthresh) {
+			enter_recovery(e, sk);
+			break;
+		}
+		set_ca_state(sk, sk->sb_n > 0 || sk->reno_sacked > 0 ||
+		    sk->dupacks > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
+		break;
+	}
+}
+
+void
+tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	/*
+	 * Linux: ssthresh is recomputed on the first timeout of an
+	 * episode only, not on each backoff (and not when the timeout
+	 * cuts short a recovery whose reduction already happened).
+	 */
+	if (sk->ca_state <= TCP_CAS_DISORDER ||
+	    !SEQ_GT(sk->recover, sk->snd_una) ||
+	    (sk->ca_state == TCP_CAS_LOSS && sk->retransmits == 0)) {
+		sk->prior_cwnd = sk->snd_cwnd;
+		sk->prior_ssthresh = sk->snd_ssthresh;
+		sk->snd_ssthresh = sk->cc->ssthresh(e, sk);
+		if (sk->cc->on_loss != NULL)
+			sk->cc->on_loss(e, sk);
+	}
+	/* A SACKed head means the receiver reneged: trust nothing. */
+	if (sk->sb_n > 0 && !SEQ_GT(sk->sb[0].start, sk->snd_una))
+		tcp_sack_reset(sk);
+	sk->reno_sacked = 0;
+	sk->dupacks = 0;
+	sk->undo_retrans = 0;
+	/* RFC 5681 3.1 / Linux's loss window: one segment. */
+	sk->snd_cwnd = 1;
+	sk->cwnd_acked = 0;
+	sk->lost_end = sk->snd_max;
+	sk->high_rxt = sk->snd_una;
+	sk->recover = sk->snd_max;
+	sk->rtt_timing = false;
+	set_ca_state(sk, TCP_CAS_LOSS);
+}
+
+void
+tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
+{
+	uint32_t seq, len, pipe, cwnd_bytes, wnd_end, mss = sk->mss;
+
+	if (sk->ca_state != TCP_CAS_RECOVERY && sk->ca_state != TCP_CAS_LOSS)
+		return;
+	wnd_end = sk->snd_una + sk->snd_wnd;
+	while (tcp_next_lost(sk, mss, &seq, &len)) {
+		pipe = tcp_pipe(sk);
+		cwnd_bytes = sk->snd_cwnd * mss;
+		if (!force && pipe >= cwnd_bytes)
+			break;
+		/* Linux's tcp_retransmit_skb(): the head always, else in window. */
+		if (seq != sk->snd_una && !SEQ_LT(seq, wnd_end))
+			break;
+		if ((len = tcp_retransmit_range(e, sk, seq, len)) == 0)
+			break;
+		sk->high_rxt = seq + len;
+		sk->undo_retrans++;
+		if (sk->ca_state == TCP_CAS_LOSS)
+			MIB_INC(e, TCPEXT_TCPSLOWSTARTRETRANS);
+		else
+			MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+		force = false;
+	}
+}
