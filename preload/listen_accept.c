@@ -5,7 +5,10 @@
  * dup3()ed onto the program's fd: blocking, EAGAIN, poll/epoll and the
  * herd of forked workers sharing it are the kernel's own.  tcpxd
  * delivers each accepted TCP connection by connecting to it and writing
- * struct tcpx_accept_hdr first.  accept() reads that header, checks with
+ * struct tcpx_accept_hdr first, once accept() has claimed the connection
+ * with one byte (TCPX_LISTEN_CLAIM: until then the connection waits in
+ * the engine's accept queue, which so stays backlog+1 long as on Linux).
+ * accept() reads that header, checks with
  * SO_PEERCRED that tcpxd made the connection (anyone may connect to an
  * abstract name), and only then hands the fd to the program, with the
  * peer's address and the flags it asked for.
@@ -46,6 +49,9 @@ listen_tcpx(int fd, struct fd_ent *e, int backlog)
 	memset(&req, 0, sizeof(req));
 	req.op = TCPX_OP_LISTEN;
 	req.sock = e->sock;
+	/* The engine's accept queue stays the accept queue (backlog+1, as
+	 * Linux); accept() claims each connection (accept_tcpx). */
+	req.flags = TCPX_LISTEN_CLAIM;
 	req.u.backlog = backlog;
 	rc = ctl_call(&req, TCPX_CTL_REQ_HDR + sizeof(req.u.backlog), &rep,
 	    &newfd);
@@ -149,7 +155,11 @@ accept_tcpx(int fd, const struct fd_ent *e, struct sockaddr *sa,
 		nfd = real.accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 		if (nfd < 0)
 			return -1;
-		if (read_header(nfd, &h) == 0 &&
+		/* A reservation: claim it with a byte, and tcpxd takes the
+		 * connection off the engine's queue and writes the header
+		 * (EOF instead if it was reset while queued). */
+		if (real.send(nfd, "", 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1 &&
+		    read_header(nfd, &h) == 0 &&
 		    from_tcpxd(nfd, (d = ctl_daemon_pid())))
 			break;
 		/* Not delivered by tcpxd (or broken): never the program's. */

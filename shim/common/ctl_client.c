@@ -95,7 +95,6 @@ tcpx_client_call_fd(struct tcpx_client *c, uint32_t op, int sock,
 		c->seq = 1;
 	req->seq = c->seq;
 	req->sock = sock;
-	req->flags = 0;
 	if (reqlen < TCPX_CTL_REQ_HDR)
 		reqlen = TCPX_CTL_REQ_HDR;
 	rc = tcpx_ctl_send(c->fd, req, reqlen, fd_in);

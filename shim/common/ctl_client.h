@@ -29,7 +29,8 @@ struct tcpx_client {
  */
 int tcpx_client_open(struct tcpx_client *c, const char *ifname, int min_fd);
 void tcpx_client_close(struct tcpx_client *c);
-/* Fill req's header (op, fresh seq, sock), send, wait for the reply.
+/* Fill req's header (op, fresh seq, sock; flags are the caller's), send,
+ * wait for the reply.
  * Returns rep->result or -errno for a transport failure (then the
  * connection is closed). */
 int tcpx_client_call(struct tcpx_client *c, uint32_t op, int sock,

@@ -1,5 +1,4 @@
 #!/bin/bash
-# PENDING: tcpxd pulls connections from the engine's accept queue into the AF_UNIX listener's, so 5 of 5 clients complete where Linux completes backlog+1 = 3
 # The listen backlog drives the accept queue as on Linux: a listener
 # with backlog 2 that accepts nothing holds backlog+1 = 3 connections;
 # further clients' handshakes do not complete (their SYNs are dropped).
