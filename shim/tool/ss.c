@@ -2,7 +2,7 @@
  * ss.c - `tcpx ss` and `tcpx status`: what tcpxd holds, the way ss(8)
  * shows the kernel's sockets.  Default: every socket but listeners (as
  * ss -t); -l listeners only; -a both; -i TCP details; -o timers;
- * -H no header.
+ * -p the process that made it; -H no header.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -67,9 +67,29 @@ tool_list(struct tcpx_client *c, uint32_t op, struct tcpx_ctl_req *req,
 }
 
 struct ss_opts {
-	int listen, all, info, timers;
+	int listen, all, info, timers, procs;
 	unsigned shown;
 };
+
+/* users:(("curl",pid=123,uid=0)) as ss -p prints it. */
+static void
+print_owner(const struct tcpx_ctl_owner *o)
+{
+	char path[64], comm[64] = "?";
+	FILE *f;
+
+	if (o->pid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)o->pid);
+	f = fopen(path, "re");
+	if (f != NULL) {
+		if (fgets(comm, sizeof(comm), f) != NULL)
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	printf(" users:((\"%s\",pid=%d,uid=%u,sock=%d))", comm, (int)o->pid,
+	    (unsigned)o->uid, (int)o->handle);
+}
 
 static const char *const timer_names[] = {
 	[TCPX_TIMER_NONE] = "",
@@ -85,9 +105,11 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 {
 	struct ss_opts *o = arg;
 	struct tcpx_sockinfo si;
+	struct tcpx_ctl_owner owner;
 	char l[32], r[32], a[INET_ADDRSTRLEN];
 
 	memcpy(&si, rep->u.raw, sizeof(si));
+	memcpy(&owner, rep->u.raw + sizeof(si), sizeof(owner));
 	if (si.state == TCP_ST_LISTEN ? !(o->listen || o->all) :
 	    (o->listen && !o->all))
 		return;
@@ -117,6 +139,8 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 		    (unsigned long long)si.bytes_acked,
 		    (unsigned long long)si.bytes_received, si.retransmits,
 		    si.total_retrans);
+	if (o->procs)
+		print_owner(&owner);
 	if (si.orphan)
 		printf(" orphan");
 	printf("\n");
@@ -131,6 +155,7 @@ cmd_ss(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "info", no_argument, NULL, 'i' },
 		{ "options", no_argument, NULL, 'o' },
+		{ "processes", no_argument, NULL, 'p' },
 		{ "no-header", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -140,19 +165,20 @@ cmd_ss(int argc, char **argv)
 	struct tcpx_ctl_req req;
 	int ch, header = 1, rc;
 
-	while ((ch = getopt_long(argc, argv, "laioHh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "laiopHh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'l': o.listen = 1; break;
 		case 'a': o.all = 1; break;
 		case 'i': o.info = 1; break;
 		case 'o': o.timers = 1; break;
+		case 'p': o.procs = 1; break;
 		case 'H': header = 0; break;
 		case 'h':
-			printf("usage: tcpx ss [-laioH]\n"
+			printf("usage: tcpx ss [-laiopH]\n"
 			    "  sockets of the tcpx stack, as ss(8) shows the "
 			    "kernel's:\n"
 			    "  -l listening only  -a all  -i TCP details  "
-			    "-o timers  -H no header\n");
+			    "-o timers  -p processes  -H no header\n");
 			return 0;
 		default:
 			return 2;
