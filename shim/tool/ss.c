@@ -141,7 +141,9 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 		    si.total_retrans);
 	if (o->procs)
 		print_owner(&owner);
-	if (si.orphan)
+	/* Closed by the program but still working (FIN-WAIT, LAST-ACK...);
+	 * every TIME-WAIT entry is, so it goes unsaid there. */
+	if (si.orphan && si.state != TCP_ST_TIME_WAIT)
 		printf(" orphan");
 	printf("\n");
 	o->shown++;
