@@ -92,7 +92,8 @@
 	X(TCPEXT_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery") \
 	X(TCPEXT_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans") \
 	X(TCPEXT_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo") \
-	X(TCPEXT_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent")
+	X(TCPEXT_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent") \
+	X(TCPEXT_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit")
 
 enum tcpx_mib_id {
 #define TCPX_MIB_ENUM(id, g, n) MIB_##id,

@@ -308,7 +308,8 @@ static int
 tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	uint32_t ack = seg->ack, nwin, acked, seq0, dend, adata, segs;
-	uint32_t old_wnd = sk->snd_wnd, sacked = 0, mss;
+	uint32_t old_wnd = sk->snd_wnd, sacked = 0, mss, sb_before;
+	uint32_t acked_sacked = 0;
 	uint64_t rtt;
 	bool dupack;
 
@@ -367,7 +368,10 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->snd_una = ack;
 		if (SEQ_LT(sk->snd_nxt, ack))
 			sk->snd_nxt = ack;
+		sb_before = sk->sacked_bytes;
 		tcp_sack_clean(sk);
+		/* SACKed bytes now acknowledged were delivered before. */
+		acked_sacked = sb_before - sk->sacked_bytes;
 		if ((rtt = ack_rtt(e, sk, seg)) != 0) {
 			tcp_rtt_sample(sk, rtt);
 			sk->backoff = 0;
@@ -381,12 +385,12 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	tcp_fastretrans_alert(e, sk, acked, dupack);
 
 	/*
-	 * Congestion window (Linux's tcp_cong_control): grow by what was
-	 * delivered, acknowledged or SACKed, except while recovery is
-	 * bringing cwnd down.
+	 * Congestion window (Linux's tcp_cong_control): an ACK that moves
+	 * SND.UNA grows it by what it newly delivered, acknowledged or
+	 * SACKed, except while recovery is bringing cwnd down.
 	 */
-	segs = (acked + mss - 1) / mss + sacked / mss;
-	if (segs > 0 && sk->ca_state != TCP_CAS_RECOVERY) {
+	segs = (acked - acked_sacked + mss - 1) / mss + sacked / mss;
+	if (acked > 0 && sk->ca_state != TCP_CAS_RECOVERY) {
 		sk->cc->cong_avoid(e, sk, segs);
 		tcp_sndbuf_expand(e, sk);
 	}

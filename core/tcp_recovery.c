@@ -29,11 +29,45 @@ set_ca_state(struct tcp_sock *sk, uint8_t st)
 static void
 ca_open(struct tcp_sock *sk)
 {
+	sk->rxt_head = false;
 	set_ca_state(sk, TCP_CAS_OPEN);
 	sk->lost_end = sk->high_rxt = sk->snd_una;
 	sk->reno_sacked = 0;
 	sk->dupacks = 0;
 	sk->undo_retrans = 0;
+}
+
+/*
+ * A lost retransmission of the head (Linux's tcp_mark_lost_retrans in
+ * spirit, RACK's job in newer kernels): more than DupThresh - 1
+ * segments sent after it are SACKed, yet it is not acknowledged.
+ * Without this only the RTO would resend it.
+ */
+static void
+check_lost_head_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint32_t thresh = ((uint32_t)e->sysctl.tcp_reordering - 1) *
+	    (uint32_t)sk->mss, above = 0, s;
+
+	if (!sk->rxt_head || !sk->sack_ok || sk->sb_n == 0)
+		return;
+	for (unsigned i = 0; i < sk->sb_n; i++) {
+		s = SEQ_MAX(sk->sb[i].start, sk->rxt_head_mark);
+		if (SEQ_LT(s, sk->sb[i].end))
+			above += sk->sb[i].end - s;
+	}
+	if (above <= thresh)
+		return;
+	MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
+	sk->rxt_head = false;
+	if (tcp_sack_is_sacked(sk, sk->snd_una))
+		return;
+	/* Resend it now, whatever pipe says, as a fresh fast retransmit. */
+	if (tcp_retransmit_range(e, sk, sk->snd_una, sk->mss) > 0) {
+		sk->rxt_head = true;
+		sk->rxt_head_mark = sk->snd_max;
+		MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+	}
 }
 
 static void
@@ -119,6 +153,8 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 
 	switch (sk->ca_state) {
 	case TCP_CAS_RECOVERY:
+		if (acked > 0)
+			sk->rxt_head = false;	/* a new head */
 		if (!SEQ_LT(sk->snd_una, sk->recover)) {
 			/* Full ACK (RFC 6582 3.2 step 3): deflate, done. */
 			sk->snd_cwnd = sk->snd_ssthresh;
@@ -137,6 +173,7 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 				    sk->snd_max);
 			sk->high_rxt = sk->snd_una;
 		}
+		check_lost_head_retrans(e, sk);
 		break;
 	case TCP_CAS_LOSS:
 		if (!SEQ_LT(sk->snd_una, sk->recover))
@@ -186,6 +223,7 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->high_rxt = sk->snd_una;
 	sk->recover = sk->snd_max;
 	sk->rtt_timing = false;
+	sk->rxt_head = false;
 	set_ca_state(sk, TCP_CAS_LOSS);
 }
 
@@ -207,6 +245,10 @@ tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 			break;
 		if ((len = tcp_retransmit_range(e, sk, seq, len)) == 0)
 			break;
+		if (seq == sk->snd_una) {
+			sk->rxt_head = true;
+			sk->rxt_head_mark = sk->snd_max;
+		}
 		sk->high_rxt = seq + len;
 		sk->undo_retrans++;
 		if (sk->ca_state == TCP_CAS_LOSS)

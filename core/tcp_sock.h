@@ -166,6 +166,8 @@ struct tcp_sock {
 	uint32_t lost_end;	/* un-SACKed bytes below this are lost */
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
 	uint32_t undo_retrans;	/* retransmissions not yet D-SACKed */
+	bool rxt_head;		/* the head was resent at snd_max rxt_head_mark */
+	uint32_t rxt_head_mark;
 
 	/* RFC 2883 D-SACK to report in our next ACK. */
 	bool dsack;
