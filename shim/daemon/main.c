@@ -237,6 +237,9 @@ engine_start(struct tcpxd *d)
 	cfg.prefixlen = d->conf.prefixlen;
 	cfg.gateway = d->conf.gateway;
 	cfg.mtu = d->mtu;
+	/* Super-segments only where the link takes them (vnet path). */
+	if (link_vnet(d))
+		cfg.gso_max_size = 65536;
 	if (getrandom(cfg.secret, sizeof(cfg.secret), 0) !=
 	    (ssize_t)sizeof(cfg.secret))
 		arc4random_buf(cfg.secret, sizeof(cfg.secret));
@@ -327,11 +330,12 @@ main(int argc, char **argv)
 
 	if (link_open(d, err, sizeof(err)) < 0)
 		die(err);
-	iface_offloads_off(d);
+	if (link_vnet(d))
+		iface_offloads_on(d);
+	else
+		iface_offloads_off(d);
 	engine_start(d);
 	unixdiag_init(d);
-	if (loop_init(d, err, sizeof(err)) < 0)
-		die(err);
 
 	inet_ntop(AF_INET, &d->conf.gateway, gw, sizeof(gw));
 	if (!d->foreground) {
@@ -343,6 +347,13 @@ main(int argc, char **argv)
 			    d->conf.ifname);
 		ready = daemonize(logpath);
 	}
+	/*
+	 * After the fork: a signalfd wakes epoll only for signals of the
+	 * process that created it, so one made before daemonizing would
+	 * leave the daemon deaf to SIGTERM.
+	 */
+	if (loop_init(d, err, sizeof(err)) < 0)
+		die(err);
 	if (ctl_listen(d, err, sizeof(err)) < 0)
 		die(err);
 	if (pfh != NULL)
