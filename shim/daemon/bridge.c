@@ -275,14 +275,42 @@ conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
 	conn_service(d, b);
 }
 
-static int
-bufs_alloc(struct bsock *b)
+/*
+ * Socketpair buffers.  AF_UNIX's default (about 200 KB) is what a kernel
+ * TCP socket starts with, but the kernel autotunes TCP to megabytes; a
+ * bigger socketpair lets tcpxd hand over a whole burst per wakeup.  It
+ * costs nothing while empty.  SO_SNDBUFFORCE needs CAP_NET_ADMIN; without
+ * it SO_SNDBUF gets what net.core.wmem_max allows.
+ */
+#define PAIR_SNDBUF	(1 << 20)
+
+static void
+pair_bufs(int fd)
 {
-	if (b->in == NULL)
-		b->in = malloc(BRIDGE_BUF);
-	if (b->out == NULL)
-		b->out = malloc(BRIDGE_BUF);
-	return b->in != NULL && b->out != NULL ? 0 : -ENOMEM;
+	int v = PAIR_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+/*
+ * Keep bytes that could not move on yet (the socketpair or the engine's
+ * send buffer is full) in a buffer of their own.  Everything else moves
+ * through the daemon's one staging buffer, so an idle connection holds
+ * no buffer at all.
+ */
+static int
+keep(uint8_t **bufp, size_t *lenp, size_t *offp, const uint8_t *p,
+    size_t n)
+{
+	free(*bufp);
+	*bufp = malloc(n);
+	*offp = *lenp = 0;
+	if (*bufp == NULL)
+		return -ENOMEM;
+	memcpy(*bufp, p, n);
+	*lenp = n;
+	return 0;
 }
 
 /* Fill the app's end until it is not writable; returns the byte count. */
@@ -315,11 +343,11 @@ bridge_attach_connect(struct tcpxd *d, struct bsock *b)
 	struct stat st;
 	int sv[2], fl;
 
-	if (bufs_alloc(b) < 0)
-		return -ENOMEM;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 	    sv) < 0)
 		return -errno;
+	/* Our direction only: the filler must stay as small as it is. */
+	pair_bufs(sv[0]);
 	b->filler = fill(sv[1]);
 	/* The program decides blocking with its own fcntl; start blocking. */
 	fl = fcntl(sv[1], F_GETFL);
@@ -355,7 +383,8 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 	b->w.cb = conn_watch_cb;
 	if (fstat(fd, &st) == 0)
 		b->app_ino = st.st_ino;
-	if (bufs_alloc(b) < 0 || watch_add(d, &b->w, EPOLLIN) < 0) {
+	pair_bufs(fd);
+	if (watch_add(d, &b->w, EPOLLIN) < 0) {
 		logx("sock %d: cannot bridge an accepted connection",
 		    b->handle);
 		engine_close(d, b, true);
@@ -388,7 +417,7 @@ drain_filler(struct bsock *b, uint8_t *buf)
 static void
 pump_in(struct tcpxd *d, struct bsock *b)
 {
-	ssize_t n;
+	ssize_t n, w;
 
 	while (!b->app_gone) {
 		if (b->in_off < b->in_len) {
@@ -404,12 +433,31 @@ pump_in(struct tcpxd *d, struct bsock *b)
 				b->app_gone = true;
 			break;
 		}
+		if (b->in != NULL) {
+			free(b->in);
+			b->in = NULL;
+		}
 		b->in_off = b->in_len = 0;
 		if (b->eng_eof || b->eid < 0)
 			break;
-		n = tcpx_recv(d->eng, b->eid, b->in, BRIDGE_BUF, 0);
+		n = tcpx_recv(d->eng, b->eid, d->iobuf, BRIDGE_BUF, 0);
 		if (n > 0) {
-			b->in_len = (size_t)n;
+			do
+				w = write(b->w.fd, d->iobuf, (size_t)n);
+			while (w < 0 && errno == EINTR);
+			if (w == n)
+				continue;
+			if (w < 0)
+				w = 0;
+			/* The rest waits for EPOLLOUT (or counts as unread). */
+			if (keep(&b->in, &b->in_len, &b->in_off, d->iobuf + w,
+			    (size_t)(n - w)) < 0) {
+				logx("sock %d: out of memory: connection "
+				    "reset", b->handle);
+				b->app_reset = true;
+				b->eng_dead = true;
+				break;
+			}
 			continue;
 		}
 		if (n == 0) {
@@ -427,7 +475,7 @@ pump_in(struct tcpxd *d, struct bsock *b)
 static void
 pump_out(struct tcpxd *d, struct bsock *b)
 {
-	ssize_t n;
+	ssize_t n, s;
 
 	while (!b->app_eof && b->eid >= 0 && !b->eng_dead) {
 		if (b->out_off < b->out_len) {
@@ -444,11 +492,30 @@ pump_out(struct tcpxd *d, struct bsock *b)
 			b->eng_dead = true;
 			break;
 		}
+		if (b->out != NULL) {
+			free(b->out);
+			b->out = NULL;
+		}
 		b->out_off = b->out_len = 0;
-		n = read(b->w.fd, b->out, BRIDGE_BUF);
+		n = read(b->w.fd, d->iobuf, BRIDGE_BUF);
 		if (n > 0) {
-			b->out_len = (size_t)n;
-			continue;
+			s = tcpx_send(d->eng, b->eid, d->iobuf, (size_t)n, 0);
+			if (s == n)
+				continue;
+			if (s < 0 && s != -EAGAIN) {
+				b->eng_dead = true;
+				break;
+			}
+			if (s < 0)
+				s = 0;
+			if (keep(&b->out, &b->out_len, &b->out_off,
+			    d->iobuf + s, (size_t)(n - s)) < 0) {
+				logx("sock %d: out of memory: connection "
+				    "reset", b->handle);
+				b->eng_dead = true;
+				break;
+			}
+			break;	/* the send buffer is full: wait EV_OUT */
 		}
 		if (n < 0 && errno == EINTR)
 			continue;

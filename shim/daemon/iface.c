@@ -97,14 +97,9 @@ iface_kernel_owns(struct in_addr addr, char *where, size_t wlen)
 	return owned;
 }
 
-/*
- * Switch off the offloads that would hand us frames we do not handle:
- * GRO (merged super-frames on receive), and on transmit TSO/GSO and
- * checksum offload (the engine fills its own checksums, but the kernel
- * must not expect to).  Says in the log what it did.
- */
-void
-iface_offloads_off(struct tcpxd *d)
+/* Set each of offs[] to `on` on the interface; logs what it did. */
+static void
+iface_offloads_set(struct tcpxd *d, uint32_t on, const char *why)
 {
 	static const struct { uint32_t cmd; const char *name; } offs[] = {
 		{ ETHTOOL_SGRO, "gro" },
@@ -112,6 +107,7 @@ iface_offloads_off(struct tcpxd *d)
 		{ ETHTOOL_STSO, "tso" },
 		{ ETHTOOL_SRXCSUM, "rx-checksum" },
 		{ ETHTOOL_STXCSUM, "tx-checksum" },
+		{ ETHTOOL_SSG, "scatter-gather" },
 	};
 	char done[128] = "", failed[128] = "";
 	struct ethtool_value ev;
@@ -125,11 +121,14 @@ iface_offloads_off(struct tcpxd *d)
 	if (fd < 0)
 		return;
 	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		/* Turning scatter-gather off would also turn TSO off. */
+		if (offs[i].cmd == ETHTOOL_SSG && !on)
+			continue;
 		memset(&ifr, 0, sizeof(ifr));
 		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s",
 		    d->conf.ifname);
 		ev.cmd = offs[i].cmd;
-		ev.data = 0;
+		ev.data = on;
 		ifr.ifr_data = (char *)&ev;
 		if (ioctl(fd, SIOCETHTOOL, &ifr) == 0) {
 			strlcat(done, " ", sizeof(done));
@@ -141,9 +140,34 @@ iface_offloads_off(struct tcpxd *d)
 	}
 	close(fd);
 	if (done[0] != '\0')
-		logi("offloads switched off on %s:%s", d->conf.ifname, done);
+		logi("offloads switched %s on %s:%s (%s)", on ? "on" : "off",
+		    d->conf.ifname, done, why);
 	if (failed[0] != '\0')
-		logi("could not switch off on %s:%s (needs CAP_NET_ADMIN; "
-		    "large GRO'd frames would be dropped and counted)",
-		    d->conf.ifname, failed);
+		logi("could not switch %s on %s:%s (needs CAP_NET_ADMIN%s)",
+		    on ? "on" : "off", d->conf.ifname, failed,
+		    on ? "; the kernel segments in software instead" :
+		    "; large GRO'd frames would be dropped and counted");
+}
+
+/*
+ * The plain path: switch off the offloads that would hand us frames we
+ * do not handle: GRO (merged super-frames on receive), and on transmit
+ * TSO/GSO and checksum offload (the engine fills its own checksums, but
+ * the kernel must not expect to).
+ */
+void
+iface_offloads_off(struct tcpxd *d)
+{
+	iface_offloads_set(d, 0, "plain frames");
+}
+
+/*
+ * The vnet path: every frame carries its GSO and checksum state, so the
+ * offloads go back on: 64 KB super-segments leave whole, GRO merges what
+ * arrives, and nobody computes a checksum that the peer will not check.
+ */
+void
+iface_offloads_on(struct tcpxd *d)
+{
+	iface_offloads_set(d, 1, "vnet path");
 }

@@ -1,10 +1,27 @@
 /*
  * link_packet.c - frames in and out of the interface with AF_PACKET.
  *
- * RX: a TPACKET_V3 ring (blocks of frames the kernel fills, retired
- * after 1 ms or when full), with a classic BPF filter compiled by libpcap
- * so that only ARP and IPv4 to the stack's address wake tcpxd.
- * TX: frames the engine emits are copied into a batch and sent with one
+ * Two paths, chosen at start and logged:
+ *
+ * vnet (Ethernet links where PACKET_VNET_HDR is accepted, e.g. veth and
+ *   most NICs): every frame in either direction carries a struct
+ *   virtio_net_hdr.  TX hands the kernel whole TCP super-segments (up to
+ *   64 KB, gso_type TCPV4, CHECKSUM_PARTIAL) that it segments late or
+ *   passes whole to a veth peer; RX takes GRO'd or GSO frames of up to
+ *   64 KB whose checksums the kernel vouches for (NEEDS_CSUM/DATA_VALID).
+ *   iface.c switches GRO/GSO/TSO/checksum offloads on for it.
+ * plain (tun devices, TCPXD_VNET=0, or a kernel that refuses the option):
+ *   MTU-sized frames with complete checksums; iface.c switches the
+ *   offloads off so that nothing larger arrives.
+ *
+ * RX: recvmmsg(2) batches by default.  A TPACKET_V3 ring (TCPXD_RX=ring)
+ * saves the system call but hands frames over per block, so a lone frame
+ * waits for the block's 1 ms retire timer: measured in the lab, that
+ * made request/response 20 times slower than the kernel while bulk
+ * throughput was the same either way.  Both have a classic BPF filter
+ * compiled by libpcap so that only ARP and IPv4 to the stack's address
+ * wake tcpxd.
+ * TX: frames the engine emits are copied into one arena and sent with one
  * sendmmsg(2) per loop iteration (or when the batch is full).  The qdisc
  * is kept (PACKET_QDISC_BYPASS off) so that the kernel queues bursts.
  *
@@ -16,6 +33,7 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <linux/virtio_net.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,23 +45,33 @@
 
 #include "tcpxd.h"
 
-#define RX_RING_BYTES	(16u << 20)	/* the whole RX ring */
+#define RX_RING_BYTES	(16u << 20)	/* the whole V3 ring */
 #define RX_BLOCK_DEFAULT (256u << 10)
 #define RX_FRAME_SIZE	2048		/* V3 ignores it except for checks */
 #define RX_RETIRE_MS	1
+#define RX_BATCH	32		/* recvmmsg: frames per call */
+#define RX_SLOT		(65536 + 256)	/* a 64 KB frame, vnet and link header */
 #define TX_BATCH	64
+#define TX_ARENA	(1u << 20)	/* frames queued for one sendmmsg */
+#define VNET_LEN	sizeof(struct virtio_net_hdr)
 
 struct link {
 	int fd;
 	int sock_type;		/* SOCK_RAW (Ethernet) or SOCK_DGRAM (tun) */
+	bool vnet;		/* PACKET_VNET_HDR: every frame has one */
+	bool use_ring;		/* TPACKET_V3 ring, else recvmmsg */
 	uint8_t *ring;
 	size_t ring_len;
 	unsigned block;		/* next block to look at */
 	unsigned block_size, block_nr;
+	uint8_t *rxbuf;		/* recvmmsg: RX_BATCH slots of RX_SLOT */
+	struct iovec riov[RX_BATCH];
+	struct mmsghdr rmsg[RX_BATCH];
+	struct sockaddr_ll rsll[RX_BATCH];
 	struct sockaddr_ll dst;	/* SOCK_DGRAM destination */
-	size_t slot;		/* bytes per TX slot */
 	unsigned ntx;
-	uint8_t *txbuf;
+	size_t txused;		/* bytes of txbuf in use */
+	uint8_t *txbuf;		/* TX_ARENA bytes */
 	struct iovec iov[TX_BATCH];
 	struct mmsghdr msg[TX_BATCH];
 	bool warned_trunc, warned_csum;
@@ -90,22 +118,22 @@ out:
 }
 
 /*
- * Block size.  A V3 block reaches us when it is full or when its retire
- * timer (1 ms, the minimum) fires.  Small blocks hand frames over sooner
- * under light load but cost a wakeup per couple of frames; measured on
- * the lab's veth, 256 KB blocks moved 100 MB at least as fast as 4 KB
- * or 16 KB ones, so that is the default.  TCPXD_RX_BLOCK=bytes overrides
- * it (rounded up to a power of two; at least a page and one whole frame
- * of the interface's MTU).
+ * Block size of the V3 ring.  A block reaches us when it is full or when
+ * its retire timer (1 ms, the minimum) fires.  256 KB blocks moved 100
+ * MB at least as fast as 4 KB or 16 KB ones.  TCPXD_RX_BLOCK=bytes
+ * overrides it (rounded up to a power of two; at least a page and one
+ * whole frame: the MTU, or 64 KB with the vnet header).
  */
 static unsigned
-ring_block_size(const struct tcpxd *d)
+ring_block_size(const struct tcpxd *d, const struct link *l)
 {
 	unsigned need = (unsigned)d->mtu + 14 + 4 + 128, bs;
 	long page = sysconf(_SC_PAGESIZE);
 	const char *env = getenv("TCPXD_RX_BLOCK");
 	unsigned want = RX_BLOCK_DEFAULT;
 
+	if (l->vnet)
+		need = RX_SLOT + 128;
 	if (env != NULL && atoi(env) > 0)
 		want = (unsigned)atoi(env);
 	if (want > need)
@@ -120,16 +148,13 @@ static int
 link_ring(struct tcpxd *d, struct link *l, char *err, size_t errlen)
 {
 	struct tpacket_req3 req;
-	int v = TPACKET_V3, off = 0;
+	int v = TPACKET_V3;
 
 	if (setsockopt(l->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0) {
 		snprintf(err, errlen, "PACKET_VERSION v3: %s", strerror(errno));
 		return -1;
 	}
-	/* Keep the qdisc: bursts queue in the kernel instead of failing. */
-	(void)setsockopt(l->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &off,
-	    sizeof(off));
-	l->block_size = ring_block_size(d);
+	l->block_size = ring_block_size(d, l);
 	l->block_nr = RX_RING_BYTES / l->block_size;
 	if (l->block_nr < 8)
 		l->block_nr = 8;
@@ -155,12 +180,56 @@ link_ring(struct tcpxd *d, struct link *l, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+link_rxbufs(struct link *l, char *err, size_t errlen)
+{
+	unsigned i;
+
+	l->rxbuf = malloc((size_t)RX_SLOT * RX_BATCH);
+	if (l->rxbuf == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < RX_BATCH; i++) {
+		l->riov[i].iov_base = l->rxbuf + (size_t)i * RX_SLOT;
+		l->riov[i].iov_len = RX_SLOT;
+		l->rmsg[i].msg_hdr.msg_iov = &l->riov[i];
+		l->rmsg[i].msg_hdr.msg_iovlen = 1;
+		l->rmsg[i].msg_hdr.msg_name = &l->rsll[i];
+		l->rmsg[i].msg_hdr.msg_namelen = sizeof(l->rsll[i]);
+	}
+	return 0;
+}
+
+/* PACKET_VNET_HDR where it makes sense; false keeps the plain path. */
+static bool
+link_try_vnet(struct tcpxd *d, struct link *l)
+{
+	const char *env = getenv("TCPXD_VNET");
+	int one = 1;
+
+	if (d->linktype != TCPX_LINK_ETHER)
+		return false;	/* tun: the reader, not us, sets offloads */
+	if (env != NULL && strcmp(env, "0") == 0) {
+		logi("link: PACKET_VNET_HDR not used (TCPXD_VNET=0)");
+		return false;
+	}
+	if (setsockopt(l->fd, SOL_PACKET, PACKET_VNET_HDR, &one,
+	    sizeof(one)) < 0) {
+		logi("link: PACKET_VNET_HDR refused (%s): plain frames",
+		    strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 int
 link_open(struct tcpxd *d, char *err, size_t errlen)
 {
 	struct link *l;
 	struct sockaddr_ll sll;
-	int sndbuf = 4 << 20;
+	const char *rx = getenv("TCPXD_RX");
+	int sndbuf = 4 << 20, rcvbuf = 8 << 20, off = 0;
 	unsigned i;
 
 	l = calloc(1, sizeof(*l));
@@ -183,10 +252,23 @@ link_open(struct tcpxd *d, char *err, size_t errlen)
 			    strerror(errno));
 		return -1;
 	}
-	if (link_filter(d, l, err, errlen) < 0 ||
-	    link_ring(d, l, err, errlen) < 0)
+	/* The vnet option must come before the ring exists. */
+	l->vnet = link_try_vnet(d, l);
+	l->use_ring = rx != NULL && strcmp(rx, "ring") == 0;
+	/* Keep the qdisc: bursts queue in the kernel instead of failing. */
+	(void)setsockopt(l->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &off,
+	    sizeof(off));
+	if (link_filter(d, l, err, errlen) < 0)
+		return -1;
+	if (l->use_ring ? link_ring(d, l, err, errlen) < 0 :
+	    link_rxbufs(l, err, errlen) < 0)
 		return -1;
 	(void)setsockopt(l->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if (!l->use_ring &&
+	    setsockopt(l->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) < 0)
+		(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_ifindex = d->ifindex;
@@ -199,14 +281,12 @@ link_open(struct tcpxd *d, char *err, size_t errlen)
 	}
 	l->dst = sll;
 	l->dst.sll_protocol = htons(ETH_P_IP);
-	l->slot = (size_t)d->mtu + 14 + 4;
-	l->txbuf = malloc(l->slot * TX_BATCH);
+	l->txbuf = malloc(TX_ARENA);
 	if (l->txbuf == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	for (i = 0; i < TX_BATCH; i++) {
-		l->iov[i].iov_base = l->txbuf + i * l->slot;
 		l->msg[i].msg_hdr.msg_iov = &l->iov[i];
 		l->msg[i].msg_hdr.msg_iovlen = 1;
 		if (l->sock_type == SOCK_DGRAM) {
@@ -214,6 +294,11 @@ link_open(struct tcpxd *d, char *err, size_t errlen)
 			l->msg[i].msg_hdr.msg_namelen = sizeof(l->dst);
 		}
 	}
+	logi("link: %s path (%s), RX by %s",
+	    l->vnet ? "vnet" : "plain",
+	    l->vnet ? "PACKET_VNET_HDR: 64 KB GSO sends, GRO'd receives" :
+	    "MTU-sized frames, offloads off",
+	    l->use_ring ? "TPACKET_V3 ring" : "recvmmsg");
 	return 0;
 }
 
@@ -221,6 +306,12 @@ int
 link_fd(const struct tcpxd *d)
 {
 	return d->link != NULL ? d->link->fd : -1;
+}
+
+bool
+link_vnet(const struct tcpxd *d)
+{
+	return d->link != NULL && d->link->vnet;
 }
 
 void
@@ -234,50 +325,58 @@ link_close(struct tcpxd *d)
 		munmap(l->ring, l->ring_len);
 	if (l->fd >= 0)
 		close(l->fd);
+	free(l->rxbuf);
 	free(l->txbuf);
 	free(l);
 	d->link = NULL;
 }
 
+/*
+ * One received frame; `frame` starts at the link header, the vnet header
+ * (if any) just before it.  The kernel's word on checksums comes from
+ * the vnet header, or from the ring's status bits.
+ */
 static void
-link_frame(struct tcpxd *d, struct link *l, struct tpacket3_hdr *ph,
-    uint64_t now)
+link_frame(struct tcpxd *d, struct link *l, uint8_t *frame, size_t len,
+    size_t wire_len, unsigned char pkttype, unsigned status, uint64_t now)
 {
-	struct sockaddr_ll *sll;
-	uint8_t *frame = (uint8_t *)ph + ph->tp_mac;
+	unsigned flags = 0;
 
-	sll = (struct sockaddr_ll *)((uint8_t *)ph +
-	    TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
 	/* Frames the kernel itself sends on this interface are not ours. */
-	if (sll->sll_pkttype == PACKET_OUTGOING)
+	if (pkttype == PACKET_OUTGOING)
 		return;
-	if (ph->tp_snaplen < ph->tp_len) {
+	if (len < wire_len) {
 		d->rx_dropped++;
 		if (!l->warned_trunc) {
-			logx("link: dropped a %u-byte frame larger than the "
-			    "ring's block (GRO/TSO on? 'ethtool -K %s gro off' "
-			    "and tso off on the sender)", ph->tp_len,
-			    d->conf.ifname);
+			logx("link: dropped a %zu-byte frame larger than the "
+			    "receive buffer (GRO/TSO on without the vnet "
+			    "path? 'ethtool -K %s gro off' and tso off on the "
+			    "sender)", wire_len, d->conf.ifname);
 			l->warned_trunc = true;
 		}
 		return;
 	}
-	if ((ph->tp_status & TP_STATUS_CSUMNOTREADY) && !l->warned_csum) {
-		logx("link: frames arrive with partial checksums (checksum "
-		    "offload on the sending side); they will be dropped as "
-		    "bad: 'ethtool -K <dev> tx off' on the sender");
-		l->warned_csum = true;
+	if (l->vnet) {
+		const struct virtio_net_hdr *vh =
+		    (const struct virtio_net_hdr *)(frame - VNET_LEN);
+
+		if (vh->flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+		    VIRTIO_NET_HDR_F_DATA_VALID))
+			flags |= TCPX_RX_CSUM_OK;
+	} else if (status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) {
+		/* Partial (sent by this host) or checked by the NIC/kernel. */
+		flags |= TCPX_RX_CSUM_OK;
 	}
 	d->rx_frames++;
-	tcpx_input(d->eng, frame, ph->tp_snaplen, now);
+	tcpx_input_ex(d->eng, frame, len, now, flags);
 }
 
-void
-link_rx(struct tcpxd *d, uint64_t now)
+static void
+link_rx_ring(struct tcpxd *d, struct link *l, uint64_t now)
 {
-	struct link *l = d->link;
 	struct tpacket_block_desc *bd;
 	struct tpacket3_hdr *ph;
+	struct sockaddr_ll *sll;
 	unsigned n, i;
 
 	for (n = 0; n < l->block_nr; n++) {
@@ -289,7 +388,11 @@ link_rx(struct tcpxd *d, uint64_t now)
 		ph = (struct tpacket3_hdr *)((uint8_t *)bd +
 		    bd->hdr.bh1.offset_to_first_pkt);
 		for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
-			link_frame(d, l, ph, now);
+			sll = (struct sockaddr_ll *)((uint8_t *)ph +
+			    TPACKET_ALIGN(sizeof(struct tpacket3_hdr)));
+			link_frame(d, l, (uint8_t *)ph + ph->tp_mac,
+			    ph->tp_snaplen, ph->tp_len, sll->sll_pkttype,
+			    ph->tp_status, now);
 			ph = (struct tpacket3_hdr *)((uint8_t *)ph +
 			    ph->tp_next_offset);
 		}
@@ -299,6 +402,50 @@ link_rx(struct tcpxd *d, uint64_t now)
 		/* Frames out of this block may have produced replies. */
 		loop_settle(d);
 	}
+}
+
+/* Returns the number of frames read (0: the socket is empty). */
+static unsigned
+link_rx_mmsg(struct tcpxd *d, struct link *l, uint64_t now)
+{
+	unsigned total = 0, i;
+	size_t hl = l->vnet ? VNET_LEN : 0, len;
+	int n;
+
+	for (;;) {
+		for (i = 0; i < RX_BATCH; i++)
+			l->rmsg[i].msg_hdr.msg_namelen = sizeof(l->rsll[i]);
+		n = recvmmsg(l->fd, l->rmsg, RX_BATCH, MSG_TRUNC, NULL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = 0; i < (unsigned)n; i++) {
+			len = l->rmsg[i].msg_len;
+			if (len < hl)
+				continue;
+			link_frame(d, l, (uint8_t *)l->riov[i].iov_base + hl,
+			    len > RX_SLOT ? RX_SLOT - hl : len - hl, len - hl,
+			    l->rsll[i].sll_pkttype, 0, now);
+		}
+		total += (unsigned)n;
+		loop_settle(d);
+		if (n < RX_BATCH)
+			break;
+	}
+	return total;
+}
+
+unsigned
+link_rx(struct tcpxd *d, uint64_t now)
+{
+	struct link *l = d->link;
+
+	if (l->use_ring) {
+		link_rx_ring(d, l, now);
+		return 0;
+	}
+	return link_rx_mmsg(d, l, now);
 }
 
 void
@@ -334,33 +481,65 @@ link_flush(struct tcpxd *d)
 		tries = 0;
 	}
 	l->ntx = 0;
+	l->txused = 0;
+}
+
+/* Queue one frame with its vnet header (vh NULL: an ordinary frame). */
+static void
+link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
+    const uint8_t *frame, size_t len)
+{
+	struct link *l = d->link;
+	size_t hl = l->vnet ? VNET_LEN : 0;
+	uint8_t *p;
+
+	if (hl + len > TX_ARENA)
+		return;		/* cannot happen: frames are at most 64 KB */
+	if (l->txused + hl + len > TX_ARENA)
+		link_flush(d);
+	p = l->txbuf + l->txused;
+	if (hl != 0) {
+		if (vh != NULL)
+			memcpy(p, vh, hl);
+		else
+			memset(p, 0, hl);	/* GSO_NONE, no flags */
+	}
+	memcpy(p + hl, frame, len);
+	l->iov[l->ntx].iov_base = p;
+	l->iov[l->ntx].iov_len = hl + len;
+	/* Keep every frame 16-byte aligned in the arena. */
+	l->txused += (hl + len + 15) & ~(size_t)15;
+	if (++l->ntx == TX_BATCH)
+		link_flush(d);
 }
 
 void
 link_tx(struct tcpxd *d, const uint8_t *frame, size_t len)
 {
-	struct link *l = d->link;
-	struct iovec iov;
-	struct msghdr mh;
+	link_queue(d, NULL, frame, len);
+}
 
-	if (len > l->slot) {
-		/* Larger than the MTU said: send it alone, unbatched. */
-		link_flush(d);
-		memset(&mh, 0, sizeof(mh));
-		iov.iov_base = (void *)frame;
-		iov.iov_len = len;
-		mh.msg_iov = &iov;
-		mh.msg_iovlen = 1;
-		if (l->sock_type == SOCK_DGRAM) {
-			mh.msg_name = &l->dst;
-			mh.msg_namelen = sizeof(l->dst);
-		}
-		if (sendmsg(l->fd, &mh, 0) >= 0)
-			d->tx_frames++;
-		return;
-	}
-	memcpy(l->iov[l->ntx].iov_base, frame, len);
-	l->iov[l->ntx].iov_len = len;
-	if (++l->ntx == TX_BATCH)
-		link_flush(d);
+/*
+ * A TCP super-segment (engine ops->output_gso): the kernel cuts it into
+ * gso_size pieces, or passes it whole to a veth peer, and completes the
+ * TCP checksum from csum_start (the partial sum is in the field).
+ */
+void
+link_tx_gso(struct tcpxd *d, const uint8_t *frame, size_t len,
+    uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
+{
+	struct virtio_net_hdr vh;
+	size_t thl;
+
+	if (!d->link->vnet || len < (size_t)csum_start + 20)
+		return;		/* the engine only does this with vnet on */
+	thl = (size_t)(frame[csum_start + 12] >> 4) * 4;
+	memset(&vh, 0, sizeof(vh));
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.hdr_len = (uint16_t)(csum_start + thl);
+	vh.gso_size = gso_size;
+	vh.csum_start = csum_start;
+	vh.csum_offset = csum_offset;
+	link_queue(d, &vh, frame, len);
 }

@@ -67,7 +67,8 @@ enum bsock_kind {
 	BS_LISTEN,		/* listener: AF_UNIX listener handed out */
 };
 
-#define BRIDGE_BUF	65536
+/* The staging buffer between the engine and a socketpair: one per daemon. */
+#define BRIDGE_BUF	(256u << 10)
 
 /* One application socket: the handle the shim knows it by. */
 struct bsock {
@@ -146,6 +147,7 @@ struct tcpxd {
 	uint64_t start_us;
 	uint64_t last_busy_us;
 	uint64_t gc_at;		/* next liveness sweep */
+	uint64_t busy_poll_us;	/* net.core.busy_poll: spin before sleeping */
 	bool quit;
 
 	LIST_HEAD(, client) clients;
@@ -183,6 +185,8 @@ bool log_enabled(int level);
 /* iface.c */
 int iface_probe(struct tcpxd *d, char *err, size_t errlen);
 void iface_offloads_off(struct tcpxd *d);
+/* The vnet path: GRO/GSO/TSO/checksum offloads on, logged. */
+void iface_offloads_on(struct tcpxd *d);
 /* true if the kernel has `addr` on any interface here; names it in *where. */
 bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
 
@@ -190,11 +194,16 @@ bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
 int link_open(struct tcpxd *d, char *err, size_t errlen);
 void link_close(struct tcpxd *d);
 int link_fd(const struct tcpxd *d);
-/* Read every frame queued and give them to the engine. */
-void link_rx(struct tcpxd *d, uint64_t now_us);
+/* Read every frame queued, give them to the engine; returns the count. */
+unsigned link_rx(struct tcpxd *d, uint64_t now_us);
 /* Queue one frame (engine output callback); flushed by link_flush. */
 void link_tx(struct tcpxd *d, const uint8_t *frame, size_t len);
+/* Queue one TCP super-segment (ops->output_gso); vnet path only. */
+void link_tx_gso(struct tcpxd *d, const uint8_t *frame, size_t len,
+    uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset);
 void link_flush(struct tcpxd *d);
+/* Frames carry a virtio_net_hdr: GSO out, GRO'd frames in. */
+bool link_vnet(const struct tcpxd *d);
 
 /* loop.c */
 uint64_t now_us(void);
