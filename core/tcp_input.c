@@ -311,7 +311,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint32_t old_wnd = sk->snd_wnd, sacked = 0, mss, sb_before;
 	uint32_t acked_sacked = 0;
 	uint64_t rtt;
-	bool dupack;
+	bool dupack, dsack = false, reducing;
 
 	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
 	if (SEQ_GT(ack, sk->snd_max)) {
@@ -349,9 +349,12 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	/* RFC 2018 / RFC 6675: what the peer holds above the ACK. */
 	if (sk->sack_ok && seg->opt.nsack > 0)
-		sacked = tcp_sack_input(e, sk, seg);
-	/* RFC 5681 2: a duplicate ACK. */
-	dupack = acked == 0 && seg->len == 0 &&
+		sacked = tcp_sack_input(e, sk, seg, &dsack);
+	/*
+	 * RFC 5681 2: a duplicate ACK; not one reporting a duplicate
+	 * segment (D-SACK), as Linux's FLAG_DSACKING_ACK.
+	 */
+	dupack = acked == 0 && seg->len == 0 && !dsack &&
 	    !(seg->flags & (TH_SYN | TH_FIN)) && nwin == old_wnd &&
 	    sk->snd_una != sk->snd_max;
 
@@ -382,15 +385,17 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->retrans_stamp = 0;
 	}
 
+	reducing = sk->ca_state == TCP_CAS_RECOVERY;
 	tcp_fastretrans_alert(e, sk, acked, dupack);
 
 	/*
 	 * Congestion window (Linux's tcp_cong_control): an ACK that moves
 	 * SND.UNA grows it by what it newly delivered, acknowledged or
-	 * SACKed, except while recovery is bringing cwnd down.
+	 * SACKed, except while recovery is bringing cwnd down (the ACK
+	 * that ends it included: cwnd = ssthresh then, RFC 6582 3.2).
 	 */
 	segs = (acked - acked_sacked + mss - 1) / mss + sacked / mss;
-	if (acked > 0 && sk->ca_state != TCP_CAS_RECOVERY) {
+	if (acked > 0 && !reducing && sk->ca_state != TCP_CAS_RECOVERY) {
 		sk->cc->cong_avoid(e, sk, segs);
 		tcp_sndbuf_expand(e, sk);
 	}

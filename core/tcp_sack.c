@@ -75,7 +75,7 @@ sb_add(struct tcp_sock *sk, uint32_t start, uint32_t end)
 
 uint32_t
 tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
-    const struct tcp_seg *seg)
+    const struct tcp_seg *seg, bool *dsack)
 {
 	const struct tcp_opts *o = &seg->opt;
 	uint32_t before = sk->sacked_bytes, s, end;
@@ -94,6 +94,7 @@ tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
 		    SEQ_GEQ(s, o->sack[1].start) &&
 		    SEQ_LEQ(end, o->sack[1].end)))) {
 			MIB_INC(e, TCPEXT_TCPDSACKRECV);
+			*dsack = true;
 			tcp_dsack_seen(e, sk);
 			continue;
 		}

@@ -380,7 +380,7 @@ void tcp_cwnd_validate(struct tcp_sock *sk, bool limited);
 void tcp_sack_reset(struct tcp_sock *sk);
 /* Take in the ACK's SACK blocks; returns bytes newly SACKed. */
 uint32_t tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
-    const struct tcp_seg *seg);
+    const struct tcp_seg *seg, bool *dsack);
 /* Forget what SND.UNA has passed. */
 void tcp_sack_clean(struct tcp_sock *sk);
 bool tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq);

@@ -35,6 +35,19 @@ bk_init_data(void)
 	bk_queued = 0;
 }
 
+/* Queue the next n bytes of the stream. */
+FX_UNUSED static void
+bk_send_n(struct harness *h, struct fx_conn *c, size_t n)
+{
+	uint8_t b[4096];
+
+	ck_assert_uint_le(n, sizeof(b));
+	for (size_t i = 0; i < n; i++)
+		b[i] = bk_byte(bk_queued + i);
+	ck_assert_int_eq(tcpx_send(h->e, c->s, b, n, 0), (ssize_t)n);
+	bk_queued += n;
+}
+
 /* Queue as much of the endless stream as the send buffer takes. */
 FX_UNUSED static void
 bk_fill(struct harness *h, struct fx_conn *c)
@@ -90,6 +103,9 @@ bk_establish(struct harness *h, struct fx_conn *c, uint64_t rtt_us,
 	c->peer_ws = 7;
 	c->peer_ts = FX_PEER_TS + 1;
 	fx_expect(h, c, &seg, TH_ACK, c->iss + 1, FX_PEER_ISN + 1);
+	H_EXPECT_NONE(h);
+	/* The peer's first scaled window, so later ACKs are duplicates. */
+	fx_send(h, c, TH_ACK, c->rcv, c->iss + 1, NULL, 0, 65535);
 	H_EXPECT_NONE(h);
 }
 

@@ -1,0 +1,352 @@
+/*
+ * test_tcp_sack.c - loss recovery with and without SACK, D-SACK, and
+ * the RTT estimator (core/tcp_sack.c, tcp_recovery.c, tcp_input.c,
+ * tcp_subr.c), segment by segment against a scripted peer:
+ *   - RFC 6675: with two holes and SACK blocks from the peer, exactly
+ *     the two holes are resent, each when IsLost (DupThresh 3) and
+ *     pipe < cwnd say so, with new data in between; nothing SACKed is
+ *     ever resent;
+ *   - RFC 6582 NewReno without SACK: fast retransmit on the third
+ *     duplicate ACK, new data as later duplicates arrive, the next hole
+ *     resent at once on the partial ACK, cwnd = ssthresh at the end;
+ *   - RFC 2883: a duplicate segment is reported in the first SACK block
+ *     (TCPDSACKOldSent), not when net.ipv4.tcp_dsack is 0; a D-SACK
+ *     from the peer is counted (TCPDSACKRecv) and is no loss;
+ *   - Linux's tcp_rtt_estimator from timed segments and timestamps.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "bulk_fixture.h"
+
+static struct harness *h;
+
+static void
+setup(void)
+{
+	h = h_new();
+}
+
+static void
+teardown(void)
+{
+	h_free(h);
+	h = NULL;
+}
+
+/* Next segment must be new data at *next (full MSS); advances *next. */
+static void
+expect_new(struct fx_conn *c, uint32_t *next, unsigned n)
+{
+	struct bk_seg s[8];
+
+	ck_assert_uint_le(n, 8);
+	ck_assert_uint_eq(bk_take(h, c, s, 8), n);
+	for (unsigned i = 0; i < n; i++) {
+		ck_assert_uint_eq(s[i].seq, *next);
+		ck_assert_uint_eq(s[i].len, BK_MSS);
+		*next += BK_MSS;
+	}
+}
+
+/* Next (only) segment must resend [seq, seq + MSS). */
+static uint32_t
+expect_rexmit(struct fx_conn *c, uint32_t seq)
+{
+	struct bk_seg s[8];
+
+	ck_assert_uint_eq(bk_take(h, c, s, 8), 1);
+	ck_assert_uint_eq(s[0].seq, seq);
+	ck_assert_uint_eq(s[0].len, BK_MSS);
+	return s[0].tsval;
+}
+
+START_TEST(test_sack_resends_holes_only)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t S[32], next, blk[4], ts;
+	struct tcpx_sockinfo info;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 10);
+	for (unsigned i = 0; i < 32; i++)
+		S[i] = c.iss + 1 + i * BK_MSS;	/* start of segment i */
+	ts = s[9].tsval;
+	h_advance(h, 10000);
+	/* S0, S1 acknowledged: slow start, cwnd 12, S10..S13 go. */
+	bk_ack(h, &c, S[2], ts, NULL, 0);
+	next = S[10];
+	expect_new(&c, &next, 4);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 12);
+	/* S2 and S5 are lost.  S3 arrives: one SACK; limited transmit. */
+	blk[0] = S[3]; blk[1] = S[4];
+	bk_ack(h, &c, S[2], ts, blk, 1);
+	expect_new(&c, &next, 1);
+	blk[1] = S[5];
+	bk_ack(h, &c, S[2], ts, blk, 1);
+	expect_new(&c, &next, 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+	/*
+	 * S6 arrives: three segments SACKed above S2, so IsLost(S2):
+	 * recovery, ssthresh = cwnd 12 * 0.7 = 8, S2 resent at once; pipe
+	 * (14 sent - 3 SACKed = 11) leaves no room for more.
+	 */
+	blk[0] = S[6]; blk[1] = S[7]; blk[2] = S[3]; blk[3] = S[5];
+	bk_ack(h, &c, S[2], ts, blk, 2);
+	expect_rexmit(&c, S[2]);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_ssthresh, 8);
+	ck_assert_uint_eq(info.snd_cwnd, 8);
+	/* S7: S5 not lost yet (two SACKed above it); pipe 10. */
+	blk[1] = S[8];
+	bk_ack(h, &c, S[2], ts, blk, 2);
+	H_EXPECT_NONE(h);
+	/* S8: S5 is lost now; pipe 14 - 5 - 1 = 8, still no room. */
+	blk[1] = S[9];
+	bk_ack(h, &c, S[2], ts, blk, 2);
+	H_EXPECT_NONE(h);
+	/* S9: pipe 7: S5 is resent (only it). */
+	blk[1] = S[10];
+	bk_ack(h, &c, S[2], ts, blk, 2);
+	expect_rexmit(&c, S[5]);
+	/* S10: pipe 7 again: new data. */
+	blk[1] = S[11];
+	bk_ack(h, &c, S[2], ts, blk, 2);
+	expect_new(&c, &next, 1);
+	/* The resent S2 arrives: partial ACK up to the S5 hole. */
+	blk[0] = S[6]; blk[1] = S[11];
+	bk_ack(h, &c, S[5], ts, blk, 1);
+	/* Everything up to S16 but S5 held; then S5 fills it all. */
+	blk[1] = S[16];
+	bk_ack(h, &c, S[5], ts, blk, 1);
+	h_clear_out(h);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	/* Exactly the two holes were resent, as fast retransmits. */
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 2);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_cwnd, 8);
+	ck_assert_uint_eq(info.total_retrans, 2);
+}
+END_TEST
+
+START_TEST(test_newreno_partial_ack)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t S[32], next, ts;
+	struct tcpx_sockinfo info;
+
+	bk_establish(h, &c, 10000, false, NULL);
+	ck_assert_uint_eq(bk_info(h, &c).options & TCPX_OPT_SACK, 0);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 10);
+	for (unsigned i = 0; i < 32; i++)
+		S[i] = c.iss + 1 + i * BK_MSS;
+	ts = s[9].tsval;
+	next = S[10];
+	h_advance(h, 10000);
+	/*
+	 * S0 and S4 lost; S1, S2 bring duplicate ACKs: each lets one new
+	 * segment out (limited transmit, RFC 3042; Linux's Reno SACK
+	 * emulation).
+	 */
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	expect_new(&c, &next, 1);
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	expect_new(&c, &next, 1);
+	/* The third duplicate: fast retransmit, ssthresh 7 = cwnd. */
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	expect_rexmit(&c, S[0]);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_ssthresh, 7);
+	ck_assert_uint_eq(info.snd_cwnd, 7);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPRenoRecovery"), 1);
+	/*
+	 * S5..S9: each duplicate is a segment gone from the network; once
+	 * pipe (12 sent - 3 - 1 - 1...) falls below cwnd 7, one new
+	 * segment per duplicate (RFC 6582's inflation, as pipe).
+	 */
+	for (int i = 5; i < 7; i++) {
+		bk_ack(h, &c, S[0], ts, NULL, 0);
+		H_EXPECT_NONE(h);
+	}
+	for (int i = 7; i < 10; i++) {
+		bk_ack(h, &c, S[0], ts, NULL, 0);
+		expect_new(&c, &next, 1);
+	}
+	/* Partial ACK up to the S4 hole: resent at once, then new data. */
+	bk_ack(h, &c, S[4], ts, NULL, 0);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
+	ck_assert_uint_eq(s[0].seq, S[4]);
+	ck_assert_uint_eq(s[0].len, BK_MSS);
+	ck_assert_uint_eq(s[1].seq, next);
+	next += BK_MSS;
+	/* The full ACK ends recovery: cwnd = ssthresh (RFC 6582 3.2). */
+	bk_ack(h, &c, S[12], ts, NULL, 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_cwnd, 7);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 2);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+}
+END_TEST
+
+START_TEST(test_dsack_sent_for_duplicate)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base;
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	fx_peer(h, &c, TH_ACK | TH_PSH, "0123456789", 10);
+	h_run_until(h, h->now + 200000);	/* the delayed ACK */
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 10);
+	ck_assert_uint_eq(seg.opt.nsack, 0);
+	/* The same segment again: ACK at once with a D-SACK for it. */
+	fx_send(h, &c, TH_ACK | TH_PSH, base, c.snd, "0123456789", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 10);
+	ck_assert_uint_eq(seg.opt.nsack, 1);
+	ck_assert_uint_eq(seg.opt.sack[0].start, base);
+	ck_assert_uint_eq(seg.opt.sack[0].end, base + 10);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOldSent"), 1);
+	/* Reported once: the next ACK has no block. */
+	fx_peer(h, &c, TH_ACK | TH_PSH, "abcdefghij", 10);
+	h_run_until(h, h->now + 200000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 20);
+	ck_assert_uint_eq(seg.opt.nsack, 0);
+	/* net.ipv4.tcp_dsack = 0: a plain duplicate ACK. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_dsack", "0"), 0);
+	fx_send(h, &c, TH_ACK | TH_PSH, base + 10, c.snd, "abcdefghij", 10,
+	    65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 20);
+	ck_assert_uint_eq(seg.opt.nsack, 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOldSent"), 1);
+}
+END_TEST
+
+START_TEST(test_dsack_received_is_no_loss)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t blk[4], S0, ts;
+	struct tcpx_sockinfo before, after;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 10);
+	S0 = s[0].seq;
+	ts = s[9].tsval;
+	h_advance(h, 10000);
+	bk_ack(h, &c, s[4].seq, ts, NULL, 0);
+	h_clear_out(h);
+	before = bk_info(h, &c);
+	/*
+	 * Three duplicate ACKs that each carry a D-SACK (a block below
+	 * the ACK: S1 arrived twice).  Duplicates, yet no loss.
+	 */
+	blk[0] = S0 + BK_MSS;
+	blk[1] = S0 + 2 * BK_MSS;
+	for (int i = 0; i < 3; i++)
+		bk_ack(h, &c, s[4].seq, ts, blk, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 3);
+	/* A D-SACK inside the second block is one too (RFC 2883 4.2). */
+	blk[0] = s[6].seq; blk[1] = s[7].seq;
+	blk[2] = s[6].seq; blk[3] = s[8].seq;
+	bk_ack(h, &c, s[4].seq, ts, blk, 2);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 4);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 0);
+	after = bk_info(h, &c);
+	ck_assert_uint_eq(after.snd_ssthresh, before.snd_ssthresh);
+}
+END_TEST
+
+START_TEST(test_rtt_estimator)
+{
+	struct fx_conn c;
+	struct bk_seg s[4];
+	struct tcpx_sockinfo info;
+
+	/* The handshake's 10 ms: srtt 10, rttvar 5, RTO 10 + 200 ms. */
+	bk_establish(h, &c, 10000, true, NULL);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.rtt_us, 10000);
+	ck_assert_uint_eq(info.rttvar_us, 5000);
+	ck_assert_uint_eq(info.rto_us, 210000);
+	/* A timed segment, acknowledged 30 ms later. */
+	bk_send_n(h, &c, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 4), 1);
+	h_advance(h, 30000);
+	bk_ack(h, &c, s[0].seq + 1, s[0].tsval, NULL, 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.rtt_us, 12500);
+	ck_assert_uint_eq(info.rttvar_us, 8750);
+	ck_assert_uint_eq(info.rto_us, 212500);
+	/* Two segments; the first is timed (20 ms)... */
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_NODELAY,
+	    &(int){ 1 }, sizeof(int)), 0);
+	bk_send_n(h, &c, 1);
+	bk_send_n(h, &c, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 4), 2);
+	h_advance(h, 20000);
+	bk_ack(h, &c, s[0].seq + 1, s[0].tsval, NULL, 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.rtt_us, 13437);
+	ck_assert_uint_eq(info.rttvar_us, 8437);
+	/* ... the second is measured by its echoed timestamp: 26 ms. */
+	h_advance(h, 6000);
+	bk_ack(h, &c, s[1].seq + 1, s[1].tsval, NULL, 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.rtt_us, 15007);
+	ck_assert_uint_eq(info.rttvar_us, 9469);
+	ck_assert_uint_eq(info.rto_us, 215007);
+	/* A 400 ms sample: the variance (and RTO) follow at once. */
+	bk_send_n(h, &c, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 4), 1);
+	h_advance(h, 400000);
+	bk_ack(h, &c, s[0].seq + 1, s[0].tsval, NULL, 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.rtt_us, 63132);
+	ck_assert_uint_eq(info.rttvar_us, 103350);
+	ck_assert_uint_eq(info.rto_us, 476532);
+}
+END_TEST
+
+static Suite *
+sack_suite(void)
+{
+	Suite *s = suite_create("tcp_sack");
+	TCase *tc = tcase_create("sack");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_sack_resends_holes_only);
+	tcase_add_test(tc, test_newreno_partial_ack);
+	tcase_add_test(tc, test_dsack_sent_for_duplicate);
+	tcase_add_test(tc, test_dsack_received_is_no_loss);
+	tcase_add_test(tc, test_rtt_estimator);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(sack_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
