@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -121,6 +122,28 @@ reply(struct client *c, struct tcpx_ctl_rep *rep, int fd)
 	return rc;
 }
 
+/*
+ * Does the fd sent with the request stand for socket b?  Holding the fd is
+ * what entitles a process to use a socket, as with the kernel (nginx's
+ * workers run as nobody on connections accepted from root's listener).
+ * A listener is the very AF_UNIX socket tcpxd handed out; a connection is
+ * the socket whose peer is tcpxd's end of it.
+ */
+static bool
+fd_proves(struct tcpxd *d, const struct bsock *b, int fd)
+{
+	struct stat st;
+	uint32_t peer = 0;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    b->app_ino == 0)
+		return false;
+	if (st.st_ino == b->app_ino)
+		return true;
+	return unixdiag_peer(d, st.st_ino, &peer) == 1 &&
+	    (ino_t)peer == b->app_ino;
+}
+
 /* The socket named by the request, if this client may use it. */
 static struct bsock *
 req_sock(struct tcpxd *d, struct client *c, int handle, int *err)
@@ -131,7 +154,7 @@ req_sock(struct tcpxd *d, struct client *c, int handle, int *err)
 		*err = -EBADF;
 		return NULL;
 	}
-	if (c->uid != 0 && b->uid != c->uid) {
+	if (c->uid != 0 && b->uid != c->uid && !fd_proves(d, b, c->proof_fd)) {
 		*err = -EPERM;
 		return NULL;
 	}
@@ -503,20 +526,27 @@ on_client(struct tcpxd *d, struct watch *w, uint32_t events)
 	    offsetof(struct client, w));
 	struct tcpx_ctl_req req;
 	ssize_t n;
-	int i;
+	int i, proof;
 
 	/* A bounded batch, so that one busy client cannot starve the rest. */
 	for (i = 0; i < 32; i++) {
 		/* Fields past what the client sent read as zero. */
 		memset(&req, 0, sizeof(req));
-		n = tcpx_ctl_recv(w->fd, &req, sizeof(req), NULL);
+		proof = -1;
+		n = tcpx_ctl_recv(w->fd, &req, sizeof(req), &proof);
 		if (n == -EAGAIN || n == -EWOULDBLOCK)
 			return;
 		if (n <= 0) {
+			if (proof >= 0)
+				close(proof);
 			client_free(d, c);
 			return;
 		}
+		c->proof_fd = proof;
 		handle_request(d, c, &req, (size_t)n);
+		c->proof_fd = -1;
+		if (proof >= 0)
+			close(proof);
 		if (c->zombie)
 			return;
 	}
@@ -551,6 +581,7 @@ on_accept(struct tcpxd *d, struct watch *w, uint32_t events)
 		c->pid = cr.pid;
 		c->uid = cr.uid;
 		c->gid = cr.gid;
+		c->proof_fd = -1;
 		c->cap_bind = pid_can_bind(cr.pid, cr.uid);
 		if (watch_add(d, &c->w, EPOLLIN) < 0) {
 			close(fd);

@@ -50,6 +50,7 @@ struct client {
 	bool cap_bind;		/* CAP_NET_BIND_SERVICE or uid 0 */
 	uint32_t trace_mask;	/* TCPX_TRACE_* after TCPX_OP_TRACE */
 	bool zombie;
+	int proof_fd;		/* fd sent with the request being handled, or -1 */
 	LIST_ENTRY(client) link;
 };
 
@@ -273,6 +274,8 @@ void listen_reap(struct tcpxd *d);
 int unixdiag_init(struct tcpxd *d);
 int unixdiag_alive(struct tcpxd *d, ino_t ino);
 int unixdiag_peer_alive(struct tcpxd *d, ino_t ino);
+/* The inode of the socket connected to `ino` in *peer (0: none); 1/0/-errno. */
+int unixdiag_peer(struct tcpxd *d, ino_t ino, uint32_t *peer);
 void bridge_reap(struct tcpxd *d);
 void ctl_reap(struct tcpxd *d);
 

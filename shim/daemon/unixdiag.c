@@ -98,6 +98,14 @@ unixdiag_alive(struct tcpxd *d, ino_t ino)
 }
 
 int
+unixdiag_peer(struct tcpxd *d, ino_t ino, uint32_t *peer)
+{
+	if (!d->diag_ok)
+		return -ENOTSUP;
+	return diag_query(ino, peer);
+}
+
+int
 unixdiag_peer_alive(struct tcpxd *d, ino_t ino)
 {
 	uint32_t peer;
