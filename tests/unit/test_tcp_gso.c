@@ -1,0 +1,359 @@
+/*
+ * test_tcp_gso.c - the engine's offload hooks (core/tcpx.h):
+ *   - TX: with cfg.gso_max_size and ops->output_gso, a bulk send leaves
+ *     as TCP super-segments of whole MSS pieces, as much as cwnd allows
+ *     (10, 20, 40 segments...), at most 64 KB of IPv4; each with
+ *     gso_size = MSS, the TCP checksum CHECKSUM_PARTIAL (the folded
+ *     pseudo-header sum, not complemented), a complete IPv4 checksum,
+ *     csum_start at the TCP header and csum_offset 16; counted as the
+ *     segments it stands for; seen once by trace_seg.  A lost
+ *     super-segment is recovered segment by segment, SACK-driven.
+ *   - RX: tcpx_input_ex with TCPX_RX_CSUM_OK takes a 60 KB GRO frame
+ *     whose TCP checksum is garbage; tcpx_input drops it.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "bulk_fixture.h"
+
+#define GSO_MAX		64
+
+static struct harness *h;
+
+/* Super-segments handed to output_gso, copied. */
+static struct gso_frame {
+	uint8_t *data;
+	size_t len;
+	uint16_t gso_size, csum_start, csum_offset;
+} gso[GSO_MAX];
+static unsigned ngso, gso_taken;
+
+static void
+output_gso(void *ctx, const uint8_t *frame, size_t len, uint16_t gso_size,
+    uint16_t csum_start, uint16_t csum_offset)
+{
+	(void)ctx;
+	ck_assert_uint_lt(ngso, GSO_MAX);
+	gso[ngso].data = malloc(len);
+	ck_assert_ptr_nonnull(gso[ngso].data);
+	memcpy(gso[ngso].data, frame, len);
+	gso[ngso].len = len;
+	gso[ngso].gso_size = gso_size;
+	gso[ngso].csum_start = csum_start;
+	gso[ngso].csum_offset = csum_offset;
+	ngso++;
+}
+
+static void
+setup_link(enum tcpx_link link)
+{
+	struct tcpx_config cfg;
+
+	h_default_cfg(&cfg, link);
+	cfg.gso_max_size = 65536;
+	h = h_new_cfg(&cfg, H_START_US);
+	h->e->ops.output_gso = output_gso;
+	ngso = gso_taken = 0;
+}
+
+/* A send buffer that holds several windows, so each ACK finds data. */
+static void
+big_sndbuf(struct fx_conn *c)
+{
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c->s, SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 1 << 20 }, sizeof(int)), 0);
+}
+
+static void
+setup(void)
+{
+	setup_link(TCPX_LINK_RAWIP);
+}
+
+static void
+teardown(void)
+{
+	for (unsigned i = 0; i < ngso; i++)
+		free(gso[i].data);
+	ngso = 0;
+	h_free(h);
+	h = NULL;
+}
+
+/*
+ * The next super-segment: check its IPv4 header, its partial checksum
+ * and its payload bytes; return seq and payload length.
+ */
+static void
+take_gso(struct fx_conn *c, uint32_t *seq, uint32_t *len, uint32_t *tsval)
+{
+	struct gso_frame *f;
+	struct ipv4_view ip;
+	struct tcp_seg seg;
+	size_t off = h->cfg.link == TCPX_LINK_ETHER ? ETH_HLEN_ : 0;
+	uint32_t sum;
+	uint16_t partial, full;
+	uint8_t *th;
+
+	ck_assert_uint_lt(gso_taken, ngso);
+	f = &gso[gso_taken++];
+	ck_assert_uint_eq(f->gso_size, BK_MSS);
+	ck_assert_uint_eq(f->csum_start, off + 20);
+	ck_assert_uint_eq(f->csum_offset, 16);
+	/* The IPv4 header is complete: ipv4_parse checks its checksum. */
+	ck_assert_int_eq(ipv4_parse(f->data + off, f->len - off, &ip), WIRE_OK);
+	ck_assert_uint_eq(ip.total_len, f->len - off);
+	ck_assert_uint_le(ip.total_len, 65535);
+	th = f->data + f->csum_start;
+	/* CHECKSUM_PARTIAL: the folded pseudo-header sum, as is. */
+	sum = inet_pseudo_sum(ip.src, ip.dst, IPPROTO_TCP_,
+	    (uint16_t)ip.payload_len);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	partial = (uint16_t)(th[16] << 8 | th[17]);
+	ck_assert_uint_eq(partial, sum);
+	/* Completing it over the segment gives the real checksum. */
+	full = inet_csum_fold(inet_csum_add(0, th, ip.payload_len));
+	th[16] = th[17] = 0;
+	ck_assert_uint_eq(full, inet_csum_fold(inet_csum_add(
+	    inet_pseudo_sum(ip.src, ip.dst, IPPROTO_TCP_,
+	    (uint16_t)ip.payload_len), th, ip.payload_len)));
+	th[16] = (uint8_t)(full >> 8);
+	th[17] = (uint8_t)full;
+	ck_assert_int_eq(tcp_parse(&ip, &seg), WIRE_OK);
+	ck_assert_uint_gt(seg.len, BK_MSS);
+	for (uint32_t i = 0; i < seg.len; i++)
+		if (seg.data[i] != bk_byte(seg.seq - c->iss - 1 + i))
+			ck_abort_msg("wrong byte at seq %u", seg.seq + i);
+	*seq = seg.seq;
+	*len = seg.len;
+	*tsval = seg.opt.ts_val;
+}
+
+START_TEST(test_gso_bulk_send)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts, next;
+	unsigned trace0;
+	uint64_t out0;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	big_sndbuf(&c);
+	out0 = h_mib(h, "Tcp:OutSegs");
+	trace0 = h->ntrace_out;
+	bk_fill(h, &c);
+	/* IW10: one super-segment of ten MSS, nothing through output. */
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(ngso, 1);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(seq, c.iss + 1);
+	ck_assert_uint_eq(len, 10 * BK_MSS);
+	ck_assert_uint_eq(h_mib(h, "Tcp:OutSegs") - out0, 10);
+	ck_assert_uint_eq(h->ntrace_out - trace0, 1);
+	next = seq + len;
+	/* Its ACK doubles cwnd: twenty MSS in one. */
+	h_advance(h, 10000);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(seq, next);
+	ck_assert_uint_eq(len, 20 * BK_MSS);
+	next += len;
+	h_advance(h, 10000);
+	bk_fill(h, &c);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 40 * BK_MSS);
+	next += len;
+	/* cwnd 80: no more than an IPv4 packet holds, 45 MSS, then 35. */
+	h_advance(h, 10000);
+	bk_fill(h, &c);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(seq, next);
+	ck_assert_uint_eq(len, 45 * BK_MSS);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(seq, next + 45 * BK_MSS);
+	ck_assert_uint_eq(len, 35 * BK_MSS);
+	ck_assert_uint_eq(gso_taken, ngso);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(h_mib(h, "Tcp:OutSegs") - out0, 10 + 20 + 40 + 80);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPOrigDataSent"),
+	    10 + 20 + 40 + 80);
+}
+END_TEST
+
+START_TEST(test_gso_lost_super_segment)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts, next, a_seq, a_len, b_seq, b_len, blk[2];
+	uint32_t last_ts = 0;
+	struct bk_seg s[128];
+	unsigned n;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	big_sndbuf(&c);
+	bk_fill(h, &c);
+	take_gso(&c, &seq, &len, &ts);
+	next = seq + len;
+	for (int r = 0; r < 2; r++) {
+		h_advance(h, 10000);
+		bk_ack(h, &c, next, ts, NULL, 0);
+		bk_fill(h, &c);
+		while (gso_taken < ngso) {
+			take_gso(&c, &seq, &len, &ts);
+			next = seq + len;
+		}
+	}
+	/* cwnd 80 now, after one more ACK: A (45 MSS) then B (35 MSS). */
+	h_advance(h, 10000);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	take_gso(&c, &a_seq, &a_len, &ts);
+	take_gso(&c, &b_seq, &b_len, &ts);
+	ck_assert_uint_eq(a_len, 45 * BK_MSS);
+	ck_assert_uint_eq(b_seq, a_seq + a_len);
+	ck_assert_uint_eq(b_len, 35 * BK_MSS);
+	ck_assert_uint_eq(gso_taken, ngso);
+	/* A is lost, B arrives: the peer SACKs B piece by piece. */
+	h_advance(h, 10000);
+	for (unsigned i = 1; i <= 3; i++) {
+		blk[0] = b_seq;
+		blk[1] = b_seq + i * BK_MSS;
+		bk_ack(h, &c, a_seq, ts, blk, 1);
+	}
+	/*
+	 * IsLost: all 45 MSS pieces of A.  They are resent one MSS at a
+	 * time through ops->output, in order, each once, as B's SACKs
+	 * make room (new data, beyond B, may go in between).
+	 */
+	n = 0;
+	for (unsigned i = 4; i <= 36; i++) {
+		unsigned k = bk_take(h, &c, s, 128);
+
+		for (unsigned j = 0; j < k; j++) {
+			if (SEQ_GEQ(s[j].seq, b_seq + b_len))
+				continue;
+			ck_assert_uint_eq(s[j].seq, a_seq + n * BK_MSS);
+			ck_assert_uint_eq(s[j].len, BK_MSS);
+			last_ts = s[j].tsval;
+			n++;
+		}
+		if (i <= 35) {
+			blk[1] = b_seq + i * BK_MSS;
+			bk_ack(h, &c, a_seq, ts, blk, 1);
+		}
+	}
+	ck_assert_uint_eq(n, 45);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 45);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 45);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	/* All of A arrives: one ACK covers A and B; recovery is over. */
+	h_advance(h, 10000);
+	bk_ack(h, &c, b_seq + b_len, last_ts, NULL, 0);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, bk_info(h, &c).snd_ssthresh);
+}
+END_TEST
+
+START_TEST(test_gso_ether_csum_start)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts;
+
+	teardown();
+	setup_link(TCPX_LINK_ETHER);
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(ngso, 1);
+	/* take_gso checks csum_start = 14 + 20 on Ethernet. */
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 10 * BK_MSS);
+	ck_assert_uint_eq(gso[0].data[12], 0x08);
+	ck_assert_uint_eq(gso[0].data[13], 0x00);
+}
+END_TEST
+
+/* A 60 KB segment from the peer, as GRO hands it up; TCP checksum spoilt. */
+static size_t
+gro_frame(struct fx_conn *c, uint8_t *buf, size_t cap, const uint8_t *data,
+    uint32_t len)
+{
+	struct h_seg s;
+	size_t n;
+
+	memset(&s, 0, sizeof(s));
+	s.sport = FX_RPORT;
+	s.dport = c->lport;
+	s.seq = c->rcv;
+	s.ack = c->snd;
+	s.flags = TH_ACK | TH_PSH;
+	s.wnd = 65535;
+	s.opt.has_ts = true;
+	s.opt.ts_val = c->peer_ts;
+	s.opt.ts_ecr = c->our_ts;
+	s.data = data;
+	s.len = len;
+	n = h_build_frame(h, &s, buf, cap);
+	ck_assert_uint_gt(n, 60000);
+	buf[20 + 16] ^= 0x5a;
+	buf[20 + 17] ^= 0xa5;
+	return n;
+}
+
+START_TEST(test_rx_csum_ok_large_frame)
+{
+	static uint8_t data[60000], frame[65536], got[65536];
+	struct fx_conn c;
+	size_t n;
+	ssize_t r;
+	struct tcp_seg seg;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	fx_establish_rtt(h, &c, 7, 10000);
+	n = gro_frame(&c, frame, sizeof(frame), data, sizeof(data));
+	/* Without the flag: a checksum error, dropped. */
+	tcpx_input(h->e, frame, n, h->now);
+	ck_assert_uint_eq(h_mib(h, "Tcp:InCsumErrors"), 1);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, got, sizeof(got), 0), -EAGAIN);
+	H_EXPECT_NONE(h);
+	/* The host vouches for it: taken whole, and ACKed at once. */
+	tcpx_input_ex(h->e, frame, n, h->now, TCPX_RX_CSUM_OK);
+	ck_assert_uint_eq(h_mib(h, "Tcp:InCsumErrors"), 1);
+	r = tcpx_recv(h->e, c.s, got, sizeof(got), 0);
+	ck_assert_int_eq(r, (ssize_t)sizeof(data));
+	ck_assert_mem_eq(got, data, sizeof(data));
+	c.rcv += sizeof(data);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, c.rcv);
+}
+END_TEST
+
+static Suite *
+gso_suite(void)
+{
+	Suite *s = suite_create("tcp_gso");
+	TCase *tc = tcase_create("gso");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_gso_bulk_send);
+	tcase_add_test(tc, test_gso_lost_super_segment);
+	tcase_add_test(tc, test_gso_ether_csum_start);
+	tcase_add_test(tc, test_rx_csum_ok_large_frame);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(gso_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
