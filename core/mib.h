@@ -93,7 +93,8 @@
 	X(TCPEXT_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans") \
 	X(TCPEXT_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo") \
 	X(TCPEXT_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent") \
-	X(TCPEXT_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit")
+	X(TCPEXT_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit") \
+	X(TCPEXT_TCPLOSSPROBERECOVERY, "TcpExt", "TCPLossProbeRecovery")
 
 enum tcpx_mib_id {
 #define TCPX_MIB_ENUM(id, g, n) MIB_##id,

@@ -46,7 +46,8 @@
 	X(neigh_retrans_ms, "net.ipv4.neigh.default.retrans_time_ms", 1000, 10, 3600000) \
 	X(neigh_mcast_solicit, "net.ipv4.neigh.default.mcast_solicit", 3, 1, 32) \
 	X(neigh_unres_qlen, "net.ipv4.neigh.default.unres_qlen", 101, 0, 65535) \
-	X(busy_poll, "net.core.busy_poll", 0, 0, 1000000)
+	X(busy_poll, "net.core.busy_poll", 0, 0, 1000000) \
+	X(tcp_early_retrans, "net.ipv4.tcp_early_retrans", 3, 0, 4)
 
 /*
  * Multi-valued sysctls are text-formatted specially in sysctl.c; they are

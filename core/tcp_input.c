@@ -400,12 +400,15 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_sndbuf_expand(e, sk);
 	}
 
+	tcp_tlp_ack(e, sk, dupack && sacked == 0, dsack);
 	if (acked > 0) {
-		/* RFC 6298 5.2 / 5.3. */
-		if (sk->snd_una == sk->snd_max)
-			sk->rto_at = 0;
-		else
+		/* RFC 6298 5.2 / 5.3; a loss probe before it (RFC 8985 7.2). */
+		if (sk->snd_una == sk->snd_max) {
+			sk->rto_at = sk->tlp_at = 0;
+		} else {
 			sk->rto_at = e->now + sk->rto_us;
+			(void)tcp_tlp_schedule(e, sk, true);
+		}
 		tcp_timer_update(e, sk);
 	}
 	if (adata > 0 && !sk->shut_wr && tcp_ring_space(&sk->snd) * 2 >=

@@ -403,12 +403,39 @@ tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 	}
 	MIB_INC(e, TCP_RETRANSSEGS);
 	sk->total_retrans++;
+	/* The retry budget (tcp_retries2) counts from the first resend. */
+	if (sk->retrans_stamp == 0)
+		sk->retrans_stamp = e->now;
 	/* Karn: a sample spanning a retransmission is ambiguous. */
 	if (sk->rtt_timing && SEQ_LT(seq, sk->rtt_seq))
 		sk->rtt_timing = false;
 	if (sk->rto_at == 0)
 		tcp_rto_arm(e, sk);
 	return sent;
+}
+
+bool
+tcp_send_new_segment(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint32_t seq0 = tcp_data_seq0(sk), end = seq0 + sk->snd.len, len;
+	uint32_t wnd_end = sk->snd_una + sk->snd_wnd, mss = cur_mss(sk);
+	uint8_t flags = TH_ACK;
+
+	if (!SEQ_LT(sk->snd_nxt, end) || SEQ_LT(sk->snd_nxt, seq0))
+		return false;
+	len = end - sk->snd_nxt < mss ? end - sk->snd_nxt : mss;
+	if (SEQ_GT(sk->snd_nxt + len, wnd_end))
+		return false;
+	if (sk->snd_nxt + len == end)
+		flags |= TH_PSH;
+	xmit_data(e, sk, sk->snd_nxt, len, flags);
+	MIB_INC(e, TCPEXT_TCPORIGDATASENT);
+	sk->snd_nxt += len;
+	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
+		sk->snd_max = sk->snd_nxt;
+	if (sk->rto_at == 0)
+		tcp_rto_arm(e, sk);
+	return true;
 }
 
 void
@@ -557,6 +584,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 	uint32_t seq0, end, len, unsent, wnd_end, inflight, mss, pipe;
 	uint32_t cwnd_bytes;
 	bool wnd_limited = false, cwnd_limited = false, fin, gso;
+	bool sent_new = false;
 	uint8_t flags;
 
 	switch (sk->state) {
@@ -640,6 +668,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			sk->rtt_start = e->now;
 		}
 		sk->snd_nxt += len + (fin ? 1 : 0);
+		sent_new = true;
 		if (len % mss != 0)
 			sk->snd_sml = sk->snd_nxt;
 		if (SEQ_GT(sk->snd_nxt, sk->snd_max))
@@ -656,10 +685,14 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 				sk->snd_max = sk->snd_nxt;
 			if (sk->rto_at == 0)
 				tcp_rto_arm(e, sk);
+			sent_new = true;
 		} else {
 			wnd_limited = true;
 		}
 	}
+	/* New data out: a tail loss probe two RTTs on (Linux). */
+	if (sent_new)
+		(void)tcp_tlp_schedule(e, sk, false);
 	tcp_cwnd_validate(sk, cwnd_limited);
 	if (sk->ack_now)
 		tcp_send_ack(e, sk);

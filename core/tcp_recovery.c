@@ -94,6 +94,9 @@ enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 			head = sk->snd_max - sk->snd_una;
 		sk->lost_end = sk->snd_una + head;
 	}
+	/* Recovery takes over from a pending loss probe. */
+	sk->tlp_at = 0;
+	sk->tlp_high_seq = 0;
 	/* RFC 6675 4 (and Linux without PRR): cwnd = ssthresh. */
 	sk->snd_cwnd = sk->snd_ssthresh;
 	sk->cwnd_acked = 0;
@@ -182,6 +185,16 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 	default:
 		if (dupack)
 			sk->dupacks++;
+		/*
+		 * The loss probe, sent last, got through (its range is
+		 * SACKed): whatever was sent before it and is still
+		 * missing is lost, as RACK (RFC 8985 6) would conclude a
+		 * probe timeout (two RTTs) later.
+		 */
+		if (sk->tlp_high_seq != 0 && sk->sb_n > 0 &&
+		    sk->sb[sk->sb_n - 1].end == sk->tlp_high_seq &&
+		    SEQ_GT(sk->sb[sk->sb_n - 1].start, sk->lost_end))
+			sk->lost_end = sk->sb[sk->sb_n - 1].start;
 		if (SEQ_GT(sk->lost_end, sk->snd_una) ||
 		    sk->dupacks >= dupthresh) {
 			enter_recovery(e, sk);
@@ -224,6 +237,8 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->recover = sk->snd_max;
 	sk->rtt_timing = false;
 	sk->rxt_head = false;
+	sk->tlp_at = 0;
+	sk->tlp_high_seq = 0;
 	set_ca_state(sk, TCP_CAS_LOSS);
 }
 

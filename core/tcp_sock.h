@@ -188,6 +188,9 @@ struct tcp_sock {
 	uint64_t keep_at;	/* keepalive */
 	uint64_t persist_at;	/* zero-window probe */
 	uint64_t fw2_at;	/* orphaned FIN-WAIT-2 */
+	uint64_t tlp_at;	/* tail loss probe (RFC 8985 7) */
+	uint32_t tlp_high_seq;	/* snd_max when the probe went; 0 = none */
+	bool tlp_retrans;	/* the probe resent old data */
 
 	/* Delayed ACK (Linux's icsk_ack). */
 	uint32_t ato_us;
@@ -407,6 +410,24 @@ void tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk,
     bool force);
 /* A D-SACK reported one of our retransmissions as needless. */
 void tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk);
+
+/* tcp_output.c: one new segment, cwnd aside (a loss probe); false if none. */
+bool tcp_send_new_segment(struct tcpx_engine *e, struct tcp_sock *sk);
+
+/* tcp_tlp.c: tail loss probes (RFC 8985 7, Linux's TLP). */
+/*
+ * Arm the probe timer if a probe may go (SACK, CA_Open, data in
+ * flight): 2 SRTT (+200 ms with one segment out), never later than
+ * the RTO.  `advancing_rto`: the RTO is being restarted from now.
+ * Returns false if no probe is armed.
+ */
+bool tcp_tlp_schedule(struct tcpx_engine *e, struct tcp_sock *sk,
+    bool advancing_rto);
+/* The probe timer expired: new data, else the last segment again. */
+void tcp_tlp_fire(struct tcpx_engine *e, struct tcp_sock *sk);
+/* An ACK arrived: did it answer the probe (and was there a loss)? */
+void tcp_tlp_ack(struct tcpx_engine *e, struct tcp_sock *sk, bool dupack,
+    bool dsack);
 
 /*
  * tcp_output.c: send [seq, seq+len) again (+FIN if it ends there), cut

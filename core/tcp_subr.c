@@ -216,7 +216,7 @@ tcp_done(struct tcpx_engine *e, struct tcp_sock *sk, int err,
 	tcp_set_state(e, sk, TCP_ST_CLOSED, cause);
 	sk->shut_rd = sk->shut_wr = true;
 	sk->rto_at = sk->delack_at = sk->keep_at = sk->persist_at = 0;
-	sk->fw2_at = 0;
+	sk->fw2_at = sk->tlp_at = 0;
 	timer_cancel(e, &sk->timer);
 	tcp_ring_drop(&sk->snd, sk->snd.len);
 	tcp_ofo_purge(sk);
@@ -619,9 +619,12 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	/* ss's Send-Q: bytes written and not yet acknowledged. */
 	info->send_q = sk->snd.len;
 	/* Which timer ss would show (Linux's tcp4_seq_show order). */
-	if (sk->rto_at != 0) {
+	if (sk->rto_at != 0 || sk->tlp_at != 0) {
+		/* A loss probe shows as "on" too (inet_diag's timer 1). */
 		info->timer = TCPX_TIMER_RETRANS;
-		info->timer_expires_us = rel(e, sk->rto_at);
+		info->timer_expires_us = rel(e, sk->tlp_at != 0 &&
+		    (sk->rto_at == 0 || sk->tlp_at < sk->rto_at) ? sk->tlp_at :
+		    sk->rto_at);
 	} else if (sk->persist_at != 0) {
 		info->timer = TCPX_TIMER_PROBE;
 		info->timer_expires_us = rel(e, sk->persist_at);

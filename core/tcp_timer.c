@@ -20,11 +20,11 @@ tcp_timer_init(struct tcp_sock *sk)
 void
 tcp_timer_update(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t d[5] = { sk->rto_at, sk->persist_at, sk->delack_at,
-	    sk->keep_at, sk->fw2_at };
+	uint64_t d[6] = { sk->rto_at, sk->persist_at, sk->delack_at,
+	    sk->keep_at, sk->fw2_at, sk->tlp_at };
 	uint64_t when = UINT64_MAX;
 
-	for (size_t i = 0; i < 5; i++)
+	for (size_t i = 0; i < 6; i++)
 		if (d[i] != 0 && d[i] < when)
 			when = d[i];
 	timer_arm(e, &sk->timer, when);
@@ -174,7 +174,7 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_enter_loss(e, sk);
 	tmo = sk->rto_us;
 	tcp_output(e, sk);
-	if (sk->retransmits == 0)
+	if (sk->retrans_stamp == 0)
 		sk->retrans_stamp = e->now;
 	sk->retransmits++;
 	sk->backoff++;
@@ -402,6 +402,7 @@ tcp_rto_arm(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_timer_update(e, sk);
 }
 
+
 static void
 tcp_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 {
@@ -409,8 +410,15 @@ tcp_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 	    offsetof(struct tcp_sock, timer));
 	uint64_t now = e->now;
 
+	/* The probe first: when due with the RTO, it goes instead. */
+	if (sk->tlp_at != 0 && sk->tlp_at <= now) {
+		sk->tlp_at = 0;
+		trace_timer(e, sk, "loss_probe");
+		tcp_tlp_fire(e, sk);
+	}
 	if (sk->rto_at != 0 && sk->rto_at <= now) {
 		sk->rto_at = 0;
+		sk->tlp_at = 0;
 		if (tcp_retransmit_timer(e, sk))
 			return;
 	}

@@ -226,12 +226,15 @@ START_TEST(test_orphan_fin_retries_default)
 
 	/* RTO 210 ms; tcp_orphan_retries 0 means 8: Linux's model gives up
 	 * once 0.2 * (2^9 - 1) = 102.2 s have passed since the first
-	 * retransmission: at 0.21 * (2^9 - 1) s, after 8 retransmissions. */
+	 * retransmission, the tail loss probe at 0.21 s; then RTOs at
+	 * 0.42 s doubling: dead at 0.21 * 2^9 s, after the probe and 8
+	 * retransmissions. */
 	fx_establish(h, &c);
-	ck_assert_uint_eq(fin_retries(&c, &dead), 8);
-	ck_assert_uint_eq(dead, 210000ULL * 511);
+	ck_assert_uint_eq(fin_retries(&c, &dead), 9);
+	ck_assert_uint_eq(dead, 210000ULL * 512);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAbortOnTimeout"), 1);
-	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 8);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossProbes"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 9);
 	ck_assert_uint_eq(h->e->tcp.orphans, 0);
 }
 END_TEST
@@ -241,12 +244,13 @@ START_TEST(test_orphan_fin_retries_sysctl)
 	struct fx_conn c;
 	uint64_t dead;
 
-	/* tcp_orphan_retries 2: budget 1.4 s after the first retransmission. */
+	/* tcp_orphan_retries 2: budget 1.4 s after the first retransmission
+	 * (the probe at 0.21 s); RTOs at 0.42, 0.84 s; dead at 1.68 s. */
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_orphan_retries",
 	    "2"), 0);
 	fx_establish(h, &c);
 	ck_assert_uint_eq(fin_retries(&c, &dead), 3);
-	ck_assert_uint_eq(dead, 210000ULL * 15);
+	ck_assert_uint_eq(dead, 210000ULL * 8);
 }
 END_TEST
 

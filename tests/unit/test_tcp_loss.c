@@ -8,7 +8,10 @@
  *   - TCP_CORK: only full segments until uncorked (Linux), even with
  *     TCP_NODELAY;
  *   - delayed ACKs in Linux's pingpong (interactive) mode: a request
- *     answered within ato makes later ACKs wait for the answer.
+ *     answered within ato makes later ACKs wait for the answer;
+ *   - tail loss probes (RFC 8985 7): a lost tail is probed 2 SRTT
+ *     after the last ACK, and the probe's SACK starts fast recovery
+ *     for the rest; none with net.ipv4.tcp_early_retrans 0.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -200,6 +203,86 @@ START_TEST(test_pingpong_delays_acks)
 }
 END_TEST
 
+START_TEST(test_tail_loss_probe)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t S[12], blk[2];
+	struct tcpx_sockinfo info;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	for (int i = 0; i < 10; i++)
+		bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 10);
+	for (unsigned i = 0; i < 12; i++)
+		S[i] = c.iss + 1 + i * BK_MSS;
+	/* The tail, S7..S9, is lost: the ACK stops at S7. */
+	h_advance(h, 10000);
+	bk_ack(h, &c, S[7], s[6].tsval, NULL, 0);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 17);	/* slow start */
+	/*
+	 * No duplicate ACK will come.  Two SRTT + 2 ms after that ACK
+	 * (not the 210 ms RTO), the last segment goes again as a probe.
+	 */
+	h_run_until(h, h->now + 22000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, h->now + 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, S[9]);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossProbes"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	/* A probe is no timeout: cwnd stays. */
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_cwnd, 17);
+	ck_assert_uint_eq(info.retransmits, 0);
+	/*
+	 * The probe arrives: its SACK shows S7 and S8 missing though sent
+	 * before it: fast recovery resends exactly those.
+	 */
+	h_advance(h, 10000);
+	blk[0] = S[9];
+	blk[1] = S[10];
+	bk_ack(h, &c, S[7], s[0].tsval, blk, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
+	ck_assert_uint_eq(s[0].seq, S[7]);
+	ck_assert_uint_eq(s[1].seq, S[8]);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 2);
+	h_advance(h, 10000);
+	bk_ack(h, &c, S[10], s[1].tsval, NULL, 0);
+	/* One reduction, CUBIC's: 17 * 0.7. */
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_cwnd, 11);
+	ck_assert_uint_eq(info.timer, TCPX_TIMER_NONE);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 3);
+}
+END_TEST
+
+START_TEST(test_loss_probe_off)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_early_retrans",
+	    "0"), 0);
+	bk_establish(h, &c, 10000, true, NULL);
+	for (int i = 0; i < 10; i++)
+		bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 10);
+	h_advance(h, 10000);
+	bk_ack(h, &c, s[7].seq, s[6].tsval, NULL, 0);
+	/* Only the RTO, 210 ms after that ACK, resends: S7. */
+	h_run_until(h, h->now + 210000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, h->now + 1);
+	ck_assert_uint_eq(bk_take(h, &c, s + 10, 6), 1);
+	ck_assert_uint_eq(s[10].seq, s[7].seq);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossProbes"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+}
+END_TEST
+
 static Suite *
 loss_suite(void)
 {
@@ -210,6 +293,8 @@ loss_suite(void)
 	tcase_add_test(tc, test_rto_backoff_and_holes);
 	tcase_add_test(tc, test_cork_full_segments_only);
 	tcase_add_test(tc, test_pingpong_delays_acks);
+	tcase_add_test(tc, test_tail_loss_probe);
+	tcase_add_test(tc, test_loss_probe_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -164,29 +164,32 @@ START_TEST(test_retries2_give_up)
 	fx_establish(h, &c);
 	n = retrans_until_death(&c, t, 32, &dead);
 	/*
-	 * RTO 210 ms doubling to 120 s.  Linux gives up once the time since
-	 * the first retransmission reaches what 15 retries take from 200 ms:
+	 * Linux: first a tail loss probe, at min(2 SRTT + 200 ms, RTO) =
+	 * 210 ms; the RTO restarts from it, 210 ms doubling to 120 s.  It
+	 * gives up once the time since the first retransmission (the
+	 * probe) reaches what 15 retries take from 200 ms:
 	 * (2^10 - 1) * 0.2 + 6 * 120 = 924.6 s.
 	 */
-	for (i = 0; ; i++) {
+	ck_assert_uint_eq(t[0], rto);
+	first = when = rto;
+	for (i = 1; ; i++) {
 		when += rto;
-		if (i == 0)
-			first = when;
-		if (i > 0 && when - first >= 924600000ULL)
+		if (when - first >= 924600000ULL)
 			break;
 		ck_assert_uint_lt(i, n);
 		ck_assert_uint_eq(t[i], when);
 		rto = rto * 2 > 120000000 ? 120000000 : rto * 2;
 	}
 	ck_assert_uint_eq(n, i);
-	ck_assert_uint_eq(n, 15);
+	ck_assert_uint_eq(n, 16);
 	ck_assert_uint_eq(dead, when);
 	/* No RST at the end; ETIMEDOUT. */
 	H_EXPECT_NONE(h);
 	ck_assert_int_eq(tcpx_sock_error(h->e, c.s), ETIMEDOUT);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAbortOnTimeout"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
-	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 15);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossProbes"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 16);
 	ck_assert_uint_eq(h_mib(h, "Tcp:EstabResets"), 1);
 }
 END_TEST
@@ -196,18 +199,18 @@ START_TEST(test_retries2_sysctl)
 	struct fx_conn c;
 	uint64_t t[8], dead;
 
-	/* tcp_retries2 3: budget (2^4 - 1) * 0.2 = 3 s ... from the first
-	 * retransmission at 0.21 s: rtx at 0.21, 0.63, 1.47, 3.15 s, dead
-	 * at 6.51 s. */
+	/* tcp_retries2 3: budget (2^4 - 1) * 0.2 = 3 s from the first
+	 * retransmission, the loss probe at 0.21 s; RTOs at 0.42, 0.84,
+	 * 1.68 s; dead at 3.36 s (3.15 s after the probe). */
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_retries2", "3"),
 	    0);
 	fx_establish(h, &c);
 	ck_assert_uint_eq(retrans_until_death(&c, t, 8, &dead), 4);
 	ck_assert_uint_eq(t[0], 210000);
-	ck_assert_uint_eq(t[1], 630000);
-	ck_assert_uint_eq(t[2], 1470000);
-	ck_assert_uint_eq(t[3], 3150000);
-	ck_assert_uint_eq(dead, 6510000);
+	ck_assert_uint_eq(t[1], 420000);
+	ck_assert_uint_eq(t[2], 840000);
+	ck_assert_uint_eq(t[3], 1680000);
+	ck_assert_uint_eq(dead, 3360000);
 }
 END_TEST
 
@@ -221,6 +224,14 @@ START_TEST(test_retransmit_then_ack)
 	fx_establish(h, &c);
 	ck_assert_int_eq(tcpx_send(h->e, c.s, data, 100, 0), 100);
 	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	/* At 210 ms the tail loss probe: no timeout, cwnd kept. */
+	h_run_until(h, h->now + 210000);
+	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
+	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
+	ck_assert_uint_eq(info.retransmits, 0);
+	ck_assert_uint_eq(info.snd_cwnd, 10);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossProbes"), 1);
+	/* 210 ms later the RTO proper. */
 	h_run_until(h, h->now + 210000);
 	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd, c.rcv);
 	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
