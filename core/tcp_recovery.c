@@ -16,6 +16,8 @@
  * TCPSlowStartRetrans (each in Loss), TCPSackRecovery /
  * TCPRenoRecovery (entries), TCPDSACKUndo.
  */
+#include <string.h>
+
 #include "engine.h"
 
 static void
@@ -29,7 +31,7 @@ set_ca_state(struct tcp_sock *sk, uint8_t st)
 static void
 ca_open(struct tcp_sock *sk)
 {
-	sk->rxt_head = false;
+	sk->rxt_n = 0;
 	set_ca_state(sk, TCP_CAS_OPEN);
 	sk->lost_end = sk->high_rxt = sk->snd_una;
 	sk->reno_sacked = 0;
@@ -37,37 +39,62 @@ ca_open(struct tcp_sock *sk)
 	sk->undo_retrans = 0;
 }
 
-/*
- * A lost retransmission of the head (Linux's tcp_mark_lost_retrans in
- * spirit, RACK's job in newer kernels): more than DupThresh - 1
- * segments sent after it are SACKed, yet it is not acknowledged.
- * Without this only the RTO would resend it.
- */
+/* Remember a retransmission, to notice if it is lost in its turn. */
 static void
-check_lost_head_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
+rxt_record(struct tcp_sock *sk, uint32_t seq)
 {
-	uint32_t thresh = ((uint32_t)e->sysctl.tcp_reordering - 1) *
-	    (uint32_t)sk->mss, above = 0, s;
+	if (sk->rxt_n == TCP_RXT_MAX) {
+		memmove(sk->rxt, sk->rxt + 1, (TCP_RXT_MAX - 1) *
+		    sizeof(sk->rxt[0]));
+		sk->rxt_n--;
+	}
+	sk->rxt[sk->rxt_n].seq = seq;
+	sk->rxt[sk->rxt_n].mark = sk->snd_max;
+	sk->rxt_n++;
+}
 
-	if (!sk->rxt_head || !sk->sack_ok || sk->sb_n == 0)
-		return;
+/* Bytes SACKed at or above `seq`. */
+static uint32_t
+sacked_above(const struct tcp_sock *sk, uint32_t seq)
+{
+	uint32_t above = 0, s;
+
 	for (unsigned i = 0; i < sk->sb_n; i++) {
-		s = SEQ_MAX(sk->sb[i].start, sk->rxt_head_mark);
+		s = SEQ_MAX(sk->sb[i].start, seq);
 		if (SEQ_LT(s, sk->sb[i].end))
 			above += sk->sb[i].end - s;
 	}
-	if (above <= thresh)
-		return;
-	MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
-	sk->rxt_head = false;
-	if (tcp_sack_is_sacked(sk, sk->snd_una))
-		return;
-	/* Resend it now, whatever pipe says, as a fresh fast retransmit. */
-	if (tcp_retransmit_range(e, sk, sk->snd_una, sk->mss) > 0) {
-		sk->rxt_head = true;
-		sk->rxt_head_mark = sk->snd_max;
-		MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+	return above;
+}
+
+/*
+ * Lost retransmissions (Linux's tcp_mark_lost_retrans in spirit, RACK's
+ * job in newer kernels): more than DupThresh - 1 segments sent after a
+ * retransmission are SACKed, yet it is neither acknowledged nor SACKed.
+ * RFC 6675 never resends below HighRxt, so without this only the RTO
+ * would.  Each such range goes again at once.
+ */
+static void
+check_lost_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint32_t thresh = ((uint32_t)e->sysctl.tcp_reordering - 1) *
+	    (uint32_t)sk->mss;
+	unsigned i = 0, n = 0;
+
+	for (i = 0; i < sk->rxt_n; i++) {
+		struct tcp_rxt_rec r = sk->rxt[i];
+
+		if (SEQ_LT(r.seq, sk->snd_una) || tcp_sack_is_sacked(sk, r.seq))
+			continue;	/* it arrived */
+		if (sk->sack_ok && sacked_above(sk, r.mark) > thresh &&
+		    tcp_retransmit_range(e, sk, r.seq, sk->mss) > 0) {
+			MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
+			MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+			r.mark = sk->snd_max;
+		}
+		sk->rxt[n++] = r;
 	}
+	sk->rxt_n = (uint8_t)n;
 }
 
 static void
@@ -156,8 +183,6 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 
 	switch (sk->ca_state) {
 	case TCP_CAS_RECOVERY:
-		if (acked > 0)
-			sk->rxt_head = false;	/* a new head */
 		if (!SEQ_LT(sk->snd_una, sk->recover)) {
 			/* Full ACK (RFC 6582 3.2 step 3): deflate, done. */
 			sk->snd_cwnd = sk->snd_ssthresh;
@@ -176,7 +201,7 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 				    sk->snd_max);
 			sk->high_rxt = sk->snd_una;
 		}
-		check_lost_head_retrans(e, sk);
+		check_lost_retrans(e, sk);
 		break;
 	case TCP_CAS_LOSS:
 		if (!SEQ_LT(sk->snd_una, sk->recover))
@@ -236,7 +261,7 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->high_rxt = sk->snd_una;
 	sk->recover = sk->snd_max;
 	sk->rtt_timing = false;
-	sk->rxt_head = false;
+	sk->rxt_n = 0;
 	sk->tlp_at = 0;
 	sk->tlp_high_seq = 0;
 	set_ca_state(sk, TCP_CAS_LOSS);
@@ -260,10 +285,8 @@ tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 			break;
 		if ((len = tcp_retransmit_range(e, sk, seq, len)) == 0)
 			break;
-		if (seq == sk->snd_una) {
-			sk->rxt_head = true;
-			sk->rxt_head_mark = sk->snd_max;
-		}
+		if (sk->ca_state == TCP_CAS_RECOVERY)
+			rxt_record(sk, seq);
 		sk->high_rxt = seq + len;
 		sk->undo_retrans++;
 		if (sk->ca_state == TCP_CAS_LOSS)

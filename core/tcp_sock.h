@@ -20,6 +20,8 @@
 
 /* SACKed ranges the sender remembers (more are merged or dropped). */
 #define TCP_SB_MAX	16
+/* Retransmissions watched for loss of their own (tcp_recovery.c). */
+#define TCP_RXT_MAX	8
 
 struct tcp_cc_ops;
 
@@ -166,8 +168,9 @@ struct tcp_sock {
 	uint32_t lost_end;	/* un-SACKed bytes below this are lost */
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
 	uint32_t undo_retrans;	/* retransmissions not yet D-SACKed */
-	bool rxt_head;		/* the head was resent at snd_max rxt_head_mark */
-	uint32_t rxt_head_mark;
+	/* Recent retransmissions: where, and snd_max when they went. */
+	struct tcp_rxt_rec { uint32_t seq, mark; } rxt[TCP_RXT_MAX];
+	uint8_t rxt_n;
 
 	/* RFC 2883 D-SACK to report in our next ACK. */
 	bool dsack;
