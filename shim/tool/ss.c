@@ -1,104 +1,326 @@
 /*
- * ss.c - `tcpx ss` and `tcpx status`: what tcpxd holds, the way ss(8)
- * shows the kernel's sockets.  Default: every socket but listeners (as
- * ss -t); -l listeners only; -a both; -i TCP details; -o timers;
- * -p the process that made it; -H no header.
+ * ss.c - `tcpx ss`: the stack's sockets, the way ss(8) shows the
+ * kernel's, taking ss's own flags as people type them (-tan, -tlnp,
+ * -o, -i, -e, -H, state filters, `exclude`, simple address filters).
+ *
+ * As ss(8): with no -a/-l/state, listeners, TIME-WAIT and SYN-RECV are
+ * hidden; when exactly one state is selected the State column goes.
+ * Listeners show their accept queue as Recv-Q (queued) and Send-Q (the
+ * backlog), and the SYN queue as "synq:N/MAX" after the addresses.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl_client.h"
 #include "tcpx.h"
-#include "tcpx_conf.h"
 #include "tool.h"
 
-int
-tool_connect(struct tcpx_client *c)
-{
-	struct tcpx_conf conf;
-	char err[512];
-	int rc;
+#define ST_BIT(s)	(1u << (s))
+#define ST_ALL		(((1u << (TCP_ST_MAX + 1)) - 1) & ~1u)
+/* ss's default: SS_CONN, every state but these four. */
+#define ST_CONN		(ST_ALL & ~(ST_BIT(TCP_ST_LISTEN) | \
+	ST_BIT(TCP_ST_CLOSED) | ST_BIT(TCP_ST_TIME_WAIT) | \
+	ST_BIT(TCP_ST_SYN_RECEIVED)))
 
-	if (tcpx_conf_load(&conf, err, sizeof(err)) < 0 ||
-	    tcpx_conf_complete(&conf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "tcpx: %s\n", err);
-		return -1;
+static const struct {
+	const char *name;
+	uint32_t mask;
+} state_names[] = {
+	{ "all", ST_ALL },
+	{ "connected", ST_ALL & ~(ST_BIT(TCP_ST_LISTEN) |
+	    ST_BIT(TCP_ST_CLOSED)) },
+	{ "synchronized", ST_ALL & ~(ST_BIT(TCP_ST_LISTEN) |
+	    ST_BIT(TCP_ST_CLOSED) | ST_BIT(TCP_ST_SYN_SENT)) },
+	{ "bucket", ST_BIT(TCP_ST_SYN_RECEIVED) | ST_BIT(TCP_ST_TIME_WAIT) },
+	{ "big", ST_ALL & ~(ST_BIT(TCP_ST_SYN_RECEIVED) |
+	    ST_BIT(TCP_ST_TIME_WAIT)) },
+	{ "established", ST_BIT(TCP_ST_ESTABLISHED) },
+	{ "syn-sent", ST_BIT(TCP_ST_SYN_SENT) },
+	{ "syn-recv", ST_BIT(TCP_ST_SYN_RECEIVED) },
+	{ "syn-received", ST_BIT(TCP_ST_SYN_RECEIVED) },
+	{ "fin-wait-1", ST_BIT(TCP_ST_FIN_WAIT_1) },
+	{ "fin-wait-2", ST_BIT(TCP_ST_FIN_WAIT_2) },
+	{ "time-wait", ST_BIT(TCP_ST_TIME_WAIT) },
+	{ "closed", ST_BIT(TCP_ST_CLOSED) },
+	{ "close-wait", ST_BIT(TCP_ST_CLOSE_WAIT) },
+	{ "last-ack", ST_BIT(TCP_ST_LAST_ACK) },
+	{ "listening", ST_BIT(TCP_ST_LISTEN) },
+	{ "listen", ST_BIT(TCP_ST_LISTEN) },
+	{ "closing", ST_BIT(TCP_ST_CLOSING) },
+};
+
+/* One address condition: "dport = :80", "src 10.77.0.2", "dst A:P". */
+struct ss_cond {
+	int remote;			/* dst/dport: the peer's side */
+	int has_addr, has_port;
+	struct in_addr addr;
+	uint16_t port;
+};
+
+#define SS_MAXCOND 8
+
+struct ss_opts {
+	uint32_t states;
+	int info, timers, procs, ext, json, header, tcp;
+	int ncond;
+	struct ss_cond cond[SS_MAXCOND];
+	unsigned shown;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: tcpx ss [-tanlopieH] [--json] [state STATE...] "
+	    "[exclude STATE...] [FILTER...]\n"
+	    "  the tcpx stack's sockets, as ss(8) shows the kernel's\n"
+	    "  -a all  -l listening only  -o timers  -i TCP internals\n"
+	    "  -p process  -e extended (socket id)  -H no header  -s summary\n"
+	    "  -t -n -4 accepted as ss takes them (tcpx: TCP, numeric, IPv4)\n"
+	    "  --json  one JSON array\n"
+	    "  states: established syn-sent syn-recv fin-wait-1 fin-wait-2\n"
+	    "    time-wait closed close-wait last-ack listening closing,\n"
+	    "    or all connected synchronized bucket big\n"
+	    "  filters: sport = :PORT  dport = :PORT  src ADDR[:PORT]  "
+	    "dst ADDR[:PORT]\n"
+	    "  listeners: Recv-Q/Send-Q = accept queue length/backlog; "
+	    "synq:N/MAX = SYN queue\n");
+}
+
+static int
+parse_state(const char *s, uint32_t *mask)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(state_names) / sizeof(state_names[0]); i++)
+		if (strcasecmp(s, state_names[i].name) == 0) {
+			*mask = state_names[i].mask;
+			return 0;
+		}
+	return -1;
+}
+
+/* "10.77.0.1", "10.77.0.1:80", ":80", "*:80", "80" (ports only). */
+static int
+parse_endpoint(const char *s, struct ss_cond *c, int port_only)
+{
+	char buf[64], *colon;
+	char *end;
+	long p;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	colon = strrchr(buf, ':');
+	if (port_only && colon == NULL)
+		colon = buf - 1;	/* "80" */
+	if (colon != NULL) {
+		p = strtol(colon + 1, &end, 10);
+		if (*end != '\0' || p < 0 || p > 65535)
+			return -1;
+		c->has_port = 1;
+		c->port = (uint16_t)p;
+		if (colon >= buf)
+			*colon = '\0';
+		else
+			buf[0] = '\0';
 	}
-	rc = tcpx_client_open(c, conf.ifname, 0);
-	if (rc < 0) {
-		fprintf(stderr, "tcpx: no tcpxd answers for %s here (%s); it "
-		    "starts with the first program under 'tcpx run', or by "
-		    "hand: tcpxd --foreground\n", conf.ifname, strerror(-rc));
-		return -1;
+	if (port_only)
+		return buf[0] == '\0' ? 0 : -1;
+	if (buf[0] != '\0' && strcmp(buf, "*") != 0) {
+		if (inet_pton(AF_INET, buf, &c->addr) != 1)
+			return -1;
+		c->has_addr = 1;
 	}
 	return 0;
 }
 
-int
-tool_list(struct tcpx_client *c, uint32_t op, struct tcpx_ctl_req *req,
-    void (*cb)(void *arg, const struct tcpx_ctl_rep *rep), void *arg)
+static int
+cond_match(const struct ss_cond *c, const struct tcpx_sockinfo *si)
 {
-	struct tcpx_ctl_rep rep;
-	ssize_t n;
-	int rc;
+	const struct sockaddr_in *a = c->remote ? &si->remote : &si->local;
 
-	req->op = op;
-	req->seq = ++c->seq;
-	req->sock = -1;
-	req->flags = 0;
-	rc = tcpx_ctl_send(c->fd, req, sizeof(*req), -1);
-	if (rc < 0)
-		return rc;
-	for (;;) {
-		n = tcpx_ctl_recv(c->fd, &rep, sizeof(rep), NULL);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			return -ECONNRESET;
-		if ((size_t)n < TCPX_CTL_REP_HDR || rep.seq != req->seq)
-			continue;
-		if (!(rep.flags & TCPX_REP_MORE))
-			return rep.result;
-		cb(arg, &rep);
+	if (c->has_addr && a->sin_addr.s_addr != c->addr.s_addr)
+		return 0;
+	if (c->has_port && ntohs(a->sin_port) != c->port)
+		return 0;
+	return 1;
+}
+
+/* ss's print_ms_timer(): "200ms", "1.500ms", "59sec", "119min". */
+static void
+fmt_ms(unsigned ms, char *buf, size_t len)
+{
+	unsigned secs = ms / 1000, mins = secs / 60, msecs = ms % 1000;
+	size_t off = 0;
+
+	secs %= 60;
+	buf[0] = '\0';
+	if (mins) {
+		msecs = 0;
+		off += (size_t)snprintf(buf + off, len - off, "%umin", mins);
+		if (mins > 9)
+			secs = 0;
+	}
+	if (secs) {
+		if (secs > 9)
+			msecs = 0;
+		off += (size_t)snprintf(buf + off, len - off, "%u%s", secs,
+		    msecs ? "." : "sec");
+	}
+	if (msecs && off < len)
+		snprintf(buf + off, len - off, "%03ums", msecs);
+}
+
+static const char *
+timer_name(int t)
+{
+	switch (t) {
+	case TCPX_TIMER_RETRANS: return "on";
+	case TCPX_TIMER_KEEPALIVE: return "keepalive";
+	case TCPX_TIMER_TIMEWAIT: return "timewait";
+	case TCPX_TIMER_PROBE: return "persist";
+	/* An orphaned FIN-WAIT-2 lives in Linux as a timewait socket. */
+	case TCPX_TIMER_FINWAIT2: return "timewait";
+	default: return "off";
 	}
 }
 
-struct ss_opts {
-	int listen, all, info, timers, procs;
-	unsigned shown;
-};
-
-/* users:(("curl",pid=123,uid=0)) as ss -p prints it. */
-static void
-print_owner(const struct tcpx_ctl_owner *o)
+/* The counter ss shows third: retransmits, or keepalive/zero-window probes. */
+static unsigned
+timer_count(const struct tcpx_sockinfo *si)
 {
-	char path[64], comm[64] = "?";
+	if (si->timer == TCPX_TIMER_KEEPALIVE)
+		return si->keepalive_probes;
+	if (si->timer == TCPX_TIMER_PROBE)
+		return si->probes;
+	if (si->timer == TCPX_TIMER_RETRANS)
+		return si->retransmits;
+	return 0;
+}
+
+static void
+addr_port(const struct sockaddr_in *sin, int wild_peer, char *buf,
+    size_t len)
+{
+	char a[INET_ADDRSTRLEN];
+
+	if (wild_peer && sin->sin_addr.s_addr == 0 && sin->sin_port == 0) {
+		snprintf(buf, len, "0.0.0.0:*");
+		return;
+	}
+	inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
+	snprintf(buf, len, "%s:%u", a, ntohs(sin->sin_port));
+}
+
+static void
+comm_of(int pid, char *comm, size_t len)
+{
+	char path[64];
 	FILE *f;
 
-	if (o->pid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)o->pid);
+	snprintf(comm, len, "?");
+	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "re");
-	if (f != NULL) {
-		if (fgets(comm, sizeof(comm), f) != NULL)
-			comm[strcspn(comm, "\n")] = '\0';
-		fclose(f);
-	}
-	printf(" users:((\"%s\",pid=%d,uid=%u,sock=%d))", comm, (int)o->pid,
-	    (unsigned)o->uid, (int)o->handle);
+	if (f == NULL)
+		return;
+	if (fgets(comm, (int)len, f) != NULL)
+		comm[strcspn(comm, "\n")] = '\0';
+	fclose(f);
 }
 
-static const char *const timer_names[] = {
-	[TCPX_TIMER_NONE] = "",
-	[TCPX_TIMER_RETRANS] = "on",
-	[TCPX_TIMER_KEEPALIVE] = "keepalive",
-	[TCPX_TIMER_TIMEWAIT] = "timewait",
-	[TCPX_TIMER_PROBE] = "persist",
-	[TCPX_TIMER_FINWAIT2] = "timewait",
-};
+/* ss -i's line, in ss's order and words. */
+static void
+print_info(const struct tcpx_sockinfo *si)
+{
+	printf("\n\t");
+	if (si->options & TCPX_OPT_TS)
+		printf(" ts");
+	if (si->options & TCPX_OPT_SACK)
+		printf(" sack");
+	if (si->options & TCPX_OPT_TFO)
+		printf(" fastopen");
+	if (si->options & TCPX_OPT_WSCALE)
+		printf(" wscale:%u,%u", si->snd_wscale, si->rcv_wscale);
+	printf(" rto:%g", si->rto_us / 1000.0);
+	if (si->backoff)
+		printf(" backoff:%u", si->backoff);
+	printf(" rtt:%g/%g", si->rtt_us / 1000.0, si->rttvar_us / 1000.0);
+	if (si->ato_us)
+		printf(" ato:%g", si->ato_us / 1000.0);
+	printf(" mss:%u", si->snd_mss);
+	if (si->pmtu)
+		printf(" pmtu:%u", si->pmtu);
+	if (si->rcv_mss)
+		printf(" rcvmss:%u", si->rcv_mss);
+	printf(" cwnd:%u", si->snd_cwnd);
+	if (si->snd_ssthresh < 0xFFFF)
+		printf(" ssthresh:%u", si->snd_ssthresh);
+	printf(" bytes_sent:%llu", (unsigned long long)si->bytes_sent);
+	if (si->bytes_retrans)
+		printf(" bytes_retrans:%llu",
+		    (unsigned long long)si->bytes_retrans);
+	printf(" bytes_acked:%llu bytes_received:%llu segs_out:%u segs_in:%u",
+	    (unsigned long long)si->bytes_acked,
+	    (unsigned long long)si->bytes_received, si->segs_out, si->segs_in);
+	printf(" lastsnd:%u lastrcv:%u lastack:%u", si->lastsnd_ms,
+	    si->lastrcv_ms, si->lastack_ms);
+	if (si->retransmits || si->total_retrans)
+		printf(" retrans:%u/%u", si->retransmits, si->total_retrans);
+	printf(" snd_wnd:%u rcv_wnd:%u", si->snd_wnd, si->rcv_wnd);
+}
+
+static void
+print_json(struct ss_opts *o, const struct tcpx_sockinfo *si,
+    const struct tcpx_ctl_owner *owner)
+{
+	char l[32], r[32], comm[64];
+
+	addr_port(&si->local, 0, l, sizeof(l));
+	addr_port(&si->remote, 1, r, sizeof(r));
+	printf("%s\n  {\"state\": \"%s\", \"recv_q\": %u, \"send_q\": %u, "
+	    "\"local\": \"%s\", \"peer\": \"%s\"", o->shown ? "," : "",
+	    tcp_state_ss_name(si->state), si->recv_q, si->send_q, l, r);
+	if (si->state == TCP_ST_LISTEN)
+		printf(", \"syn_q\": %u, \"syn_max\": %u", si->syn_q,
+		    si->syn_max);
+	if (si->timer != TCPX_TIMER_NONE)
+		printf(", \"timer\": {\"name\": \"%s\", \"expires_ms\": %llu, "
+		    "\"retrans\": %u}", timer_name(si->timer),
+		    (unsigned long long)(si->timer_expires_us / 1000),
+		    timer_count(si));
+	if (si->state != TCP_ST_LISTEN && si->id >= 0)
+		printf(", \"info\": {\"rto_ms\": %g, \"rtt_ms\": %g, "
+		    "\"rttvar_ms\": %g, \"mss\": %u, \"cwnd\": %u, "
+		    "\"ssthresh\": %u, \"snd_wscale\": %u, \"rcv_wscale\": %u, "
+		    "\"ts\": %s, \"sack\": %s, \"retrans\": %u, "
+		    "\"total_retrans\": %u, \"bytes_sent\": %llu, "
+		    "\"bytes_acked\": %llu, \"bytes_received\": %llu}",
+		    si->rto_us / 1000.0, si->rtt_us / 1000.0,
+		    si->rttvar_us / 1000.0, si->snd_mss, si->snd_cwnd,
+		    si->snd_ssthresh, si->snd_wscale, si->rcv_wscale,
+		    si->options & TCPX_OPT_TS ? "true" : "false",
+		    si->options & TCPX_OPT_SACK ? "true" : "false",
+		    si->retransmits, si->total_retrans,
+		    (unsigned long long)si->bytes_sent,
+		    (unsigned long long)si->bytes_acked,
+		    (unsigned long long)si->bytes_received);
+	if (owner->pid > 0) {
+		comm_of(owner->pid, comm, sizeof(comm));
+		printf(", \"process\": {\"name\": ");
+		tool_json_str(stdout, comm);
+		printf(", \"pid\": %d, \"uid\": %u, \"sock\": %d}",
+		    (int)owner->pid, (unsigned)owner->uid, (int)owner->handle);
+	}
+	printf("}");
+}
+
+static int
+single_state(uint32_t m)
+{
+	return m != 0 && (m & (m - 1)) == 0;
+}
 
 static void
 ss_one(void *arg, const struct tcpx_ctl_rep *rep)
@@ -106,137 +328,251 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 	struct ss_opts *o = arg;
 	struct tcpx_sockinfo si;
 	struct tcpx_ctl_owner owner;
-	char l[32], r[32], a[INET_ADDRSTRLEN];
+	char l[32], r[32], t[32], comm[64];
+	int i;
 
 	memcpy(&si, rep->u.raw, sizeof(si));
 	memcpy(&owner, rep->u.raw + sizeof(si), sizeof(owner));
-	if (si.state == TCP_ST_LISTEN ? !(o->listen || o->all) :
-	    (o->listen && !o->all))
+	if (si.state < 0 || si.state > TCP_ST_MAX ||
+	    !(o->states & ST_BIT(si.state)) || !o->tcp)
 		return;
-	inet_ntop(AF_INET, &si.local.sin_addr, a, sizeof(a));
-	snprintf(l, sizeof(l), "%s:%u", a, ntohs(si.local.sin_port));
-	if (si.remote.sin_addr.s_addr == 0 && si.remote.sin_port == 0) {
-		snprintf(r, sizeof(r), "0.0.0.0:*");
-	} else {
-		inet_ntop(AF_INET, &si.remote.sin_addr, a, sizeof(a));
-		snprintf(r, sizeof(r), "%s:%u", a, ntohs(si.remote.sin_port));
+	for (i = 0; i < o->ncond; i++)
+		if (!cond_match(&o->cond[i], &si))
+			return;
+	if (o->json) {
+		print_json(o, &si, &owner);
+		o->shown++;
+		return;
 	}
-	printf("%-10s %-6u %-6u %-21s %-21s", tcp_state_ss_name(si.state),
-	    si.recv_q, si.send_q, l, r);
-	if (o->timers && si.timer != TCPX_TIMER_NONE &&
-	    si.timer < (int)(sizeof(timer_names) / sizeof(timer_names[0])))
-		printf(" timer:(%s,%.3fsec,%u)", timer_names[si.timer],
-		    (double)si.timer_expires_us / 1e6, si.retransmits);
+	addr_port(&si.local, 0, l, sizeof(l));
+	addr_port(&si.remote, 1, r, sizeof(r));
+	if (!single_state(o->states))
+		printf("%-10s ", tcp_state_ss_name(si.state));
+	printf("%-6u %-6u %-21s %-21s", si.recv_q, si.send_q, l, r);
+	if (o->procs && owner.pid > 0) {
+		comm_of(owner.pid, comm, sizeof(comm));
+		printf(" users:((\"%s\",pid=%d,sock=%d))", comm,
+		    (int)owner.pid, (int)owner.handle);
+	}
+	if (si.state == TCP_ST_LISTEN)
+		printf(" synq:%u/%u", si.syn_q, si.syn_max);
+	if (o->timers && si.timer != TCPX_TIMER_NONE) {
+		fmt_ms((unsigned)(si.timer_expires_us / 1000), t, sizeof(t));
+		printf(" timer:(%s,%s,%u)", timer_name(si.timer), t,
+		    timer_count(&si));
+	}
+	if (o->ext) {
+		printf(" uid:%u sk:%d", (unsigned)owner.uid, si.id);
+		/* Closed by the program but still working (FIN-WAIT,
+		 * LAST-ACK...); every TIME-WAIT entry is, so unsaid there. */
+		if (si.orphan && si.state != TCP_ST_TIME_WAIT)
+			printf(" orphan");
+	}
 	if (o->info && si.state != TCP_ST_LISTEN && si.id >= 0)
-		printf("\n\t rto:%.3f rtt:%.3f/%.3f mss:%u cwnd:%u%s%s%s "
-		    "bytes_sent:%llu bytes_acked:%llu bytes_received:%llu "
-		    "retrans:%u/%u", si.rto_us / 1000.0, si.rtt_us / 1000.0,
-		    si.rttvar_us / 1000.0, si.snd_mss, si.snd_cwnd,
-		    si.options & TCPX_OPT_TS ? " ts" : "",
-		    si.options & TCPX_OPT_SACK ? " sack" : "",
-		    si.options & TCPX_OPT_WSCALE ? " wscale" : "",
-		    (unsigned long long)si.bytes_sent,
-		    (unsigned long long)si.bytes_acked,
-		    (unsigned long long)si.bytes_received, si.retransmits,
-		    si.total_retrans);
-	if (o->procs)
-		print_owner(&owner);
-	/* Closed by the program but still working (FIN-WAIT, LAST-ACK...);
-	 * every TIME-WAIT entry is, so it goes unsaid there. */
-	if (si.orphan && si.state != TCP_ST_TIME_WAIT)
-		printf(" orphan");
+		print_info(&si);
 	printf("\n");
 	o->shown++;
 }
 
-int
-cmd_ss(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "listening", no_argument, NULL, 'l' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "info", no_argument, NULL, 'i' },
-		{ "options", no_argument, NULL, 'o' },
-		{ "processes", no_argument, NULL, 'p' },
-		{ "no-header", no_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct ss_opts o = { 0 };
-	struct tcpx_client c;
-	struct tcpx_ctl_req req;
-	int ch, header = 1, rc;
+struct summary {
+	unsigned n[TCP_ST_MAX + 1], total, orphan;
+};
 
-	while ((ch = getopt_long(argc, argv, "laiopHh", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'l': o.listen = 1; break;
-		case 'a': o.all = 1; break;
-		case 'i': o.info = 1; break;
-		case 'o': o.timers = 1; break;
-		case 'p': o.procs = 1; break;
-		case 'H': header = 0; break;
-		case 'h':
-			printf("usage: tcpx ss [-laiopH]\n"
-			    "  sockets of the tcpx stack, as ss(8) shows the "
-			    "kernel's:\n"
-			    "  -l listening only  -a all  -i TCP details  "
-			    "-o timers  -p processes  -H no header\n");
-			return 0;
-		default:
-			return 2;
-		}
-	}
-	if (tool_connect(&c) < 0)
-		return 1;
-	if (header)
-		printf("%-10s %-6s %-6s %-21s %-21s\n", "State", "Recv-Q",
-		    "Send-Q", "Local Address:Port", "Peer Address:Port");
+static void
+sum_one(void *arg, const struct tcpx_ctl_rep *rep)
+{
+	struct summary *s = arg;
+	struct tcpx_sockinfo si;
+
+	memcpy(&si, rep->u.raw, sizeof(si));
+	if (si.state >= 0 && si.state <= TCP_ST_MAX)
+		s->n[si.state]++;
+	s->total++;
+	if (si.orphan && si.state != TCP_ST_TIME_WAIT)
+		s->orphan++;
+}
+
+/* ss -s, the TCP line. */
+static int
+summary(struct tcpx_client *c)
+{
+	struct summary s;
+	struct tcpx_ctl_req req;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
 	memset(&req, 0, sizeof(req));
-	rc = tool_list(&c, TCPX_OP_SS_LIST, &req, ss_one, &o);
-	tcpx_client_close(&c);
-	if (rc < 0) {
-		fprintf(stderr, "tcpx ss: %s\n", strerror(-rc));
-		return 1;
+	rc = tool_list(c, TCPX_OP_SS_LIST, &req, sum_one, &s);
+	if (rc < 0)
+		return rc;
+	printf("Total: %u\nTCP:   %u (estab %u, closed %u, orphaned %u, "
+	    "timewait %u, synrecv %u, listen %u)\n", s.total, s.total,
+	    s.n[TCP_ST_ESTABLISHED], s.n[TCP_ST_CLOSED], s.orphan,
+	    s.n[TCP_ST_TIME_WAIT], s.n[TCP_ST_SYN_RECEIVED],
+	    s.n[TCP_ST_LISTEN]);
+	return 0;
+}
+
+/* Short flags, alone or bundled as ss takes them ("-tlnp"). */
+static int
+short_flags(struct ss_opts *o, const char *arg, int *all, int *listen,
+    int *sum, int *other_proto)
+{
+	for (; *arg != '\0'; arg++) {
+		switch (*arg) {
+		case 't': o->tcp = 2; break;
+		case 'a': *all = 1; break;
+		case 'l': *listen = 1; break;
+		case 'o': o->timers = 1; break;
+		case 'i': o->info = 1; break;
+		case 'p': o->procs = 1; break;
+		case 'e': o->ext = 1; break;
+		case 'H': o->header = 0; break;
+		case 's': *sum = 1; break;
+		case 'n': case 'r': case '4': case 'm': case 'O': break;
+		case 'u': case 'w': case 'x': case 'd': case 'S':
+			*other_proto = 1;
+			break;
+		case '6':
+			*other_proto = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "tcpx ss: unknown option -%c (see tcpx "
+			    "ss --help)\n", *arg);
+			return -1;
+		}
 	}
 	return 0;
 }
 
 int
-cmd_status(int argc, char **argv)
+cmd_ss(int argc, char **argv)
 {
+	struct ss_opts o;
 	struct tcpx_client c;
 	struct tcpx_ctl_req req;
-	struct tcpx_ctl_rep rep;
-	char a[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
-	int rc;
+	int i, rc, all = 0, listen = 0, sum = 0, other = 0, saw_state = 0;
+	uint32_t m;
 
-	if (argc > 1) {
-		printf("usage: tcpx status\n  is tcpxd running here, and "
-		    "what does it serve\n");
-		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	memset(&o, 0, sizeof(o));
+	o.header = 1;
+	o.tcp = 1;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else if (strcmp(a, "--json") == 0 || strcmp(a, "-j") == 0) {
+			o.json = 1;
+		} else if (strcmp(a, "--all") == 0) {
+			all = 1;
+		} else if (strcmp(a, "--listening") == 0) {
+			listen = 1;
+		} else if (strcmp(a, "--options") == 0) {
+			o.timers = 1;
+		} else if (strcmp(a, "--info") == 0) {
+			o.info = 1;
+		} else if (strcmp(a, "--processes") == 0) {
+			o.procs = 1;
+		} else if (strcmp(a, "--extended") == 0) {
+			o.ext = 1;
+		} else if (strcmp(a, "--no-header") == 0) {
+			o.header = 0;
+		} else if (strcmp(a, "--tcp") == 0 ||
+		    strcmp(a, "--numeric") == 0 || strcmp(a, "--ipv4") == 0) {
+			;
+		} else if (strcmp(a, "--summary") == 0) {
+			sum = 1;
+		} else if (a[0] == '-' && a[1] != '-' && a[1] != '\0') {
+			if (short_flags(&o, a + 1, &all, &listen, &sum,
+			    &other) < 0)
+				return 2;
+		} else if (strcmp(a, "state") == 0 ||
+		    strcmp(a, "exclude") == 0 || strcmp(a, "excl") == 0) {
+			if (i + 1 >= argc || parse_state(argv[i + 1], &m) < 0) {
+				fprintf(stderr, "tcpx ss: %s: unknown state "
+				    "'%s' (see tcpx ss --help)\n", a,
+				    i + 1 < argc ? argv[i + 1] : "");
+				return 2;
+			}
+			if (a[0] == 's') {
+				if (!saw_state)
+					o.states = 0;
+				o.states |= m;
+			} else {
+				if (!saw_state)
+					o.states = ST_ALL;
+				o.states &= ~m;
+			}
+			saw_state = 1;
+			i++;
+		} else if (strcmp(a, "sport") == 0 || strcmp(a, "dport") == 0 ||
+		    strcmp(a, "src") == 0 || strcmp(a, "dst") == 0) {
+			struct ss_cond *cd = &o.cond[o.ncond];
+			int j = i + 1;
+
+			if (o.ncond == SS_MAXCOND) {
+				fprintf(stderr, "tcpx ss: too many filters\n");
+				return 2;
+			}
+			memset(cd, 0, sizeof(*cd));
+			cd->remote = a[0] == 'd';
+			if (j < argc && (strcmp(argv[j], "=") == 0 ||
+			    strcmp(argv[j], "==") == 0 ||
+			    strcmp(argv[j], "eq") == 0))
+				j++;
+			if (j >= argc || parse_endpoint(argv[j], cd,
+			    a[1] == 'p') < 0) {
+				fprintf(stderr, "tcpx ss: %s: expected %s, got "
+				    "'%s'\n", a, a[1] == 'p' ? ":PORT" :
+				    "ADDR[:PORT]", j < argc ? argv[j] : "");
+				return 2;
+			}
+			o.ncond++;
+			i = j;
+		} else if (strcmp(a, "and") == 0 || strcmp(a, "&&") == 0 ||
+		    strcmp(a, "(") == 0 || strcmp(a, ")") == 0) {
+			;
+		} else {
+			fprintf(stderr, "tcpx ss: cannot parse '%s' (see tcpx "
+			    "ss --help)\n", a);
+			return 2;
+		}
 	}
+	if (!saw_state)
+		o.states = all ? ST_ALL : listen ? ST_BIT(TCP_ST_LISTEN) :
+		    ST_CONN;
+	/* ss -u/-x...: other families; tcpx has only TCP, shown with -t. */
+	if (other && o.tcp != 2)
+		o.tcp = 0;
 	if (tool_connect(&c) < 0)
 		return 1;
+	if (sum) {
+		rc = summary(&c);
+		tcpx_client_close(&c);
+		return rc < 0 ? 1 : 0;
+	}
+	if (o.json)
+		printf("[");
+	else if (o.header) {
+		if (!single_state(o.states))
+			printf("%-10s ", "State");
+		printf("%-6s %-6s %-21s %-21s%s\n", "Recv-Q", "Send-Q",
+		    "Local Address:Port", "Peer Address:Port",
+		    o.procs ? " Process" : "");
+	}
 	memset(&req, 0, sizeof(req));
-	rc = tcpx_client_call(&c, TCPX_OP_STATUS, -1, &req, TCPX_CTL_REQ_HDR,
-	    &rep, NULL);
+	rc = tool_list(&c, TCPX_OP_SS_LIST, &req, ss_one, &o);
+	tcpx_client_close(&c);
+	if (o.json)
+		printf("%s]\n", o.shown ? "\n" : "");
 	if (rc < 0) {
-		fprintf(stderr, "tcpx status: %s\n", strerror(-rc));
+		fprintf(stderr, "tcpx ss: %s\n", strerror(-rc));
 		return 1;
 	}
-	inet_ntop(AF_INET, &c.hello.addr, a, sizeof(a));
-	inet_ntop(AF_INET, &c.hello.gateway, g, sizeof(g));
-	printf("tcpxd pid %d serving %s/%u on %s (gateway %s, mtu %u)\n"
-	    "up %.1f s, %u programs connected, %u engine sockets, "
-	    "%u with an application fd\n"
-	    "link: %llu frames in, %llu out, %llu dropped\n",
-	    rep.u.status.pid, a, c.hello.prefixlen, c.hello.ifname,
-	    c.hello.gateway.s_addr ? g : "none", c.hello.mtu,
-	    rep.u.status.uptime_us / 1e6, rep.u.status.clients - 1,
-	    rep.u.status.sockets, rep.u.status.bridged,
-	    (unsigned long long)rep.u.status.rx_frames,
-	    (unsigned long long)rep.u.status.tx_frames,
-	    (unsigned long long)rep.u.status.rx_dropped);
-	tcpx_client_close(&c);
 	return 0;
 }

@@ -5,22 +5,53 @@
  *   tcpx sysctl -a                     every tunable
  *   tcpx sysctl NAME...                one each, "NAME = VALUE"
  *   tcpx sysctl [-w] NAME=VALUE...     set (root, or tcpxd's user)
- *   -n: values only
+ *   tcpx sysctl -p FILE                set from "NAME = VALUE" lines
+ *   -n: values only;  -q: do not echo what was set
+ *
+ * All or nothing: every name is checked before anything is set, and if
+ * a value is refused, the settings already made by this command are put
+ * back, so a bad name or value leaves the stack as it was.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ctl_client.h"
 #include "tool.h"
 
-static int values_only;
+#define SYSCTL_MAXARGS	64
+
+struct setting {
+	char name[TCPX_CTL_NAMELEN];
+	char value[TCPX_CTL_VALLEN];
+	char old[TCPX_CTL_VALLEN];
+	int set;			/* has a value to set */
+	int done;			/* set by us: roll back on failure */
+};
+
+struct sysctl_opts {
+	int values_only, quiet;
+};
 
 static void
-print_one(const char *name, const char *value)
+usage(FILE *f)
 {
-	if (values_only)
+	fprintf(f,
+	    "usage: tcpx sysctl [-n] [-q] -a | NAME... | [-w] NAME=VALUE... | "
+	    "-p FILE\n"
+	    "  the tcpx stack's tunables, named after Linux's "
+	    "(net.ipv4.tcp_syncookies...)\n"
+	    "  -a all   -n values only   -q quiet when setting   "
+	    "-p FILE  settings from a file\n"
+	    "  a bad name or value is an error and nothing is changed\n");
+}
+
+static void
+print_one(const struct sysctl_opts *o, const char *name, const char *value)
+{
+	if (o->values_only)
 		printf("%s\n", value);
 	else
 		printf("%s = %s\n", name, value);
@@ -29,97 +60,200 @@ print_one(const char *name, const char *value)
 static void
 list_cb(void *arg, const struct tcpx_ctl_rep *rep)
 {
-	(void)arg;
-	print_one(rep->u.sysctl.name, rep->u.sysctl.value);
+	print_one(arg, rep->u.sysctl.name, rep->u.sysctl.value);
 }
 
+/* "a.b = c", "a/b=c", "a.b": one setting; 0 or -1 with a message. */
 static int
-get_or_set(struct tcpx_client *c, const char *arg)
+parse_arg(const char *arg, struct setting *s)
 {
-	struct tcpx_ctl_req req;
-	struct tcpx_ctl_rep rep;
 	const char *eq = strchr(arg, '=');
 	size_t nlen = eq != NULL ? (size_t)(eq - arg) : strlen(arg);
 	const char *val = eq != NULL ? eq + 1 : NULL;
-	int rc;
 
-	memset(&req, 0, sizeof(req));
-	/* "a.b = c" and "a.b=c" alike, as sysctl(8) takes them. */
-	while (nlen > 0 && arg[nlen - 1] == ' ')
+	memset(s, 0, sizeof(*s));
+	while (nlen > 0 && (arg[nlen - 1] == ' ' || arg[nlen - 1] == '\t'))
 		nlen--;
-	while (val != NULL && *val == ' ')
-		val++;
-	if (nlen == 0 || nlen >= sizeof(req.u.sysctl.name) ||
-	    (val != NULL && strlen(val) >= sizeof(req.u.sysctl.value))) {
-		fprintf(stderr, "tcpx sysctl: bad setting '%s'\n", arg);
-		return 1;
+	while (nlen > 0 && (*arg == ' ' || *arg == '\t')) {
+		arg++;
+		nlen--;
 	}
-	memcpy(req.u.sysctl.name, arg, nlen);
-	if (val != NULL)
-		snprintf(req.u.sysctl.value, sizeof(req.u.sysctl.value), "%s",
-		    val);
-	/* Dashes and slashes as sysctl(8) accepts them. */
-	for (char *p = req.u.sysctl.name; *p != '\0'; p++)
+	while (val != NULL && (*val == ' ' || *val == '\t'))
+		val++;
+	if (nlen == 0 || nlen >= sizeof(s->name)) {
+		fprintf(stderr, "tcpx sysctl: bad setting '%s'\n", arg);
+		return -1;
+	}
+	if (val != NULL && strlen(val) >= sizeof(s->value)) {
+		fprintf(stderr, "tcpx sysctl: value too long in '%s'\n", arg);
+		return -1;
+	}
+	memcpy(s->name, arg, nlen);
+	for (char *p = s->name; *p != '\0'; p++)
 		if (*p == '/')
 			*p = '.';
-	rc = tcpx_client_call(c, val != NULL ? TCPX_OP_SYSCTL_SET :
-	    TCPX_OP_SYSCTL_GET, -1, &req, sizeof(req), &rep, NULL);
-	if (rc < 0) {
-		fprintf(stderr, "tcpx sysctl: %s: %s\n", req.u.sysctl.name,
-		    rc == -ENOENT ? "no such tunable (tcpx sysctl -a lists "
-		    "them)" : rc == -EINVAL ? "invalid value" :
-		    rc == -EPERM ? "permission denied (root or tcpxd's user "
-		    "only)" : strerror(-rc));
-		return 1;
+	if (val != NULL) {
+		snprintf(s->value, sizeof(s->value), "%s", val);
+		s->value[strcspn(s->value, "\n")] = '\0';
+		s->set = 1;
 	}
-	print_one(rep.u.sysctl.name, rep.u.sysctl.value);
+	return 0;
+}
+
+static int
+call(struct tcpx_client *c, uint32_t op, const char *name, const char *val,
+    struct tcpx_ctl_rep *rep)
+{
+	struct tcpx_ctl_req req;
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.u.sysctl.name, sizeof(req.u.sysctl.name), "%.*s",
+	    (int)sizeof(req.u.sysctl.name) - 1, name);
+	if (val != NULL)
+		snprintf(req.u.sysctl.value, sizeof(req.u.sysctl.value),
+		    "%.*s", (int)sizeof(req.u.sysctl.value) - 1, val);
+	return tcpx_client_call(c, op, -1, &req, sizeof(req), rep, NULL);
+}
+
+static const char *
+why(int rc)
+{
+	return rc == -ENOENT ? "no such tunable (tcpx sysctl -a lists them)" :
+	    rc == -EINVAL ? "invalid value" :
+	    rc == -EPERM ? "permission denied (root or tcpxd's user only)" :
+	    strerror(-rc);
+}
+
+/* Settings from a sysctl.conf-style file: '#' and ';' comments. */
+static int
+read_file(const char *path, struct setting *s, int *n)
+{
+	char line[256];
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+
+	if (f == NULL) {
+		fprintf(stderr, "tcpx sysctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line + strspn(line, " \t");
+
+		p[strcspn(p, "\r\n")] = '\0';
+		if (*p == '\0' || *p == '#' || *p == ';')
+			continue;
+		if (*n == SYSCTL_MAXARGS || parse_arg(p, &s[*n]) < 0) {
+			if (f != stdin)
+				fclose(f);
+			return -1;
+		}
+		(*n)++;
+	}
+	if (f != stdin)
+		fclose(f);
 	return 0;
 }
 
 int
 cmd_sysctl(int argc, char **argv)
 {
+	static struct setting s[SYSCTL_MAXARGS];
+	struct sysctl_opts o = { 0, 0 };
 	struct tcpx_client c;
 	struct tcpx_ctl_req req;
-	int i, all = 0, rc = 0, nargs = 0;
+	struct tcpx_ctl_rep rep;
+	int i, all = 0, rc = 0, n = 0, failed = -1;
 
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-a") == 0)
-			all = 1;
-		else if (strcmp(argv[i], "-n") == 0)
-			values_only = 1;
-		else if (strcmp(argv[i], "-w") == 0 ||
-		    strcmp(argv[i], "-q") == 0)
-			;
-		else if (strcmp(argv[i], "-h") == 0 ||
-		    strcmp(argv[i], "--help") == 0) {
-			printf("usage: tcpx sysctl [-n] -a | NAME... | "
-			    "[-w] NAME=VALUE...\n"
-			    "  the stack's tunables, named after Linux's "
-			    "(net.ipv4.tcp_syncookies...)\n");
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
 			return 0;
-		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "tcpx sysctl: unknown option %s\n",
-			    argv[i]);
+		} else if (strcmp(a, "-a") == 0 || strcmp(a, "-A") == 0 ||
+		    strcmp(a, "-X") == 0 || strcmp(a, "--all") == 0) {
+			all = 1;
+		} else if (strcmp(a, "-n") == 0 || strcmp(a, "--values") == 0) {
+			o.values_only = 1;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			o.quiet = 1;
+		} else if (strcmp(a, "-w") == 0 || strcmp(a, "--write") == 0 ||
+		    strcmp(a, "-e") == 0) {
+			;
+		} else if (strcmp(a, "-p") == 0 || strcmp(a, "--load") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "tcpx sysctl: -p needs a "
+				    "file\n");
+				return 2;
+			}
+			if (read_file(argv[++i], s, &n) < 0)
+				return 1;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "tcpx sysctl: unknown option %s (see "
+			    "tcpx sysctl --help)\n", a);
 			return 2;
-		} else
-			nargs++;
+		} else {
+			if (n == SYSCTL_MAXARGS) {
+				fprintf(stderr, "tcpx sysctl: too many "
+				    "arguments\n");
+				return 2;
+			}
+			if (parse_arg(a, &s[n]) < 0)
+				return 1;
+			n++;
+		}
 	}
-	if (!all && nargs == 0) {
-		fprintf(stderr, "usage: tcpx sysctl [-n] -a | NAME... | "
-		    "[-w] NAME=VALUE...\n");
+	if (!all && n == 0) {
+		usage(stderr);
 		return 2;
 	}
 	if (tool_connect(&c) < 0)
 		return 1;
 	if (all) {
 		memset(&req, 0, sizeof(req));
-		if (tool_list(&c, TCPX_OP_SYSCTL_LIST, &req, list_cb, NULL) < 0)
+		if (tool_list(&c, TCPX_OP_SYSCTL_LIST, &req, list_cb, &o) < 0)
 			rc = 1;
 	}
-	for (i = 1; i < argc; i++)
-		if (argv[i][0] != '-')
-			rc |= get_or_set(&c, argv[i]);
+	/* Every name first: an unknown one stops everything. */
+	for (i = 0; i < n; i++) {
+		int r = call(&c, TCPX_OP_SYSCTL_GET, s[i].name, NULL, &rep);
+
+		if (r < 0) {
+			fprintf(stderr, "tcpx sysctl: %s: %s%s\n", s[i].name,
+			    why(r), s[i].set || n > 1 ? "; nothing changed" :
+			    "");
+			tcpx_client_close(&c);
+			return 1;
+		}
+		snprintf(s[i].old, sizeof(s[i].old), "%s",
+		    rep.u.sysctl.value);
+	}
+	for (i = 0; i < n && failed < 0; i++) {
+		int r;
+
+		if (!s[i].set) {
+			print_one(&o, s[i].name, s[i].old);
+			continue;
+		}
+		r = call(&c, TCPX_OP_SYSCTL_SET, s[i].name, s[i].value, &rep);
+		if (r < 0) {
+			fprintf(stderr, "tcpx sysctl: %s: %s '%s'; nothing "
+			    "changed\n", s[i].name, r == -EINVAL ?
+			    "invalid value" : why(r), s[i].value);
+			failed = i;
+			break;
+		}
+		s[i].done = 1;
+		if (!o.quiet)
+			print_one(&o, rep.u.sysctl.name, rep.u.sysctl.value);
+	}
+	if (failed >= 0) {
+		for (i = failed - 1; i >= 0; i--)
+			if (s[i].done && call(&c, TCPX_OP_SYSCTL_SET, s[i].name,
+			    s[i].old, &rep) < 0)
+				fprintf(stderr, "tcpx sysctl: could not put "
+				    "%s back to %s\n", s[i].name, s[i].old);
+		rc = 1;
+	}
 	tcpx_client_close(&c);
 	return rc;
 }

@@ -1,15 +1,24 @@
 /*
  * trace.c - `tcpx trace`: watch the stack work, live: every TCP segment
  * as tcpdump prints it, every state change with its cause, every timer
- * that fires.
+ * that fires; optionally a pcap file (libpcap's pcap_dump, DLT_RAW, so
+ * tcpdump -r and Wireshark read it) and a mermaid sequenceDiagram of
+ * the first connection seen (mermaid.c).
  *
- *   tcpx trace [-s] [-S] [-t] [-c COUNT] [-T SECONDS] [--absolute]
- *   -s segments  -S state changes  -t timers  (default: all three)
+ *   tcpx trace [-sStq] [-c COUNT] [-T SECONDS] [--until-closed]
+ *              [--pcap FILE] [--mermaid FILE] [--absolute] [FILTER]
+ *
+ * FILTER is tcpdump's language ("port 80", "host 10.77.0.1 and port
+ * 8000"), compiled by libpcap and run on each segment; a state change
+ * matches when a segment of its connection would, a timer when its
+ * socket had a matching state change.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pcap/pcap.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,110 +29,388 @@
 #include "tcpx.h"
 #include "tool.h"
 
-static void
-addr_str(const struct sockaddr_in *sin, char *buf, size_t len)
-{
-	char a[INET_ADDRSTRLEN];
+#define MAX_SOCKS	256
 
-	inet_ntop(AF_INET, &sin->sin_addr, a, sizeof(a));
-	snprintf(buf, len, "%s.%u", a, ntohs(sin->sin_port));
+struct trace {
+	struct segfmt fmt;
+	int quiet;
+	int64_t wall_off_us;		/* realtime - monotonic */
+	pcap_t *dead;
+	int have_filter;
+	struct bpf_program prog;
+	pcap_dumper_t *dump;
+	struct mmd *mmd;
+	/* The connection the diagram and --until-closed follow. */
+	int have_conn, conn_done;
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+	int socks[MAX_SOCKS];		/* socket ids that matched the filter */
+	int nsocks;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
 }
 
-/*
- * A data segment arrives cut to its first bytes (ev->data), which the
- * full formatter rejects (lengths and checksum no longer add up): its
- * header fields, tcpdump-style, from what is there; len is the IP total
- * length the header gives.
- */
-/* The ISN segfmt recorded for this direction, to print relative numbers
- * as it does; 0 when unknown. */
-static uint32_t
-isn_of(const struct segfmt *f, uint32_t sa, uint32_t da, uint16_t sp,
-    uint16_t dp)
+static void
+usage(FILE *f)
 {
-	unsigned i;
+	fprintf(f,
+	    "usage: tcpx trace [-sStq] [-c COUNT] [-T SECONDS] "
+	    "[--until-closed]\n"
+	    "                  [--pcap FILE] [--mermaid FILE] [--absolute] "
+	    "[FILTER]\n"
+	    "  live view of the tcpx stack:\n"
+	    "  -s segments, as tcpdump prints them   -S state changes with "
+	    "their cause\n"
+	    "  -t timer expiries                     (default: all three)\n"
+	    "  -c COUNT        stop after COUNT events\n"
+	    "  -T SECONDS      stop after SECONDS\n"
+	    "  -u, --until-closed  stop when the first connection seen "
+	    "reaches CLOSED\n"
+	    "                  or TIME-WAIT (and its last segment is out)\n"
+	    "  -w, --pcap FILE write the segments to a pcap file "
+	    "(tcpdump -r FILE)\n"
+	    "  -m, --mermaid FILE  write a mermaid sequenceDiagram of the "
+	    "first connection\n"
+	    "  -A, --absolute  absolute sequence numbers (tcpdump -S)\n"
+	    "  -q, --quiet     print nothing (with --pcap/--mermaid)\n"
+	    "  FILTER          tcpdump's filter language: port 80, host "
+	    "10.77.0.1, ...\n"
+	    "examples:\n"
+	    "  tcpx trace port 8000\n"
+	    "  tcpx trace -u --pcap /tmp/c.pcap --mermaid /tmp/c.md host "
+	    "10.77.0.1\n");
+}
 
-	if (f->absolute)
-		return 0;
-	for (i = 0; i < SEGFMT_FLOWS; i++) {
-		const struct segfmt_flow *fl = &f->flows[i];
+static void
+wall_time(const struct trace *t, uint64_t mono_us, char *buf, size_t len)
+{
+	int64_t us = (int64_t)mono_us + t->wall_off_us;
+	time_t secs = (time_t)(us / 1000000);
+	struct tm tm;
 
-		if (fl->used && fl->saddr == sa && fl->daddr == da &&
-		    fl->sport == sp && fl->dport == dp)
-			return fl->isn;
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%02d:%02d:%02d.%06d", tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (int)(us % 1000000));
+}
+
+static int
+filter_ok(struct trace *t, const uint8_t *ip, uint32_t caplen, uint32_t len)
+{
+	struct pcap_pkthdr h;
+
+	if (!t->have_filter)
+		return 1;
+	memset(&h, 0, sizeof(h));
+	h.caplen = caplen;
+	h.len = len;
+	return pcap_offline_filter(&t->prog, &h, ip) != 0;
+}
+
+/* A state change matches if a segment between its two ends would. */
+static int
+state_matches(struct trace *t, const struct tcpx_ctl_event *ev)
+{
+	uint8_t pkt[40];
+	int dir;
+
+	if (!t->have_filter)
+		return 1;
+	for (dir = 0; dir < 2; dir++) {
+		const struct sockaddr_in *s = dir ? &ev->remote : &ev->local;
+		const struct sockaddr_in *d = dir ? &ev->local : &ev->remote;
+
+		memset(pkt, 0, sizeof(pkt));
+		pkt[0] = 0x45;
+		pkt[3] = sizeof(pkt);
+		pkt[8] = 64;
+		pkt[9] = IPPROTO_TCP;
+		memcpy(pkt + 12, &s->sin_addr, 4);
+		memcpy(pkt + 16, &d->sin_addr, 4);
+		memcpy(pkt + 20, &s->sin_port, 2);
+		memcpy(pkt + 22, &d->sin_port, 2);
+		pkt[32] = 5 << 4;
+		if (filter_ok(t, pkt, sizeof(pkt), sizeof(pkt)))
+			return 1;
 	}
 	return 0;
 }
 
 static int
-seg_short(const struct segfmt *f, const uint8_t *ip, size_t cap,
-    uint32_t len, char *buf, size_t bl)
+sock_known(const struct trace *t, int sock)
 {
-	char fl[16], a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	size_t ihl;
-	const uint8_t *th;
-	uint32_t seq, ack, plen, sa, da;
-	uint16_t sp, dp;
-	unsigned thl;
+	int i;
 
-	if (cap < 20 || (ip[0] >> 4) != 4)
-		return -1;
-	ihl = (size_t)(ip[0] & 0xf) * 4;
-	if (ip[9] != IPPROTO_TCP || cap < ihl + 20)
-		return -1;
-	th = ip + ihl;
-	thl = (unsigned)(th[12] >> 4) * 4;
-	seq = (uint32_t)th[4] << 24 | (uint32_t)th[5] << 16 |
-	    (uint32_t)th[6] << 8 | th[7];
-	ack = (uint32_t)th[8] << 24 | (uint32_t)th[9] << 16 |
-	    (uint32_t)th[10] << 8 | th[11];
-	plen = len > ihl + thl ? len - (uint32_t)(ihl + thl) : 0;
-	memcpy(&sa, ip + 12, 4);
-	memcpy(&da, ip + 16, 4);
-	sp = (uint16_t)(th[0] << 8 | th[1]);
-	dp = (uint16_t)(th[2] << 8 | th[3]);
-	seq -= isn_of(f, sa, da, sp, dp);
-	ack -= isn_of(f, da, sa, dp, sp);
-	inet_ntop(AF_INET, ip + 12, a, sizeof(a));
-	inet_ntop(AF_INET, ip + 16, b, sizeof(b));
-	segfmt_flags(th[13], fl, sizeof(fl));
-	return snprintf(buf, bl, "IP %s.%u > %s.%u: Flags [%s], seq %u:%u, "
-	    "ack %u, win %u, length %u", a, sp, b, dp, fl, seq, seq + plen,
-	    ack, (unsigned)(th[14] << 8 | th[15]), plen);
+	for (i = 0; i < t->nsocks; i++)
+		if (t->socks[i] == sock)
+			return 1;
+	return 0;
+}
+
+static int
+is_conn(const struct trace *t, uint32_t la, uint16_t lp, uint32_t ra,
+    uint16_t rp)
+{
+	return t->have_conn && la == t->laddr && lp == t->lport &&
+	    ra == t->raddr && rp == t->rport;
 }
 
 static void
-print_event(struct segfmt *f, const struct tcpx_ctl_event *ev)
+follow(struct trace *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 {
-	char line[512], l[32], r[32];
-	double t = (double)ev->now_us / 1e6;
+	if (t->have_conn || rp == 0)
+		return;
+	t->have_conn = 1;
+	t->laddr = la;
+	t->lport = lp;
+	t->raddr = ra;
+	t->rport = rp;
+}
+
+/* ", options [nop,nop,TS val 1 ecr 2]" for a segment cut short. */
+static void
+opts_text(const struct tool_tcph *h, char *buf, size_t len)
+{
+	size_t i = 0, off = 0;
+
+	buf[0] = '\0';
+	if (h->optlen == 0)
+		return;
+#define PUT(...) do { if (off < len) off += (size_t)snprintf(buf + off, \
+	len - off, __VA_ARGS__); } while (0)
+	PUT(", options [");
+	while (i < h->optlen) {
+		uint8_t kind = h->opt[i], ol;
+		const uint8_t *v = h->opt + i + 2;
+
+		if (i > 0)
+			PUT(",");
+		if (kind == 0) {
+			PUT("eol");
+			break;
+		}
+		if (kind == 1) {
+			PUT("nop");
+			i++;
+			continue;
+		}
+		if (i + 1 >= h->optlen || (ol = h->opt[i + 1]) < 2 ||
+		    i + ol > h->optlen)
+			break;
+		if (kind == 8 && ol == 10)
+			PUT("TS val %u ecr %u", (unsigned)v[0] << 24 |
+			    (unsigned)v[1] << 16 | (unsigned)v[2] << 8 | v[3],
+			    (unsigned)v[4] << 24 | (unsigned)v[5] << 16 |
+			    (unsigned)v[6] << 8 | v[7]);
+		else if (kind == 5)
+			PUT("sack %u", (ol - 2) / 8);
+		else
+			PUT("opt-%u", kind);
+		i += ol;
+	}
+	PUT("]");
+#undef PUT
+}
+
+/* Handle one event; 1 if it was shown (counts for -c). */
+static int
+handle(struct trace *t, const struct tcpx_ctl_event *ev)
+{
+	char line[512], ts[32], l[40], r[40], a[INET_ADDRSTRLEN];
 	size_t cap;
 
+	wall_time(t, ev->now_us, ts, sizeof(ts));
 	switch (ev->kind) {
-	case TCPX_TRACE_SEG:
+	case TCPX_TRACE_SEG: {
+		struct tool_tcph h;
+		uint32_t iplen;
+		int out = ev->dir == TCPX_DIR_OUT;
+
 		cap = ev->len < sizeof(ev->data) ? ev->len : sizeof(ev->data);
-		if (segfmt_tcp(f, ev->data, cap, line, sizeof(line)) >= 0 ||
-		    (cap >= 4 && seg_short(f, ev->data, cap,
-		    (uint32_t)(ev->data[2] << 8 | ev->data[3]), line,
-		    sizeof(line)) >= 0))
-			printf("%12.6f %s %s\n", t,
-			    ev->dir == TCPX_DIR_IN ? "<" : ">", line);
-		break;
-	case TCPX_TRACE_STATE:
-		addr_str(&ev->local, l, sizeof(l));
-		addr_str(&ev->remote, r, sizeof(r));
-		printf("%12.6f sock %d %s > %s: %s -> %s (%.*s)\n", t, ev->sock,
+		if (tool_tcp_hdr(ev->data, cap, &h) < 0)
+			return 0;
+		iplen = (uint32_t)(ev->data[2] << 8 | ev->data[3]);
+		if (!filter_ok(t, ev->data, (uint32_t)cap, iplen))
+			return 0;
+		follow(t, out ? h.saddr : h.daddr, out ? h.sport : h.dport,
+		    out ? h.daddr : h.saddr, out ? h.dport : h.sport);
+		if (t->mmd != NULL && !t->conn_done &&
+		    is_conn(t, out ? h.saddr : h.daddr, out ? h.sport : h.dport,
+		    out ? h.daddr : h.saddr, out ? h.dport : h.sport))
+			mmd_segment(t->mmd, ev->dir, &h);
+		if (t->dump != NULL) {
+			struct pcap_pkthdr ph;
+			int64_t us = (int64_t)ev->now_us + t->wall_off_us;
+
+			ph.ts.tv_sec = (time_t)(us / 1000000);
+			ph.ts.tv_usec = (suseconds_t)(us % 1000000);
+			ph.caplen = (uint32_t)cap;
+			ph.len = iplen > cap ? iplen : (uint32_t)cap;
+			pcap_dump((u_char *)t->dump, &ph, ev->data);
+			pcap_dump_flush(t->dump);
+		}
+		if (!t->quiet && segfmt_tcp(&t->fmt, ev->data, cap, line,
+		    sizeof(line)) < 0) {
+			/* Cut short: header fields only, numbered as segfmt. */
+			char fl[16], b[INET_ADDRSTRLEN];
+			uint32_t sisn = 0, risn = 0;
+
+			for (unsigned i = 0; i < SEGFMT_FLOWS &&
+			    !t->fmt.absolute; i++) {
+				const struct segfmt_flow *f = &t->fmt.flows[i];
+
+				if (!f->used)
+					continue;
+				if (f->saddr == h.saddr && f->sport == h.sport &&
+				    f->daddr == h.daddr && f->dport == h.dport)
+					sisn = f->isn;
+				if (f->saddr == h.daddr && f->sport == h.dport &&
+				    f->daddr == h.saddr && f->dport == h.sport)
+					risn = f->isn;
+			}
+			inet_ntop(AF_INET, &h.saddr, a, sizeof(a));
+			inet_ntop(AF_INET, &h.daddr, b, sizeof(b));
+			segfmt_flags(h.flags, fl, sizeof(fl));
+			char op[160];
+
+			opts_text(&h, op, sizeof(op));
+			snprintf(line, sizeof(line), "IP %s.%u > %s.%u: Flags "
+			    "[%s], seq %u:%u, ack %u, win %u%s, length %u", a,
+			    h.sport, b, h.dport, fl, h.seq - sisn,
+			    h.seq - sisn + h.plen, h.ack - risn, h.win, op,
+			    h.plen);
+		}
+		if (!t->quiet)
+			printf("%s %s %s\n", ts, out ? ">" : "<", line);
+		return 1;
+	}
+	case TCPX_TRACE_STATE: {
+		uint32_t la = ev->local.sin_addr.s_addr;
+		uint32_t ra = ev->remote.sin_addr.s_addr;
+		uint16_t lp = ntohs(ev->local.sin_port);
+		uint16_t rp = ntohs(ev->remote.sin_port);
+
+		if (!state_matches(t, ev))
+			return 0;
+		if (ev->sock >= 0 && !sock_known(t, ev->sock) &&
+		    t->nsocks < MAX_SOCKS)
+			t->socks[t->nsocks++] = ev->sock;
+		follow(t, la, lp, ra, rp);
+		if (is_conn(t, la, lp, ra, rp) && !t->conn_done) {
+			if (t->mmd != NULL)
+				mmd_state(t->mmd, ev->from, ev->to, ev->text);
+			if (ev->to == TCP_ST_CLOSED ||
+			    ev->to == TCP_ST_TIME_WAIT)
+				t->conn_done = 1;
+		}
+		if (t->quiet)
+			return 1;
+		inet_ntop(AF_INET, &ev->local.sin_addr, a, sizeof(a));
+		snprintf(l, sizeof(l), "%s.%u", a, lp);
+		inet_ntop(AF_INET, &ev->remote.sin_addr, a, sizeof(a));
+		snprintf(r, sizeof(r), "%s.%u", a, rp);
+		printf("%s sock %d %s > %s: %s -> %s (%.*s)\n", ts, ev->sock,
 		    l, r, tcp_state_name(ev->from), tcp_state_name(ev->to),
 		    (int)sizeof(ev->text), ev->text);
-		break;
-	case TCPX_TRACE_TIMER:
-		printf("%12.6f sock %d timer %.*s\n", t, ev->sock,
-		    (int)sizeof(ev->text), ev->text);
-		break;
-	default:
-		break;
+		return 1;
 	}
-	fflush(stdout);
+	case TCPX_TRACE_TIMER:
+		if (t->have_filter && !sock_known(t, ev->sock))
+			return 0;
+		if (t->mmd != NULL && !t->conn_done && t->nsocks > 0 &&
+		    ev->sock == t->socks[0])
+			mmd_timer(t->mmd, ev->text);
+		if (!t->quiet)
+			printf("%s sock %d timer %.*s expired\n", ts, ev->sock,
+			    (int)sizeof(ev->text), ev->text);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static double
+mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int
+setup(struct trace *t, const char *expr, const char *pcap_path,
+    const char *mmd_path)
+{
+	struct timespec rt, mt;
+	char err[PCAP_ERRBUF_SIZE];
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mt);
+	t->wall_off_us = ((int64_t)rt.tv_sec - mt.tv_sec) * 1000000 +
+	    (rt.tv_nsec - mt.tv_nsec) / 1000;
+	t->dead = pcap_open_dead(DLT_RAW, 65535);
+	if (t->dead == NULL) {
+		fprintf(stderr, "tcpx trace: pcap_open_dead failed\n");
+		return -1;
+	}
+	if (expr != NULL && *expr != '\0') {
+		if (pcap_compile(t->dead, &t->prog, expr, 1,
+		    PCAP_NETMASK_UNKNOWN) < 0) {
+			fprintf(stderr, "tcpx trace: bad filter '%s': %s\n",
+			    expr, pcap_geterr(t->dead));
+			return -1;
+		}
+		t->have_filter = 1;
+	}
+	if (pcap_path != NULL) {
+		t->dump = pcap_dump_open(t->dead, pcap_path);
+		if (t->dump == NULL) {
+			fprintf(stderr, "tcpx trace: %s: %s\n", pcap_path,
+			    pcap_geterr(t->dead));
+			return -1;
+		}
+	}
+	if (mmd_path != NULL) {
+		FILE *f = fopen(mmd_path, "we");
+
+		/* Fail now, not after the trace, if it cannot be written. */
+		if (f == NULL) {
+			fprintf(stderr, "tcpx trace: %s: %s\n", mmd_path,
+			    strerror(errno));
+			return -1;
+		}
+		fclose(f);
+		t->mmd = mmd_new();
+		(void)err;
+	}
+	return 0;
+}
+
+static void
+finish(struct trace *t, const char *mmd_path, int fenced)
+{
+	int rc;
+
+	if (t->dump != NULL)
+		pcap_dump_close(t->dump);
+	if (t->mmd != NULL) {
+		rc = mmd_write(t->mmd, mmd_path, fenced);
+		if (rc < 0)
+			fprintf(stderr, "tcpx trace: %s: %s\n", mmd_path,
+			    strerror(-rc));
+		mmd_free(t->mmd);
+	}
+	if (t->have_filter)
+		pcap_freecode(&t->prog);
+	if (t->dead != NULL)
+		pcap_close(t->dead);
 }
 
 int
@@ -135,52 +422,85 @@ cmd_trace(int argc, char **argv)
 		{ "timers", no_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "time", required_argument, NULL, 'T' },
+		{ "until-closed", no_argument, NULL, 'u' },
+		{ "pcap", required_argument, NULL, 'w' },
+		{ "mermaid", required_argument, NULL, 'm' },
+		{ "fenced", no_argument, NULL, 'F' },
 		{ "absolute", no_argument, NULL, 'A' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static struct trace t;
 	struct tcpx_client c;
 	struct tcpx_ctl_req req;
 	struct tcpx_ctl_rep rep;
 	struct tcpx_ctl_event ev;
-	struct segfmt *f;
-	struct timespec ts;
+	struct sigaction sa;
+	const char *pcap_path = NULL, *mmd_path = NULL;
+	char expr[1024] = "";
 	uint32_t mask = 0;
-	long count = -1, secs = -1;
-	double end = 0;
-	int ch, rc, seen = 0;
+	long count = -1;
+	double secs = -1, end = 0, grace_end = 0;
+	int ch, rc, seen = 0, until = 0, fenced = 0;
 	ssize_t n;
+	char *endp;
 
-	while ((ch = getopt_long(argc, argv, "sStc:T:Ah", longopts,
+	while ((ch = getopt_long(argc, argv, "+sStc:T:uw:m:Aqh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 's': mask |= TCPX_TRACE_SEG; break;
 		case 'S': mask |= TCPX_TRACE_STATE; break;
 		case 't': mask |= TCPX_TRACE_TIMER; break;
-		case 'c': count = strtol(optarg, NULL, 10); break;
-		case 'T': secs = strtol(optarg, NULL, 10); break;
-		case 'A': break;
+		case 'c':
+			count = strtol(optarg, &endp, 10);
+			if (*endp != '\0' || count <= 0) {
+				fprintf(stderr, "tcpx trace: -c wants a count, "
+				    "got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'T':
+			secs = strtod(optarg, &endp);
+			if (*endp != '\0' || secs < 0) {
+				fprintf(stderr, "tcpx trace: -T wants seconds, "
+				    "got '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'u': until = 1; break;
+		case 'w': pcap_path = optarg; break;
+		case 'm': mmd_path = optarg; break;
+		case 'F': fenced = 1; break;
+		case 'A': t.fmt.absolute = true; break;
+		case 'q': t.quiet = 1; break;
 		case 'h':
-			printf("usage: tcpx trace [-s] [-S] [-t] [-c COUNT] "
-			    "[-T SECONDS] [--absolute]\n"
-			    "  live view of the stack: -s segments (as "
-			    "tcpdump), -S state changes, -t timers\n");
+			usage(stdout);
 			return 0;
 		default:
 			return 2;
 		}
 	}
+	for (; optind < argc; optind++) {
+		if (strlen(expr) + strlen(argv[optind]) + 2 >= sizeof(expr)) {
+			fprintf(stderr, "tcpx trace: filter too long\n");
+			return 2;
+		}
+		if (expr[0] != '\0')
+			strcat(expr, " ");
+		strcat(expr, argv[optind]);
+	}
 	if (mask == 0)
 		mask = TCPX_TRACE_SEG | TCPX_TRACE_STATE | TCPX_TRACE_TIMER;
-	f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return 1;
-	for (ch = 1; ch < argc; ch++)
-		if (strcmp(argv[ch], "--absolute") == 0 ||
-		    strcmp(argv[ch], "-A") == 0)
-			f->absolute = true;
+	/* The diagram and --until-closed need the states and segments. */
+	if (mmd_path != NULL || until)
+		mask |= TCPX_TRACE_SEG | TCPX_TRACE_STATE;
+	if (setup(&t, expr, pcap_path, mmd_path) < 0) {
+		finish(&t, NULL, 0);
+		return 2;
+	}
 	if (tool_connect(&c) < 0) {
-		free(f);
+		finish(&t, mmd_path, fenced);
 		return 1;
 	}
 	memset(&req, 0, sizeof(req));
@@ -190,20 +510,36 @@ cmd_trace(int argc, char **argv)
 	if (rc < 0) {
 		fprintf(stderr, "tcpx trace: %s\n", strerror(-rc));
 		tcpx_client_close(&c);
-		free(f);
+		finish(&t, mmd_path, fenced);
 		return 1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (!t.quiet)
+		fprintf(stderr, "tcpx trace: listening on %s (tcpxd pid %d)%s%s"
+		    "\n", c.hello.ifname, (int)c.hello.pid,
+		    expr[0] ? ", filter: " : "", expr);
 	if (secs >= 0)
-		end = (double)ts.tv_sec + ts.tv_nsec / 1e9 + (double)secs;
-	while (count < 0 || seen < count) {
+		end = mono_now() + secs;
+	while (!stop && (count < 0 || seen < count)) {
 		struct pollfd p = { .fd = c.fd, .events = POLLIN };
+		double left = -1, now = mono_now();
 		int tmo = -1;
 
-		if (secs >= 0) {
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			double left = end - ((double)ts.tv_sec +
-			    ts.tv_nsec / 1e9);
+		if (secs >= 0)
+			left = end - now;
+		/* After the followed connection closed: 300 ms for the last
+		 * segments (the ACK of a FIN comes after TIME-WAIT starts). */
+		if (until && t.conn_done) {
+			if (grace_end == 0)
+				grace_end = now + 0.3;
+			if (left < 0 || grace_end - now < left)
+				left = grace_end - now;
+		}
+		if (left >= 0) {
 			if (left <= 0)
 				break;
 			tmo = (int)(left * 1000) + 1;
@@ -211,10 +547,10 @@ cmd_trace(int argc, char **argv)
 		rc = poll(&p, 1, tmo);
 		if (rc < 0 && errno == EINTR)
 			continue;
-		if (rc <= 0)
+		if (rc < 0)
 			break;
-		/* Events come as replies of seq 0 flagged TCPX_REP_EVENT, the
-		 * event in u.raw. */
+		if (rc == 0)
+			continue;
 		n = tcpx_ctl_recv(c.fd, &rep, sizeof(rep), NULL);
 		if (n <= 0) {
 			fprintf(stderr, "tcpx trace: tcpxd went away\n");
@@ -223,11 +559,18 @@ cmd_trace(int argc, char **argv)
 		if ((size_t)n < TCPX_CTL_REP_HDR + offsetof(struct tcpx_ctl_event,
 		    text) || !(rep.flags & TCPX_REP_EVENT))
 			continue;
-		memcpy(&ev, rep.u.raw, sizeof(ev));
-		print_event(f, &ev);
-		seen++;
+		memset(&ev, 0, sizeof(ev));
+		memcpy(&ev, rep.u.raw, (size_t)n - TCPX_CTL_REP_HDR <
+		    sizeof(ev) ? (size_t)n - TCPX_CTL_REP_HDR : sizeof(ev));
+		if (handle(&t, &ev)) {
+			seen++;
+			fflush(stdout);
+		}
 	}
 	tcpx_client_close(&c);
-	free(f);
+	finish(&t, mmd_path, fenced);
+	if (mmd_path != NULL && !t.quiet)
+		fprintf(stderr, "tcpx trace: diagram written to %s\n",
+		    mmd_path);
 	return 0;
 }

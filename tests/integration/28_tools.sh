@@ -33,13 +33,13 @@ echo "$ss_out" | grep -Eq "^LISTEN +0 +4 +0\.0\.0\.0:9800 +0\.0\.0\.0:\*" ||
 	{ echo "$ss_out" >&2; fail "tcpx ss: no LISTEN line (backlog 4) for port 9800"; }
 say "ok: tcpx ss shows the connection and the listener"
 
-before=$($H "$TCPX" nstat TcpActiveOpens | awk '/TcpActiveOpens/ {print $2}')
+before=$($H "$TCPX" nstat -az TcpActiveOpens | awk '/TcpActiveOpens/ {print $2}')
 $H "$TCPX" trace -s -T 3 > "$T/trace" &
 tr=$!
 sleep 0.5
 $H timeout 10 "$TCPX" run curl -sS -o /dev/null http://10.77.0.1:8000/small
 wait $tr
-after=$($H "$TCPX" nstat TcpActiveOpens | awk '/TcpActiveOpens/ {print $2}')
+after=$($H "$TCPX" nstat -az TcpActiveOpens | awk '/TcpActiveOpens/ {print $2}')
 [ "$after" = $((before + 1)) ] || fail "nstat TcpActiveOpens went $before -> $after"
 say "ok: tcpx nstat counted the active open"
 grep -q "> IP 10.77.0.2.[0-9]* > 10.77.0.1.8000: Flags \[S\]" "$T/trace" &&
