@@ -379,6 +379,13 @@ tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 
 	uint32_t sent;
 
+	/* Data only: a SYN not yet acknowledged is tcp_send_syn's. */
+	if (SEQ_LT(seq, seq0)) {
+		if (len <= seq0 - seq)
+			return 0;
+		len -= seq0 - seq;
+		seq = seq0;
+	}
 	/* The FIN rides on the data it follows, or goes alone. */
 	if (len > cur_mss(sk))
 		len = cur_mss(sk);

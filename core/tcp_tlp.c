@@ -74,10 +74,7 @@ tcp_tlp_fire(struct tcpx_engine *e, struct tcp_sock *sk)
 		sent = true;
 	} else if (sk->tlp_high_seq == 0) {
 		/* Else the last segment (with the FIN, if that was last). */
-		start = SEQ_GT(dend, sk->snd_una + sk->mss) ? dend - sk->mss :
-		    sk->snd_una;
-		if (SEQ_GT(start, dend))
-			start = dend;
+		start = SEQ_GT(dend, seq0 + sk->mss) ? dend - sk->mss : seq0;
 		if (tcp_retransmit_range(e, sk, start, dend - start) > 0) {
 			sk->tlp_retrans = true;
 			sent = true;
