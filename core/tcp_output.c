@@ -1,9 +1,11 @@
 /*
  * tcp_output.c - the one place that decides what a connection sends
- * next (BSD's tcp_output, smoltcp's dispatch): the SYN, data cut into
- * MSS-sized segments within the peer's window and the congestion window
- * (Nagle / TCP_NODELAY / TCP_CORK), the FIN after the queued data, pure
- * ACKs with the window we advertise, probes and resets.
+ * next (BSD's tcp_output, smoltcp's dispatch): the SYN; lost ranges
+ * first (tcp_recovery.c decides which), then new data cut into
+ * MSS-sized segments, or GSO super-segments, within the peer's window
+ * and what cwnd leaves of pipe (Nagle / TCP_NODELAY / TCP_CORK); the
+ * FIN after the queued data; pure ACKs with the window we advertise and
+ * SACK / D-SACK blocks; probes and resets.
  *
  * Every segment leaves through xmit(), which fills in the ACK, window
  * and options, hands the segment to ip_send_tcp() and counts it.
@@ -514,6 +516,21 @@ persist_check(struct tcpx_engine *e, struct tcp_sock *sk)
 }
 
 /*
+ * Nagle (RFC 896), Minshall's variant as Linux: must a segment shorter
+ * than the MSS wait?  Always under TCP_CORK or MSG_MORE; without
+ * TCP_NODELAY, while an earlier short segment is unacknowledged.
+ */
+static bool
+nagle_holds(const struct tcp_sock *sk, uint32_t inflight)
+{
+	if (sk->opt.cork || sk->more)
+		return true;
+	return !sk->opt.nodelay && inflight > 0 &&
+	    SEQ_GT(sk->snd_sml, sk->snd_una) &&
+	    SEQ_LEQ(sk->snd_sml, sk->snd_nxt);
+}
+
+/*
  * RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle RTO the old
  * cwnd no longer describes the path; halve it per RTO idle, down to the
  * initial window, remembering 3/4 of it in ssthresh.  The congestion
@@ -646,20 +663,18 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			break;
 		}
 		inflight = sk->snd_nxt - sk->snd_una;
-		if (gso && unsent > mss)
+		if (gso && unsent > mss) {
 			len = gso_len(e, sk, unsent, cwnd_bytes - pipe,
 			    wnd_end - sk->snd_nxt, mss);
+			/* A short last piece only if Nagle would send it. */
+			if (len % mss != 0 && !(sk->fin_queued &&
+			    len == unsent) && nagle_holds(sk, inflight))
+				len -= len % mss;
+		}
 		fin = sk->fin_queued && len == unsent &&
 		    SEQ_LEQ(sk->snd_nxt + len + 1, wnd_end);
-		if (len < mss && !fin) {
-			/* Nagle (RFC 896), Minshall's variant as Linux. */
-			if (sk->opt.cork || sk->more)
-				break;
-			if (!sk->opt.nodelay && inflight > 0 &&
-			    SEQ_GT(sk->snd_sml, sk->snd_una) &&
-			    SEQ_LEQ(sk->snd_sml, sk->snd_nxt))
-				break;
-		}
+		if (len < mss && !fin && nagle_holds(sk, inflight))
+			break;
 		flags = TH_ACK;
 		if (len == unsent)
 			flags |= TH_PSH;

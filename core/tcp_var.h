@@ -18,6 +18,13 @@
  *   tcp_syncookie.c SYN cookies
  *   tcp_fastopen.c  Fast Open: server cookies and client cookie cache
  *   tcp_secure.c    SipHash; ISN (RFC 6528), timestamp offsets, port offsets
+ *   tcp_sack.c      the sender's SACK scoreboard; RFC 6675 IsLost, pipe,
+ *                   NextSeg
+ *   tcp_recovery.c  loss recovery states (fast retransmit, NewReno,
+ *                   CA_Loss after an RTO), lost retransmissions, D-SACK undo
+ *   tcp_tlp.c       tail loss probes (RFC 8985 7)
+ *   tcp_cc.c        the congestion-control interface, Reno
+ *   tcp_cubic.c     CUBIC (RFC 9438), the default
  */
 #ifndef TCPX_TCP_VAR_H
 #define TCPX_TCP_VAR_H

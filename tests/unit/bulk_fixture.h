@@ -39,7 +39,7 @@ bk_init_data(void)
 FX_UNUSED static void
 bk_send_n(struct harness *h, struct fx_conn *c, size_t n)
 {
-	uint8_t b[4096];
+	static uint8_t b[65536];
 
 	ck_assert_uint_le(n, sizeof(b));
 	for (size_t i = 0; i < n; i++)

@@ -6,7 +6,8 @@
  *     gso_size = MSS, the TCP checksum CHECKSUM_PARTIAL (the folded
  *     pseudo-header sum, not complemented), a complete IPv4 checksum,
  *     csum_start at the TCP header and csum_offset 16; counted as the
- *     segments it stands for; seen once by trace_seg.  A lost
+ *     segments it stands for; seen once by trace_seg; a short last
+ *     piece only when Nagle/TCP_CORK would send it.  A lost
  *     super-segment is recovered segment by segment, SACK-driven.
  *   - RX: tcpx_input_ex with TCPX_RX_CSUM_OK takes a 60 KB GRO frame
  *     whose TCP checksum is garbage; tcpx_input drops it.
@@ -258,6 +259,30 @@ START_TEST(test_gso_lost_super_segment)
 }
 END_TEST
 
+START_TEST(test_gso_cork_holds_tail)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts;
+	struct bk_seg s[4];
+
+	bk_establish(h, &c, 10000, true, NULL);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_CORK,
+	    &(int){ 1 }, sizeof(int)), 0);
+	/* 3.5 MSS corked: one super-segment of 3, the half waits. */
+	bk_send_n(h, &c, 3 * BK_MSS + BK_MSS / 2);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 3 * BK_MSS);
+	ck_assert_uint_eq(gso_taken, ngso);
+	H_EXPECT_NONE(h);
+	/* Uncorked, the half goes, through output. */
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_CORK,
+	    &(int){ 0 }, sizeof(int)), 0);
+	ck_assert_uint_eq(bk_take(h, &c, s, 4), 1);
+	ck_assert_uint_eq(s[0].seq, seq + len);
+	ck_assert_uint_eq(s[0].len, BK_MSS / 2);
+}
+END_TEST
+
 START_TEST(test_gso_ether_csum_start)
 {
 	struct fx_conn c;
@@ -340,6 +365,7 @@ gso_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_gso_bulk_send);
 	tcase_add_test(tc, test_gso_lost_super_segment);
+	tcase_add_test(tc, test_gso_cork_holds_tail);
 	tcase_add_test(tc, test_gso_ether_csum_start);
 	tcase_add_test(tc, test_rx_csum_ok_large_frame);
 	suite_add_tcase(s, tc);
