@@ -194,6 +194,24 @@ tcp_ofo_pull(struct tcp_sock *sk)
 	return fin;
 }
 
+bool
+tcp_ofo_covers(const struct tcp_sock *sk, uint32_t seq, uint32_t end)
+{
+	const struct tcp_ofo *q;
+
+	/* The queue is sorted and disjoint: walk the contiguous run. */
+	TAILQ_FOREACH(q, &sk->ofo, link) {
+		if (SEQ_LEQ(q->seq + q->len, seq))
+			continue;
+		if (SEQ_GT(q->seq, seq))
+			return false;
+		seq = q->seq + q->len;
+		if (SEQ_GEQ(seq, end))
+			return true;
+	}
+	return false;
+}
+
 void
 tcp_ofo_purge(struct tcp_sock *sk)
 {

@@ -239,6 +239,9 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 			len = room - d;
 			fin = false;
 		}
+		/* Already held, all of it: report it (RFC 2883, Linux). */
+		if (len > 0 && tcp_ofo_covers(sk, seq, seq + len))
+			dsack_set(e, sk, seq, seq + len);
 		MIB_INC(e, TCPEXT_TCPOFOQUEUE);
 		(void)tcp_ofo_insert(sk, seq, data, len, fin);
 		sk->sack_recent = seq;

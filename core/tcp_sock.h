@@ -280,6 +280,8 @@ bool tcp_ofo_insert(struct tcp_sock *sk, uint32_t seq, const uint8_t *data,
 /* Move what became in order into sk->rcv; true if a FIN is now in order. */
 bool tcp_ofo_pull(struct tcp_sock *sk);
 void tcp_ofo_purge(struct tcp_sock *sk);
+/* Does the reassembly queue hold every byte of [seq, end)? */
+bool tcp_ofo_covers(const struct tcp_sock *sk, uint32_t seq, uint32_t end);
 /* SACK blocks for the queue (RFC 2018), the one holding `recent` first. */
 void tcp_ofo_sack(const struct tcp_sock *sk, uint32_t recent,
     struct tcp_opts *o, unsigned max);

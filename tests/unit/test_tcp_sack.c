@@ -10,8 +10,9 @@
  *     duplicate ACK, new data as later duplicates arrive, the next hole
  *     resent at once on the partial ACK, cwnd = ssthresh at the end;
  *   - RFC 2883: a duplicate segment is reported in the first SACK block
- *     (TCPDSACKOldSent), not when net.ipv4.tcp_dsack is 0; a D-SACK
- *     from the peer is counted (TCPDSACKRecv) and is no loss;
+ *     (TCPDSACKOldSent; TCPDSACKOfoSent for one already held out of
+ *     order), not when net.ipv4.tcp_dsack is 0; a D-SACK from the peer
+ *     is counted (TCPDSACKRecv) and is no loss;
  *   - Linux's tcp_rtt_estimator from timed segments and timestamps.
  */
 #include <arpa/inet.h>
@@ -235,6 +236,31 @@ START_TEST(test_dsack_sent_for_duplicate)
 }
 END_TEST
 
+START_TEST(test_dsack_sent_for_ofo_duplicate)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base;
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	/* Held out of order, then the same bytes again. */
+	fx_send(h, &c, TH_ACK, base + 10, c.snd, "BBBBBBBBBB", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	ck_assert_uint_eq(seg.opt.nsack, 1);
+	fx_send(h, &c, TH_ACK, base + 10, c.snd, "BBBBBBBBBB", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	/* First the D-SACK, then the block that holds it (RFC 2883 4.2). */
+	ck_assert_uint_eq(seg.opt.nsack, 2);
+	ck_assert_uint_eq(seg.opt.sack[0].start, base + 10);
+	ck_assert_uint_eq(seg.opt.sack[0].end, base + 20);
+	ck_assert_uint_eq(seg.opt.sack[1].start, base + 10);
+	ck_assert_uint_eq(seg.opt.sack[1].end, base + 20);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOfoSent"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOldSent"), 0);
+}
+END_TEST
+
 START_TEST(test_dsack_received_is_no_loss)
 {
 	struct fx_conn c;
@@ -333,6 +359,7 @@ sack_suite(void)
 	tcase_add_test(tc, test_sack_resends_holes_only);
 	tcase_add_test(tc, test_newreno_partial_ack);
 	tcase_add_test(tc, test_dsack_sent_for_duplicate);
+	tcase_add_test(tc, test_dsack_sent_for_ofo_duplicate);
 	tcase_add_test(tc, test_dsack_received_is_no_loss);
 	tcase_add_test(tc, test_rtt_estimator);
 	suite_add_tcase(s, tc);
