@@ -129,9 +129,9 @@ int
 ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
     uint16_t gso_size)
 {
-	uint32_t nexthop, sum;
+	struct tcp_out partial = *seg;
+	uint32_t nexthop;
 	size_t n, cap;
-	uint8_t *th = e->txbuf + IP_TCP_OFF;
 	int err;
 
 	if (ip_route(e, seg->daddr, &nexthop) != 0) {
@@ -141,19 +141,14 @@ ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
 	cap = 65535 - IPV4_HLEN_MIN;
 	if (cap > sizeof(e->txbuf) - IP_TCP_OFF)
 		cap = sizeof(e->txbuf) - IP_TCP_OFF;
-	if ((n = tcp_build(th, cap, seg)) == 0)
-		return -EMSGSIZE;
 	/*
 	 * CHECKSUM_PARTIAL, as Linux's tcp_v4_send_check() leaves it:
-	 * the folded pseudo-header sum, not complemented; whoever cuts
-	 * the segment completes each piece's checksum.
+	 * whoever cuts the segment completes each piece's checksum, so
+	 * the payload is not summed here.
 	 */
-	sum = inet_pseudo_sum(seg->saddr, seg->daddr, IPPROTO_TCP_,
-	    (uint16_t)n);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	th[16] = (uint8_t)(sum >> 8);
-	th[17] = (uint8_t)sum;
+	partial.csum_partial = true;
+	if ((n = tcp_build(e->txbuf + IP_TCP_OFF, cap, &partial)) == 0)
+		return -EMSGSIZE;
 	ipv4_build(e->txbuf + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
 	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
 	    e->ip_id++, (uint16_t)n);

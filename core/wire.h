@@ -185,6 +185,12 @@ struct tcp_out {
 	struct tcp_opts opt;	/* has_* select options; fastopen_len 0 = request */
 	const uint8_t *data;
 	uint32_t len;
+	/*
+	 * Leave the checksum to the device (GSO): the field holds the
+	 * folded pseudo-header sum, not complemented, as Linux's
+	 * CHECKSUM_PARTIAL.
+	 */
+	bool csum_partial;
 };
 /* TCP header + options + data, checksum filled.  Returns bytes or 0. */
 size_t tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg);

@@ -338,6 +338,13 @@ tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg)
 		memcpy(buf + hlen, seg->data, seg->len);
 	sum = inet_pseudo_sum(seg->saddr, seg->daddr, IPPROTO_TCP_,
 	    (uint16_t)total);
+	if (seg->csum_partial) {
+		/* CHECKSUM_PARTIAL: the folded pseudo-header sum, as is. */
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		put16(buf + 16, (uint16_t)sum);
+		return total;
+	}
 	put16(buf + 16, inet_csum_fold(inet_csum_add(sum, buf, total)));
 	return total;
 }
