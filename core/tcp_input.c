@@ -338,7 +338,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	nwin = (seg->flags & TH_SYN) ? seg->wnd :
 	    (uint32_t)seg->wnd << sk->snd_wscale;
 	if (SEQ_GT(ack, sk->snd_una) || SEQ_GT(seg->seq, sk->snd_wl1) ||
-	    (seg->seq == sk->snd_wl1 && nwin > sk->snd_wnd)) {
+	    (seg->seq == sk->snd_wl1 && (nwin > sk->snd_wnd || nwin == 0))) {
 		sk->snd_wnd = nwin;
 		sk->snd_wl1 = seg->seq;
 		sk->snd_wl2 = ack;

@@ -76,7 +76,9 @@ synchronized(const struct tcp_sock *sk)
  *   for an orphan; 0 means 8) retries would take from 200 ms doubling to
  *   120 s, as Linux's retransmits_timed_out(); else enter CA_Loss
  *   (tcp_recovery.c: cwnd 1, all un-SACKed data lost), resend the head,
- *   double the RTO (max 120 s).
+ *   double the RTO (max 120 s).  Each expiry counts TCPTimeouts.  A
+ *   peer that closed its window under data in flight is probed instead,
+ *   without a retry limit while it is heard from (Linux).
  */
 static bool
 tcp_out_of_resources(struct tcpx_engine *e, struct tcp_sock *sk,
@@ -132,10 +134,10 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 		/* A Fast Open child: tcp_synack_retries, plus one (Linux). */
 		if (sk->passive && sk->opt.syncnt <= 0)
 			retry_until = (unsigned)e->sysctl.tcp_synack_retries + 1;
+		/* Linux 6.x counts every expiry, the last one too. */
+		MIB_INC(e, TCPEXT_TCPTIMEOUTS);
 		if (sk->retransmits >= retry_until)
 			return write_err(e, sk, "SYN timeout");
-		if (sk->retransmits == 0)
-			MIB_INC(e, TCPEXT_TCPTIMEOUTS);
 		sk->retransmits++;
 		sk->backoff++;
 		sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ?
@@ -148,7 +150,24 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	}
 	if (sk->snd_una == sk->snd_max)
 		return false;
+	if (sk->snd_wnd == 0 && !sk->orphan) {
+		/*
+		 * The peer shrank its window to zero under data in flight:
+		 * our retransmissions are window probes, and no timeout
+		 * while the peer is heard from within TCP_RTO_MAX (Linux).
+		 */
+		if (e->now - sk->last_rcv_us > TCP_RTO_MAX_US)
+			return write_err(e, sk, "retransmit timeout");
+		tcp_enter_loss(e, sk);
+		tcp_xmit_retransmit(e, sk, true);
+		sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ?
+		    (uint32_t)TCP_RTO_MAX_US : sk->rto_us * 2;
+		tcp_rto_arm(e, sk);
+		return false;
+	}
 
+	/* Linux 6.x counts every expiry, the last one too. */
+	MIB_INC(e, TCPEXT_TCPTIMEOUTS);
 	/* Linux's tcp_write_timeout(). */
 	retry_until = (unsigned)e->sysctl.tcp_retries2;
 	if (sk->orphan) {
@@ -164,8 +183,6 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 	    tcp_model_timeout_ms(retry_until, 200) * 1000)
 		return write_err(e, sk, "retransmit timeout");
 
-	if (sk->retransmits == 0 && sk->ca_state <= TCP_CAS_DISORDER)
-		MIB_INC(e, TCPEXT_TCPTIMEOUTS);
 	/*
 	 * CA_Loss: ssthresh from the congestion control, cwnd 1, every
 	 * un-SACKed byte lost; the head goes now, slow start resends the

@@ -75,7 +75,10 @@ tcp_tlp_fire(struct tcpx_engine *e, struct tcp_sock *sk)
 	} else if (sk->tlp_high_seq == 0) {
 		/* Else the last segment (with the FIN, if that was last). */
 		start = SEQ_GT(dend, seq0 + sk->mss) ? dend - sk->mss : seq0;
-		if (tcp_retransmit_range(e, sk, start, dend - start) > 0) {
+		/* As any resend: the head always, else within the window. */
+		if ((start == sk->snd_una || SEQ_LT(start, sk->snd_una +
+		    sk->snd_wnd)) &&
+		    tcp_retransmit_range(e, sk, start, dend - start) > 0) {
 			sk->tlp_retrans = true;
 			sent = true;
 		}

@@ -11,7 +11,9 @@
  *     answered within ato makes later ACKs wait for the answer;
  *   - tail loss probes (RFC 8985 7): a lost tail is probed 2 SRTT
  *     after the last ACK, and the probe's SACK starts fast recovery
- *     for the rest; none with net.ipv4.tcp_early_retrans 0.
+ *     for the rest; none with net.ipv4.tcp_early_retrans 0;
+ *   - a peer that closes its window under data in flight is probed by
+ *     the RTO with no retry limit while it answers (Linux).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -85,6 +87,7 @@ START_TEST(test_rto_backoff_and_holes)
 	ck_assert_uint_eq(info.rto_us, 840000);
 	ck_assert_uint_eq(info.backoff, 2);
 	ck_assert_uint_eq(info.snd_ssthresh, 7);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 2);
 	/*
 	 * It arrives (10 ms later).  Slow start from 1 in CA_Loss: every
 	 * un-SACKed segment is lost and goes again, S8 and S9 never.
@@ -283,6 +286,48 @@ START_TEST(test_loss_probe_off)
 }
 END_TEST
 
+START_TEST(test_window_shrunk_under_flight)
+{
+	struct fx_conn c;
+	struct bk_seg s[8];
+	uint64_t t0;
+	int probes = 0;
+
+	/* A tight retry budget: 3 retries, about 3 s. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_retries2", "3"),
+	    0);
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_send_n(h, &c, 2 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 8), 2);
+	/* The peer takes nothing and closes its window. */
+	fx_send(h, &c, TH_ACK, c.rcv, s[0].seq, NULL, 0, 0);
+	ck_assert_uint_eq(bk_info(h, &c).snd_wnd, 0);
+	/*
+	 * Our retransmissions are window probes now: while the peer
+	 * answers them, no retry limit applies (Linux).
+	 */
+	t0 = h->now;
+	while (h->now - t0 < 20000000) {
+		h_run_until(h, tcpx_next_deadline(h->e));
+		if (bk_take(h, &c, s, 8) > 0) {
+			ck_assert_uint_eq(s[0].seq, c.iss + 1);
+			probes++;
+			fx_send(h, &c, TH_ACK, c.rcv, c.iss + 1, NULL, 0, 0);
+		}
+	}
+	ck_assert_int_ge(probes, 5);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_ESTABLISHED);
+	ck_assert_uint_eq(bk_info(h, &c).retransmits, 0);
+	/* Silence for TCP_RTO_MAX: then it is given up, ETIMEDOUT. */
+	while (tcpx_state(h->e, c.s) == TCP_ST_ESTABLISHED) {
+		ck_assert_uint_lt(h->now - t0, 600000000ULL);
+		h_run_until(h, tcpx_next_deadline(h->e));
+		h_clear_out(h);
+	}
+	ck_assert_int_eq(tcpx_sock_error(h->e, c.s), ETIMEDOUT);
+}
+END_TEST
+
 static Suite *
 loss_suite(void)
 {
@@ -295,6 +340,7 @@ loss_suite(void)
 	tcase_add_test(tc, test_pingpong_delays_acks);
 	tcase_add_test(tc, test_tail_loss_probe);
 	tcase_add_test(tc, test_loss_probe_off);
+	tcase_add_test(tc, test_window_shrunk_under_flight);
 	suite_add_tcase(s, tc);
 	return s;
 }
