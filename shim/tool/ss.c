@@ -4,7 +4,7 @@
  * -o, -i, -e, -H, state filters, `exclude`, simple address filters).
  *
  * As ss(8): with no -a/-l/state, listeners, TIME-WAIT and SYN-RECV are
- * hidden; when exactly one state is selected the State column goes.
+ * hidden; when `state` selects exactly one state the State column goes.
  * Listeners show their accept queue as Recv-Q (queued) and Send-Q (the
  * backlog), and the SYN queue as "synq:N/MAX" after the addresses.
  */
@@ -65,6 +65,7 @@ struct ss_cond {
 struct ss_opts {
 	uint32_t states;
 	int info, timers, procs, ext, json, header, tcp;
+	int no_state_col;		/* `state X`: ss drops the column */
 	int ncond;
 	struct ss_cond cond[SS_MAXCOND];
 	unsigned shown;
@@ -346,7 +347,7 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 	}
 	addr_port(&si.local, 0, l, sizeof(l));
 	addr_port(&si.remote, 1, r, sizeof(r));
-	if (!single_state(o->states))
+	if (!o->no_state_col)
 		printf("%-10s ", tcp_state_ss_name(si.state));
 	printf("%-6u %-6u %-21s %-21s", si.recv_q, si.send_q, l, r);
 	if (o->procs && owner.pid > 0) {
@@ -546,6 +547,7 @@ cmd_ss(int argc, char **argv)
 	if (!saw_state)
 		o.states = all ? ST_ALL : listen ? ST_BIT(TCP_ST_LISTEN) :
 		    ST_CONN;
+	o.no_state_col = saw_state && single_state(o.states);
 	/* ss -u/-x...: other families; tcpx has only TCP, shown with -t. */
 	if (other && o.tcp != 2)
 		o.tcp = 0;
@@ -559,7 +561,7 @@ cmd_ss(int argc, char **argv)
 	if (o.json)
 		printf("[");
 	else if (o.header) {
-		if (!single_state(o.states))
+		if (!o.no_state_col)
 			printf("%-10s ", "State");
 		printf("%-6s %-6s %-21s %-21s%s\n", "Recv-Q", "Send-Q",
 		    "Local Address:Port", "Peer Address:Port",

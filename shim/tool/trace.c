@@ -526,20 +526,23 @@ cmd_trace(int argc, char **argv)
 		end = mono_now() + secs;
 	while (!stop && (count < 0 || seen < count)) {
 		struct pollfd p = { .fd = c.fd, .events = POLLIN };
-		double left = -1, now = mono_now();
-		int tmo = -1;
+		double left = 0, now = mono_now();
+		int tmo = -1, deadline = 0;
 
-		if (secs >= 0)
+		if (secs >= 0) {
 			left = end - now;
+			deadline = 1;
+		}
 		/* After the followed connection closed: 300 ms for the last
 		 * segments (the ACK of a FIN comes after TIME-WAIT starts). */
 		if (until && t.conn_done) {
 			if (grace_end == 0)
 				grace_end = now + 0.3;
-			if (left < 0 || grace_end - now < left)
+			if (!deadline || grace_end - now < left)
 				left = grace_end - now;
+			deadline = 1;
 		}
-		if (left >= 0) {
+		if (deadline) {
 			if (left <= 0)
 				break;
 			tmo = (int)(left * 1000) + 1;
