@@ -5,6 +5,7 @@
 #   make check SAN=1  the same under AddressSanitizer + UBSan (build/san/)
 #   make fuzz       libFuzzer over the frame-input entry point, bounded
 #   make demo       see tcpx at work in the lab
+#   make bench      tcpx and the kernel side by side in the lab (a table)
 #   make install PREFIX=/usr/local
 #
 # New source files are picked up by wildcard: core/*.c make the engine,
@@ -75,7 +76,7 @@ TARGETS += $(BUILD)/libtcpx.so
 endif
 TARGETS += $(HELPER_BINS)
 
-.PHONY: all deps check unit purity integration fuzz demo install \
+.PHONY: all deps check unit purity integration fuzz demo bench install \
 	clean lab-down
 .DEFAULT_GOAL := all
 
@@ -147,6 +148,9 @@ fuzz: $(FUZZ_BIN)
 
 demo: all
 	@scripts/demo
+
+bench: all
+	@scripts/bench
 
 lab-down:
 	@scripts/lab down
