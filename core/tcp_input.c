@@ -315,6 +315,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint32_t acked_sacked = 0;
 	uint64_t rtt;
 	bool dupack, dsack = false, reducing;
+	uint32_t reno_before, lost_before;
 
 	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
 	if (SEQ_GT(ack, sk->snd_max)) {
@@ -389,7 +390,25 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 
 	reducing = sk->ca_state == TCP_CAS_RECOVERY;
+	reno_before = sk->reno_sacked;
+	lost_before = sk->lost_end;
 	tcp_fastretrans_alert(e, sk, acked, dupack);
+	/*
+	 * Segments this ACK newly delivered (Linux's acked_sacked): newly
+	 * acknowledged bytes not SACKed before, newly SACKed bytes; without
+	 * SACK, one per duplicate ACK, as Linux's Reno emulation counts.
+	 */
+	if (sk->sack_ok) {
+		segs = (acked - acked_sacked + mss - 1) / mss + sacked / mss;
+	} else {
+		int64_t d = (int64_t)((acked + mss - 1) / mss) +
+		    ((int64_t)sk->reno_sacked - reno_before);
+
+		segs = d > 0 ? (uint32_t)d : 0;
+	}
+	if (sk->ca_state == TCP_CAS_RECOVERY)
+		tcp_cwnd_reduction(sk, segs, acked > 0,
+		    lost_before != sk->lost_end);
 
 	/*
 	 * Congestion window (Linux's tcp_cong_control): an ACK that moves
@@ -397,7 +416,6 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	 * SACKed, except while recovery is bringing cwnd down (the ACK
 	 * that ends it included: cwnd = ssthresh then, RFC 6582 3.2).
 	 */
-	segs = (acked - acked_sacked + mss - 1) / mss + sacked / mss;
 	if (acked > 0 && !reducing && sk->ca_state != TCP_CAS_RECOVERY) {
 		sk->cc->cong_avoid(e, sk, segs);
 		tcp_sndbuf_expand(e, sk);

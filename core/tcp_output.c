@@ -684,6 +684,8 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		xmit_data_gso(e, sk, sk->snd_nxt, len, flags,
 		    len > mss ? (uint16_t)mss : 0);
 		MIB_ADD(e, TCPEXT_TCPORIGDATASENT, (len + mss - 1) / mss);
+		if (sk->ca_state == TCP_CAS_RECOVERY)
+			sk->prr_out += (len + mss - 1) / mss;
 		if (!sk->rtt_timing) {
 			sk->rtt_timing = true;
 			sk->rtt_seq = sk->snd_nxt + len;

@@ -6,9 +6,10 @@
  *   Disorder  SACKs or duplicate ACKs arrived, not yet enough to call
  *             anything lost (fewer than DupThresh = tcp_reordering);
  *   Recovery  fast retransmit (RFC 6675 with SACK, RFC 6582 NewReno
- *             without): ssthresh from the congestion control, cwnd =
- *             ssthresh, lost ranges resent as pipe allows, until
- *             SND.UNA passes the recovery point;
+ *             without): ssthresh from the congestion control; cwnd
+ *             brought down to it by Proportional Rate Reduction (RFC
+ *             6937, as Linux), lost ranges first, until SND.UNA passes
+ *             the recovery point; then cwnd = ssthresh;
  *   Loss      the RTO fired: every un-SACKed byte is lost, cwnd 1,
  *             slow start resends the holes (and only the holes).
  *
@@ -88,6 +89,7 @@ check_lost_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
 			continue;	/* it arrived */
 		if (sk->sack_ok && sacked_above(sk, r.mark) > thresh &&
 		    tcp_retransmit_range(e, sk, r.seq, sk->mss) > 0) {
+			sk->prr_out++;
 			MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
 			MIB_INC(e, TCPEXT_TCPFASTRETRANS);
 			r.mark = sk->snd_max;
@@ -124,13 +126,46 @@ enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 	/* Recovery takes over from a pending loss probe. */
 	sk->tlp_at = 0;
 	sk->tlp_high_seq = 0;
-	/* RFC 6675 4 (and Linux without PRR): cwnd = ssthresh. */
-	sk->snd_cwnd = sk->snd_ssthresh;
+	/*
+	 * cwnd comes down to ssthresh gradually, by PRR (Linux); this
+	 * ACK's tcp_cwnd_reduction lets the first lost segment go.
+	 */
+	sk->prr_delivered = sk->prr_out = 0;
 	sk->cwnd_acked = 0;
 	set_ca_state(sk, TCP_CAS_RECOVERY);
 	sk->rtt_timing = false;
-	/* Step 4.3: the first lost segment goes now, whatever pipe says. */
-	tcp_xmit_retransmit(e, sk, true);
+}
+
+void
+tcp_cwnd_reduction(struct tcp_sock *sk, uint32_t delivered,
+    bool una_advanced, bool newly_lost)
+{
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
+	uint32_t in_flight = tcp_pipe(sk) / mss;
+	int64_t sndcnt, delta = (int64_t)sk->snd_ssthresh - in_flight;
+
+	if (delivered == 0 || sk->prior_cwnd == 0)
+		return;
+	sk->prr_delivered += delivered;
+	if (delta < 0) {
+		/* Above ssthresh: send in proportion, ssthresh / prior_cwnd. */
+		sndcnt = ((uint64_t)sk->snd_ssthresh * sk->prr_delivered +
+		    sk->prior_cwnd - 1) / sk->prior_cwnd;
+		sndcnt -= sk->prr_out;
+	} else {
+		/* Below: slow start back up to it (PRR-SSRB). */
+		sndcnt = (int64_t)sk->prr_delivered - sk->prr_out;
+		if (sndcnt < (int64_t)delivered)
+			sndcnt = delivered;
+		if (una_advanced && !newly_lost)
+			sndcnt++;
+		if (sndcnt > delta)
+			sndcnt = delta;
+	}
+	/* The fast retransmit itself always goes. */
+	if (sndcnt < (sk->prr_out != 0 ? 0 : 1))
+		sndcnt = sk->prr_out != 0 ? 0 : 1;
+	sk->snd_cwnd = in_flight + (uint32_t)sndcnt;
 }
 
 void
@@ -285,8 +320,10 @@ tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 			break;
 		if ((len = tcp_retransmit_range(e, sk, seq, len)) == 0)
 			break;
-		if (sk->ca_state == TCP_CAS_RECOVERY)
+		if (sk->ca_state == TCP_CAS_RECOVERY) {
 			rxt_record(sk, seq);
+			sk->prr_out++;
+		}
 		sk->high_rxt = seq + len;
 		sk->undo_retrans++;
 		if (sk->ca_state == TCP_CAS_LOSS)

@@ -147,6 +147,7 @@ struct tcp_sock {
 	uint32_t max_packets_seq;	/* ... measured until snd_una passes it */
 	uint32_t cwnd_usage_seq;	/* cwnd_limited holds until then */
 	uint32_t prior_cwnd, prior_ssthresh;	/* before the reduction */
+	uint32_t prr_delivered, prr_out;	/* RFC 6937, in segments */
 	uint32_t delay_min_us;	/* smallest RTT sample (CUBIC) */
 	struct tcp_cubic {
 		uint32_t cnt;		/* ACKs per cwnd increment */
@@ -408,6 +409,13 @@ bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
  */
 void tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t acked, bool dupack);
+/*
+ * In recovery, after each ACK: cwnd from Proportional Rate Reduction
+ * (RFC 6937, Linux's tcp_cwnd_reduction), `delivered` segments newly
+ * acknowledged or SACKed by it.
+ */
+void tcp_cwnd_reduction(struct tcp_sock *sk, uint32_t delivered,
+    bool una_advanced, bool newly_lost);
 /* The RTO fired: CA_Loss, everything un-SACKed lost, cwnd 1. */
 void tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Retransmit lost ranges pipe allows (one even if not, with `force`). */

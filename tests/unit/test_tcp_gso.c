@@ -192,7 +192,7 @@ START_TEST(test_gso_lost_super_segment)
 {
 	struct fx_conn c;
 	uint32_t seq, len, ts, next, a_seq, a_len, b_seq, b_len, blk[2];
-	uint32_t last_ts = 0;
+	uint32_t last_ts = 0, una, high;
 	struct bk_seg s[128];
 	unsigned n;
 
@@ -229,33 +229,46 @@ START_TEST(test_gso_lost_super_segment)
 	/*
 	 * IsLost: all 45 MSS pieces of A.  They are resent one MSS at a
 	 * time through ops->output, in order, each once, as B's SACKs
-	 * make room (new data, beyond B, may go in between).
+	 * and then the resent pieces' own ACKs make room (PRR; new data,
+	 * beyond B, may go in between).
 	 */
 	n = 0;
-	for (unsigned i = 4; i <= 36; i++) {
-		unsigned k = bk_take(h, &c, s, 128);
+	una = a_seq;
+	high = b_seq + b_len;
+	for (unsigned i = 4, rounds = 0; n < 45; rounds++) {
+		unsigned k = bk_take(h, &c, s, 128), got = 0;
 
+		ck_assert_uint_lt(rounds, 200);
 		for (unsigned j = 0; j < k; j++) {
+			if (SEQ_GT(s[j].seq + s[j].len, high))
+				high = s[j].seq + s[j].len;
 			if (SEQ_GEQ(s[j].seq, b_seq + b_len))
 				continue;
 			ck_assert_uint_eq(s[j].seq, a_seq + n * BK_MSS);
 			ck_assert_uint_eq(s[j].len, BK_MSS);
 			last_ts = s[j].tsval;
 			n++;
+			got++;
 		}
 		if (i <= 35) {
-			blk[1] = b_seq + i * BK_MSS;
-			bk_ack(h, &c, a_seq, ts, blk, 1);
+			/* Another piece of B arrives. */
+			blk[1] = b_seq + i++ * BK_MSS;
+			bk_ack(h, &c, una, ts, blk, 1);
+		} else if (got > 0 || SEQ_LT(una, a_seq + n * BK_MSS)) {
+			/* A resent piece of A arrives: the ACK moves. */
+			una += BK_MSS;
+			bk_ack(h, &c, una, last_ts, blk, 1);
 		}
 	}
 	ck_assert_uint_eq(n, 45);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 45);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 45);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
-	/* All of A arrives: one ACK covers A and B; recovery is over. */
+	/* All of A arrives: one ACK covers all sent; recovery is over. */
 	h_advance(h, 10000);
-	bk_ack(h, &c, b_seq + b_len, last_ts, NULL, 0);
+	bk_ack(h, &c, high, last_ts, NULL, 0);
 	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, bk_info(h, &c).snd_ssthresh);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 56);
 }
 END_TEST
 

@@ -4,11 +4,12 @@
  * tcp_subr.c), segment by segment against a scripted peer:
  *   - RFC 6675: with two holes and SACK blocks from the peer, exactly
  *     the two holes are resent, each when IsLost (DupThresh 3) and
- *     pipe < cwnd say so, with new data in between; nothing SACKed is
- *     ever resent;
+ *     pipe < cwnd say so, with new data in between as PRR (RFC 6937,
+ *     Linux) paces it; nothing SACKed is ever resent;
  *   - RFC 6582 NewReno without SACK: fast retransmit on the third
- *     duplicate ACK, new data as later duplicates arrive, the next hole
- *     resent at once on the partial ACK, cwnd = ssthresh at the end;
+ *     duplicate ACK, new data as later duplicates arrive (PRR), the
+ *     next hole resent at once on the partial ACK, cwnd = ssthresh at
+ *     the end;
  *   - RFC 2883: a duplicate segment is reported in the first SACK block
  *     (TCPDSACKOldSent; TCPDSACKOfoSent for one already held out of
  *     order), not when net.ipv4.tcp_dsack is 0; a D-SACK from the peer
@@ -55,6 +56,30 @@ expect_new(struct fx_conn *c, uint32_t *next, unsigned n)
 	}
 }
 
+/*
+ * What one ACK released: the resend of [rexmit, rexmit + MSS) first if
+ * rexmit is not 0, then nnew new segments at *next.
+ */
+static void
+expect_step(struct fx_conn *c, uint32_t rexmit, uint32_t *next,
+    unsigned nnew)
+{
+	struct bk_seg s[16];
+	unsigned n = bk_take(h, c, s, 16), i = 0;
+
+	ck_assert_uint_eq(n, (rexmit != 0 ? 1 : 0) + nnew);
+	if (rexmit != 0) {
+		ck_assert_uint_eq(s[0].seq, rexmit);
+		ck_assert_uint_eq(s[0].len, BK_MSS);
+		i++;
+	}
+	for (; i < n; i++) {
+		ck_assert_uint_eq(s[i].seq, *next);
+		ck_assert_uint_eq(s[i].len, BK_MSS);
+		*next += BK_MSS;
+	}
+}
+
 /* Next (only) segment must resend [seq, seq + MSS). */
 static uint32_t
 expect_rexmit(struct fx_conn *c, uint32_t seq)
@@ -75,6 +100,9 @@ START_TEST(test_sack_resends_holes_only)
 	struct tcpx_sockinfo info;
 
 	bk_establish(h, &c, 10000, true, NULL);
+	/* Data enough for all that recovery may send. */
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, SOL_SOCKET, SO_SNDBUF,
+	    &(int){ 1 << 20 }, sizeof(int)), 0);
 	bk_fill(h, &c);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 10);
 	for (unsigned i = 0; i < 32; i++)
@@ -96,39 +124,43 @@ START_TEST(test_sack_resends_holes_only)
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
 	/*
 	 * S6 arrives: three segments SACKed above S2, so IsLost(S2):
-	 * recovery, ssthresh = cwnd 12 * 0.7 = 8, S2 resent at once; pipe
-	 * (14 sent - 3 SACKed = 11) leaves no room for more.
+	 * recovery, ssthresh = cwnd 12 * 0.7 = 8.  From here cwnd follows
+	 * PRR (RFC 6937, as Linux): pipe (14 sent - 3 SACKed - S2 lost =
+	 * 10) plus ceil(8/12 * delivered) - sent: S2 goes at once.
 	 */
 	blk[0] = S[6]; blk[1] = S[7]; blk[2] = S[3]; blk[3] = S[5];
 	bk_ack(h, &c, S[2], ts, blk, 2);
-	expect_rexmit(&c, S[2]);
+	expect_step(&c, S[2], &next, 0);
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.snd_ssthresh, 8);
-	ck_assert_uint_eq(info.snd_cwnd, 8);
-	/* S7: S5 not lost yet (two SACKed above it); pipe 10. */
+	ck_assert_uint_eq(info.snd_cwnd, 11);
+	/* S7: S5 not lost yet (two SACKed above); PRR allows one: new. */
 	blk[1] = S[8];
 	bk_ack(h, &c, S[2], ts, blk, 2);
-	H_EXPECT_NONE(h);
-	/* S8: S5 is lost now; pipe 14 - 5 - 1 = 8, still no room. */
+	expect_step(&c, 0, &next, 1);
+	/* S8: S5 is lost now; pipe 9, PRR's share is used up. */
 	blk[1] = S[9];
 	bk_ack(h, &c, S[2], ts, blk, 2);
 	H_EXPECT_NONE(h);
-	/* S9: pipe 7: S5 is resent (only it). */
+	/* S9: pipe 8 = ssthresh: nothing. */
 	blk[1] = S[10];
 	bk_ack(h, &c, S[2], ts, blk, 2);
-	expect_rexmit(&c, S[5]);
-	/* S10: pipe 7 again: new data. */
+	H_EXPECT_NONE(h);
+	/* S10: pipe 7, below ssthresh: S5 is resent (only it). */
 	blk[1] = S[11];
 	bk_ack(h, &c, S[2], ts, blk, 2);
-	expect_new(&c, &next, 1);
-	/* The resent S2 arrives: partial ACK up to the S5 hole. */
+	expect_step(&c, S[5], &next, 0);
+	/* The resent S2 arrives: partial ACK up to the S5 hole; one new. */
 	blk[0] = S[6]; blk[1] = S[11];
 	bk_ack(h, &c, S[5], ts, blk, 1);
-	/* Everything up to S16 but S5 held; then S5 fills it all. */
+	expect_step(&c, 0, &next, 1);
+	/* S11..S15 SACKed: pipe 3, back up to ssthresh 8: five new. */
 	blk[1] = S[16];
 	bk_ack(h, &c, S[5], ts, blk, 1);
-	h_clear_out(h);
+	expect_step(&c, 0, &next, 5);
+	/* S5 fills it all: recovery is over. */
 	bk_ack(h, &c, next, ts, NULL, 0);
+	h_clear_out(h);
 	/* Exactly the two holes were resent, as fast retransmits. */
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 2);
@@ -165,26 +197,31 @@ START_TEST(test_newreno_partial_ack)
 	expect_new(&c, &next, 1);
 	bk_ack(h, &c, S[0], ts, NULL, 0);
 	expect_new(&c, &next, 1);
-	/* The third duplicate: fast retransmit, ssthresh 7 = cwnd. */
+	/*
+	 * The third duplicate: fast retransmit; ssthresh 7, cwnd by PRR:
+	 * pipe (12 sent - 3 gone - S0 lost = 8) + 1.
+	 */
 	bk_ack(h, &c, S[0], ts, NULL, 0);
 	expect_rexmit(&c, S[0]);
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.snd_ssthresh, 7);
-	ck_assert_uint_eq(info.snd_cwnd, 7);
+	ck_assert_uint_eq(info.snd_cwnd, 9);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPRenoRecovery"), 1);
 	/*
-	 * S5..S9: each duplicate is a segment gone from the network; once
-	 * pipe (12 sent - 3 - 1 - 1...) falls below cwnd 7, one new
-	 * segment per duplicate (RFC 6582's inflation, as pipe).
+	 * S5..S9: each duplicate is a segment gone from the network; PRR
+	 * sends 7 for every 10 delivered (ssthresh / prior cwnd) while
+	 * pipe is above ssthresh, then keeps pipe at ssthresh.
 	 */
-	for (int i = 5; i < 7; i++) {
-		bk_ack(h, &c, S[0], ts, NULL, 0);
-		H_EXPECT_NONE(h);
-	}
-	for (int i = 7; i < 10; i++) {
-		bk_ack(h, &c, S[0], ts, NULL, 0);
-		expect_new(&c, &next, 1);
-	}
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	expect_new(&c, &next, 1);
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	expect_new(&c, &next, 1);
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	H_EXPECT_NONE(h);
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	H_EXPECT_NONE(h);
+	bk_ack(h, &c, S[0], ts, NULL, 0);
+	expect_new(&c, &next, 1);
 	/* Partial ACK up to the S4 hole: resent at once, then new data. */
 	bk_ack(h, &c, S[4], ts, NULL, 0);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
