@@ -298,6 +298,13 @@ handle(struct trace *t, const struct tcpx_ctl_event *ev)
 
 		if (!state_matches(t, ev))
 			return 0;
+		/* The engine hands a TIME-WAIT socket over to a lighter
+		 * TIME-WAIT entry and reports the full socket's end; on the
+		 * wire and in ss the connection stays in TIME-WAIT, and its
+		 * real end (2MSL) comes as its own TIME-WAIT -> CLOSED. */
+		if (ev->from == TCP_ST_TIME_WAIT && ev->to == TCP_ST_CLOSED &&
+		    strstr(ev->text, "took over") != NULL)
+			return 0;
 		if (ev->sock >= 0 && !sock_known(t, ev->sock) &&
 		    t->nsocks < MAX_SOCKS)
 			t->socks[t->nsocks++] = ev->sock;
