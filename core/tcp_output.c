@@ -448,14 +448,6 @@ tcp_send_new_segment(struct tcpx_engine *e, struct tcp_sock *sk)
 }
 
 void
-tcp_retransmit_head(struct tcpx_engine *e, struct tcp_sock *sk)
-{
-	uint32_t seq0 = tcp_data_seq0(sk);
-
-	(void)tcp_retransmit_range(e, sk, seq0, cur_mss(sk));
-}
-
-void
 tcp_send_challenge_ack(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_seg *seg)
 {

@@ -297,8 +297,6 @@ void tcp_send_syn(struct tcpx_engine *e, struct tcp_sock *sk, bool retrans);
 void tcp_send_probe(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Persist-timer probe: data into a small window, else tcp_send_probe. */
 void tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk);
-/* Fast retransmit: the segment at SND.UNA again (or the FIN). */
-void tcp_retransmit_head(struct tcpx_engine *e, struct tcp_sock *sk);
 /* RFC 5961 challenge ACK, with the per-socket and global rate limits. */
 void tcp_send_challenge_ack(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_seg *seg);
