@@ -389,6 +389,51 @@ START_TEST(ipv4_parse_rejects)
 }
 END_TEST
 
+/* RFC 1071's definition, two bytes at a time: the reference. */
+static uint32_t
+csum_ref(const uint8_t *p, size_t len)
+{
+	uint64_t s = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		s += (uint32_t)p[i] << 8 | p[i + 1];
+	if (len & 1)
+		s += (uint32_t)p[len - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint32_t)s;
+}
+
+START_TEST(checksum_matches_reference)
+{
+	uint8_t buf[1600];
+	uint32_t x = 12345;
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245 + 12345;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	/* Every length and unaligned start, whole and in even chunks. */
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len < 300; len++) {
+			uint16_t want = inet_csum_fold(csum_ref(buf + off, len));
+			uint32_t part;
+
+			ck_assert_uint_eq(inet_csum_fold(inet_csum_add(0,
+			    buf + off, len)), want);
+			part = inet_csum_add(0, buf + off, len & ~(size_t)7);
+			part = inet_csum_add(part, buf + off + (len & ~(size_t)7),
+			    len & 7);
+			ck_assert_uint_eq(inet_csum_fold(part), want);
+		}
+	/* All ones: the carries must fold, not vanish. */
+	memset(buf, 0xff, sizeof(buf));
+	ck_assert_uint_eq(inet_csum_fold(inet_csum_add(0xffffffff, buf,
+	    sizeof(buf))), inet_csum_fold(csum_ref(buf, sizeof(buf)) +
+	    0xffffffffULL % 0xffff));
+}
+END_TEST
+
 START_TEST(checksum_rfc1071)
 {
 	/* RFC 1071 section 3 example: the sum is 0xddf2. */
@@ -496,6 +541,7 @@ wire_suite(void)
 	tcase_add_test(tc, option_parser);
 	tcase_add_test(tc, ipv4_parse_rejects);
 	tcase_add_test(tc, checksum_rfc1071);
+	tcase_add_test(tc, checksum_matches_reference);
 	tcase_add_test(tc, eth_and_arp);
 	tcase_add_test(tc, icmp_echo);
 	tcase_add_test(tc, seq_macros_wrap);
