@@ -401,6 +401,13 @@ loop_run(struct tcpxd *d)
 			logx("epoll_wait: %s", strerror(errno));
 			return -1;
 		}
+		/*
+		 * The wait may have lasted seconds: bring the engine's clock
+		 * to now before the callbacks call tcpx_send/close, or the
+		 * timers they arm start in the past and fire at once (a
+		 * spurious loss probe after every idle period).
+		 */
+		tcpx_advance(d->eng, now_us());
 		for (i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 
