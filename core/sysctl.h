@@ -17,6 +17,9 @@
 	X(tcp_syncookies, "net.ipv4.tcp_syncookies", 1, 0, 2) \
 	X(tcp_abort_on_overflow, "net.ipv4.tcp_abort_on_overflow", 0, 0, 1) \
 	X(tcp_syn_retries, "net.ipv4.tcp_syn_retries", 6, 1, 127) \
+	/* Linux 6.x has it (default 4 there); 0 keeps the classic doubling the
+	 * issue and the seeds describe: SYNs at 0, 1, 3, 7, 15, 31, 63 s. */ \
+	X(tcp_syn_linear_timeouts, "net.ipv4.tcp_syn_linear_timeouts", 0, 0, 127) \
 	X(tcp_synack_retries, "net.ipv4.tcp_synack_retries", 5, 0, 255) \
 	X(tcp_retries1, "net.ipv4.tcp_retries1", 3, 0, 255) \
 	X(tcp_retries2, "net.ipv4.tcp_retries2", 15, 0, 255) \

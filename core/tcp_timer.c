@@ -70,7 +70,8 @@ synchronized(const struct tcp_sock *sk)
  *   connection ends.
  * Expiry: SYN-SENT / SYN-RECEIVED: give up with ETIMEDOUT after
  *   TCP_SYNCNT or tcp_syn_retries retransmissions (1 s doubling: sent at
- *   0, 1, 3, 7, 15, 31, 63 s, dead at 127 s), else resend the SYN.
+ *   0, 1, 3, 7, 15, 31, 63 s, dead at 127 s; tcp_syn_linear_timeouts
+ *   adds that many 1 s retries first), else resend the SYN.
  *   Otherwise: give up with ETIMEDOUT (no RST) once the time since the
  *   first retransmission exceeds what tcp_retries2 (tcp_orphan_retries
  *   for an orphan; 0 means 8) retries would take from 200 ms doubling to
@@ -122,7 +123,7 @@ write_err(struct tcpx_engine *e, struct tcp_sock *sk, const char *cause)
 static bool
 tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	unsigned retry_until;
+	unsigned retry_until, linear;
 	uint64_t tmo;
 	bool alive, do_reset;
 
@@ -134,14 +135,23 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 		/* A Fast Open child: tcp_synack_retries, plus one (Linux). */
 		if (sk->passive && sk->opt.syncnt <= 0)
 			retry_until = (unsigned)e->sysctl.tcp_synack_retries + 1;
+		/*
+		 * tcp_syn_linear_timeouts (Linux 6.x): an active open first
+		 * retransmits that many times at the initial RTO, without
+		 * backoff, and gets that many more retries.
+		 */
+		linear = sk->state == TCP_ST_SYN_SENT && !sk->passive ?
+		    (unsigned)e->sysctl.tcp_syn_linear_timeouts : 0;
 		/* Linux 6.x counts every expiry, the last one too. */
 		MIB_INC(e, TCPEXT_TCPTIMEOUTS);
-		if (sk->retransmits >= retry_until)
+		if (sk->retransmits >= retry_until + linear)
 			return write_err(e, sk, "SYN timeout");
 		sk->retransmits++;
-		sk->backoff++;
-		sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ?
-		    (uint32_t)TCP_RTO_MAX_US : sk->rto_us * 2;
+		if (sk->retransmits > linear) {
+			sk->backoff++;
+			sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ?
+			    (uint32_t)TCP_RTO_MAX_US : sk->rto_us * 2;
+		}
 		sk->rtt_timing = false;
 		sk->snd_nxt = sk->iss;
 		tcp_send_syn(e, sk, true);

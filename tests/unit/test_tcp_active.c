@@ -214,6 +214,21 @@ START_TEST(test_syn_retries_sysctl)
 }
 END_TEST
 
+/*
+ * Linux 6.x's tcp_syn_linear_timeouts=4 (this kernel's default) with
+ * tcp_syn_retries=3: four extra retries at the initial 1 s RTO, then
+ * doubling: SYNs at 0, 1, 2, 3, 4, 5, 7, 11 s, ETIMEDOUT at 19 s.
+ */
+START_TEST(test_syn_linear_timeouts)
+{
+	static const unsigned times[] = { 1, 2, 3, 4, 5, 7, 11 };
+
+	sysctl_set(h, "net.ipv4.tcp_syn_retries", "3");
+	sysctl_set(h, "net.ipv4.tcp_syn_linear_timeouts", "4");
+	check_syn_timing(times, 7, 19);
+}
+END_TEST
+
 START_TEST(test_syn_retries_syncnt)
 {
 	static const unsigned times[] = { 1 };
@@ -523,6 +538,7 @@ active_suite(void)
 	tcase_add_test(tc, test_syn_retries_default);
 	tcase_add_test(tc, test_syn_retries_sysctl);
 	tcase_add_test(tc, test_syn_retries_syncnt);
+	tcase_add_test(tc, test_syn_linear_timeouts);
 	tcase_add_test(tc, test_synsent_rst_refused);
 	tcase_add_test(tc, test_synsent_bad_ack);
 	tcase_add_test(tc, test_synsent_paws_active);
