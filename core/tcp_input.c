@@ -538,7 +538,7 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 	tcp_ring_drop(&sk->snd, adata);
 	sk->bytes_acked += adata;
 	sk->snd_una = seg->ack;
-	tcp_set_state(e, sk, TCP_ST_ESTABLISHED, "rcv SYN-ACK");
+	tcp_set_state(e, sk, TCP_ST_ESTABLISHED, "rcv SYN+ACK");
 	tcp_init_transfer(e, sk);
 	sk->connecting = false;
 	if (syn_data > 0) {

@@ -22,7 +22,7 @@ grep -q "diagram written to $T/c.md" "$T/trace.err" || fail "trace did not say w
 
 grep -Eq '^[0-9:.]+ > IP 10\.77\.0\.2\.[0-9]+ > 10\.77\.0\.1\.7301: Flags \[S\], seq [0-9]+, win 64240, options \[mss 1460,sackOK,TS val [0-9]+ ecr 0,nop,wscale 7\], length 0$' "$T/trace.out" ||
 	{ cat "$T/trace.out" >&2; fail "no tcpdump-style SYN line"; }
-grep -q 'SYN-SENT -> ESTABLISHED (rcv SYN-ACK)' "$T/trace.out" ||
+grep -q 'SYN-SENT -> ESTABLISHED (rcv SYN+ACK)' "$T/trace.out" ||
 	{ cat "$T/trace.out" >&2; fail "no state line with its cause"; }
 grep -q '7302' "$T/trace.out" && fail "the port filter let port 7302 through"
 say "ok: live trace lines, filtered, stopped at TIME-WAIT"
@@ -51,7 +51,7 @@ grep -Eq '^    T->>P: .* FIN\+ACK<br/>seq=' "$md" ||
 	{ cat "$md" >&2; fail "mermaid: arrows for SYN, SYN+ACK, ACK, FIN"; }
 narrows=$(grep -c -- '->>' "$md")
 [ "$narrows" = "$npkts" ] || { cat "$md" >&2; fail "mermaid: $narrows arrows for $npkts packets"; }
-grep -q '^    Note over T: ESTABLISHED<br/>(rcv SYN-ACK)$' "$md" &&
+grep -q '^    Note over T: ESTABLISHED<br/>(rcv SYN+ACK)$' "$md" &&
 grep -q '^    Note over T: TIME-WAIT' "$md" &&
 grep -q '^    Note over P: LAST-ACK<br/>(inferred)$' "$md" ||
 	{ cat "$md" >&2; fail "mermaid: state notes (ESTABLISHED, TIME-WAIT, the peer's LAST-ACK)"; }
