@@ -221,6 +221,12 @@ spawn_tcpxd(const char *ifname)
 		fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd >= 0)
 			dup2(fd, 2);
+		/*
+		 * The daemon outlives the program that started it: it must
+		 * not keep the program's other descriptors (a shell's $(...)
+		 * pipe would never see EOF, a lock would stay held).
+		 */
+		close_range(3, ~0U, 0);
 		execve(path, argv, env);
 		dprintf(2, "tcpxd: exec %s: %s\n", path, strerror(errno));
 		_exit(127);

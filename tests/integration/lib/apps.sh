@@ -76,7 +76,12 @@ if [ "$LAB" != tcpx ]; then
 elif [ "${LAB_REUSE:-0}" = 1 ] && ip netns list | grep -q '^tcpx-host'; then
 	:
 else
-	scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
+	# One shared lab per machine: wait for whoever uses it (the lock is
+	# held on fd 9 until this script exits).
+	mkdir -p /run/tcpx
+	exec 9> /run/tcpx/lab.lock
+	flock -w 300 9 || say "warning: the lab is busy for 5 min; going ahead"
+	scripts/lab up >/dev/null 2>&1 || fail "scripts/lab up failed"
 fi
 
 # wait_port NS ADDR PORT: until a TCP connect from namespace NS succeeds.

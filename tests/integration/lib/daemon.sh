@@ -56,7 +56,7 @@ ip netns del "tcpx-probe-$$"
 mkdir -p /run/tcpx
 exec 9> /run/tcpx/lab.lock
 flock -w 300 9 || say "warning: the lab is busy for 5 min; going ahead"
-scripts/lab up >/dev/null 2>&1 || skip "scripts/lab up failed"
+scripts/lab up >/dev/null 2>&1 || fail "scripts/lab up failed"
 
 # start_tcpxd [ARGS...]: tcpxd in tcpx-host, foreground, log in
 # $T/tcpxd.log; waits until it serves.  Sets TCPXD_PID.
