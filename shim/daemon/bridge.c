@@ -509,6 +509,13 @@ pump_out(struct tcpxd *d, struct bsock *b)
 		n = read(b->w.fd, d->iobuf, BRIDGE_BUF);
 		if (n > 0) {
 			s = tcpx_send(d->eng, b->eid, d->iobuf, (size_t)n, 0);
+			/*
+			 * A short read drained the socketpair: stop without
+			 * the read that would say EAGAIN (epoll is level
+			 * triggered, so more data or EOF wakes us again).
+			 */
+			if (s == n && (size_t)n < BRIDGE_BUF)
+				break;
 			if (s == n)
 				continue;
 			if (s < 0 && s != -EAGAIN) {

@@ -16,9 +16,9 @@
  *
  * RX: recvmmsg(2) batches by default.  A TPACKET_V3 ring (TCPXD_RX=ring)
  * saves the system call but hands frames over per block, so a lone frame
- * waits for the block's 1 ms retire timer: measured in the lab, that
- * made request/response 20 times slower than the kernel while bulk
- * throughput was the same either way.  Both have a classic BPF filter
+ * waits for the block's 1 ms retire timer: measured in the lab, 1-byte
+ * request/response took 1 ms at the median against 51 us with recvmmsg,
+ * and bulk receive was slower too (9 against 16 Gbit/s).  Both have a classic BPF filter
  * compiled by libpcap so that only ARP and IPv4 to the stack's address
  * wake tcpxd.
  * TX: frames the engine emits are copied into one arena and sent with one

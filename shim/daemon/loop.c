@@ -249,6 +249,7 @@ on_timer(struct tcpxd *d, struct watch *w, uint32_t events)
 	uint64_t ticks;
 
 	(void)events;
+	d->timer_armed = 0;	/* it fired: arm it again whatever comes */
 	if (read(w->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		logx("timerfd read: %s", strerror(errno));
 }
@@ -304,6 +305,10 @@ arm_timer(struct tcpxd *d, uint64_t deadline)
 {
 	struct itimerspec its;
 
+	/* One system call saved per wakeup when nothing moved. */
+	if (deadline == d->timer_armed)
+		return;
+	d->timer_armed = deadline;
 	memset(&its, 0, sizeof(its));
 	if (deadline == UINT64_MAX) {
 		timerfd_settime(d->timer.fd, TFD_TIMER_ABSTIME, &its, NULL);

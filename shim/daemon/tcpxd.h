@@ -149,6 +149,7 @@ struct tcpxd {
 	uint64_t last_busy_us;
 	uint64_t gc_at;		/* next liveness sweep */
 	uint64_t busy_poll_us;	/* net.core.busy_poll: spin before sleeping */
+	uint64_t timer_armed;	/* the timerfd's deadline, 0 when unknown */
 	bool quit;
 
 	LIST_HEAD(, client) clients;
