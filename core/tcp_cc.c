@@ -142,8 +142,10 @@ reno_cong_avoid(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t acked)
 	tcp_cong_avoid_ai(sk, sk->snd_cwnd, acked);
 }
 
-static uint32_t
-reno_undo_cwnd(struct tcpx_engine *e, struct tcp_sock *sk)
+/* Undo a reduction found spurious: back to the cwnd before it (Linux's
+ * tcp_reno_undo_cwnd, which CUBIC uses too). */
+uint32_t
+tcp_reno_undo_cwnd(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	(void)e;
 	return sk->snd_cwnd > sk->prior_cwnd ? sk->snd_cwnd : sk->prior_cwnd;
@@ -153,5 +155,5 @@ const struct tcp_cc_ops tcp_reno_ops = {
 	.name = "reno",
 	.ssthresh = reno_ssthresh,
 	.cong_avoid = reno_cong_avoid,
-	.undo_cwnd = reno_undo_cwnd,
+	.undo_cwnd = tcp_reno_undo_cwnd,
 };

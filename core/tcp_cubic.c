@@ -197,13 +197,6 @@ cubic_tx_start(struct tcpx_engine *e, struct tcp_sock *sk, uint64_t idle_us)
 	}
 }
 
-static uint32_t
-cubic_undo_cwnd(struct tcpx_engine *e, struct tcp_sock *sk)
-{
-	(void)e;
-	return sk->snd_cwnd > sk->prior_cwnd ? sk->snd_cwnd : sk->prior_cwnd;
-}
-
 const struct tcp_cc_ops tcp_cubic_ops = {
 	.name = "cubic",
 	.init = cubic_init,
@@ -212,5 +205,5 @@ const struct tcp_cc_ops tcp_cubic_ops = {
 	.pkts_acked = cubic_pkts_acked,
 	.on_loss = cubic_on_loss,
 	.tx_start = cubic_tx_start,
-	.undo_cwnd = cubic_undo_cwnd,
+	.undo_cwnd = tcp_reno_undo_cwnd,
 };

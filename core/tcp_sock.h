@@ -372,6 +372,7 @@ struct tcp_cc_ops {
 };
 extern const struct tcp_cc_ops tcp_reno_ops;
 extern const struct tcp_cc_ops tcp_cubic_ops;
+uint32_t tcp_reno_undo_cwnd(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Choose and initialise the algorithm (again if TCP_CONGESTION changed). */
 void tcp_cc_init(struct tcpx_engine *e, struct tcp_sock *sk);
 void tcp_cc_check(struct tcpx_engine *e, struct tcp_sock *sk);

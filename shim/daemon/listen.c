@@ -98,6 +98,30 @@ listener_gone(struct tcpxd *d, struct bsock *b)
 }
 
 /*
+ * One connect into the application's listener, or -1 when delivery must
+ * stop for now: its queue is full or a call failed (retry shortly), or
+ * the listener is gone (every copy closed).
+ */
+static int
+deliver_one(struct tcpxd *d, struct bsock *b)
+{
+	int fd = deliver_connect(b);
+
+	if (fd >= 0)
+		return fd;
+	if (fd == -ECONNREFUSED || fd == -ENOENT) {
+		listener_gone(d, b);
+		return -1;
+	}
+	if (fd != -EAGAIN)
+		logx("sock %d: delivering a connection: %s", b->handle,
+		    strerror(-fd));
+	b->retry_at = now_us() + RETRY_US;
+	bsock_timed(d, b);
+	return -1;
+}
+
+/*
  * Take the next connection off the engine's queue and hand it over on
  * fd (header, then the bridge).  Returns 0, or -1 if there was none (fd
  * is then closed: the program reads EOF instead of a header).
@@ -227,23 +251,8 @@ deliver_claim(struct tcpxd *d, struct bsock *b)
 	if (tcpx_sock_info(d->eng, b->eid, &si) < 0)
 		return;
 	while (b->retry_at == 0 && b->nresv < si.recv_q) {
-		fd = deliver_connect(b);
-		if (fd == -EAGAIN) {
-			b->retry_at = now_us() + RETRY_US;
-			bsock_timed(d, b);
+		if ((fd = deliver_one(d, b)) < 0)
 			return;
-		}
-		if (fd == -ECONNREFUSED || fd == -ENOENT) {
-			listener_gone(d, b);
-			return;
-		}
-		if (fd < 0) {
-			logx("sock %d: delivering a connection: %s", b->handle,
-			    strerror(-fd));
-			b->retry_at = now_us() + RETRY_US;
-			bsock_timed(d, b);
-			return;
-		}
 		r = calloc(1, sizeof(*r));
 		if (r == NULL) {
 			close(fd);
@@ -278,23 +287,8 @@ listen_deliver(struct tcpxd *d, struct bsock *b)
 		return;
 	}
 	while (b->retry_at == 0 && (tcpx_poll(d->eng, b->eid) & POLLIN)) {
-		fd = deliver_connect(b);
-		if (fd == -EAGAIN) {
-			b->retry_at = now_us() + RETRY_US;
-			bsock_timed(d, b);
+		if ((fd = deliver_one(d, b)) < 0)
 			return;
-		}
-		if (fd == -ECONNREFUSED || fd == -ENOENT) {
-			listener_gone(d, b);
-			return;
-		}
-		if (fd < 0) {
-			logx("sock %d: delivering a connection: %s", b->handle,
-			    strerror(-fd));
-			b->retry_at = now_us() + RETRY_US;
-			bsock_timed(d, b);
-			return;
-		}
 		if (hand_over(d, b, fd) < 0)
 			return;
 	}
