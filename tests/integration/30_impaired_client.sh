@@ -4,9 +4,6 @@
 # kernel peer sending 64 KB TSO bursts, tcpxd GSO ones); then loss
 # alone at 5% with the peer's offloads off, so that it loses single
 # MTU-sized segments.
-mkdir -p /run/tcpx
-exec 9> /run/tcpx/lab.lock
-flock -w 300 9 || echo "warning: the lab is busy; going ahead" >&2
 . tests/integration/lib/apps.sh
 . tests/integration/lib/transfer.sh
 

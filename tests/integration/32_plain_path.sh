@@ -4,9 +4,6 @@
 # server, sha256 equal, under loss, duplication and reordering (every
 # segment tcpx sends is one packet here, so each can be lost alone).
 # Also: the default tcpxd says it uses the vnet path.
-mkdir -p /run/tcpx
-exec 9> /run/tcpx/lab.lock
-flock -w 300 9 || echo "warning: the lab is busy; going ahead" >&2
 . tests/integration/lib/apps.sh
 . tests/integration/lib/transfer.sh
 
