@@ -314,26 +314,19 @@ keep(uint8_t **bufp, size_t *lenp, size_t *offp, const uint8_t *p,
 }
 
 /*
- * Fill the app's end until it is not writable; returns the byte count.
- * An AF_UNIX stream socket is writable while less than a quarter of its
- * SO_SNDBUF is queued (unix_writable), so one or two large writes do it:
- * writing until EAGAIN instead cost four times the bytes and a hundred
- * system calls per connect (a third of tcpxd's time in a connect loop).
+ * Fill the app's end until a write fails with EAGAIN, as a connecting
+ * TCP socket's would; returns the byte count.  64 KB writes: 4 KB ones
+ * (and 1-byte ones after them) cost a hundred system calls per connect,
+ * a third of tcpxd's time in a connect loop.
  */
 static size_t
 fill(int fd)
 {
 	static const uint8_t zero[65536];
-	struct pollfd p;
 	size_t total = 0;
 	ssize_t n;
 
 	for (;;) {
-		p.fd = fd;
-		p.events = POLLOUT;
-		p.revents = 0;
-		if (poll(&p, 1, 0) == 0 || !(p.revents & POLLOUT))
-			break;
 		n = write(fd, zero, sizeof(zero));
 		if (n > 0) {
 			total += (size_t)n;
