@@ -77,10 +77,14 @@ elif [ "${LAB_REUSE:-0}" = 1 ] && ip netns list | grep -q '^tcpx-host'; then
 	:
 else
 	# One shared lab per machine: wait for whoever uses it (the lock is
-	# held on fd 9 until this script exits).
-	mkdir -p /run/tcpx
-	exec 9> /run/tcpx/lab.lock
-	flock -w 300 9 || say "warning: the lab is busy for 5 min; going ahead"
+	# held on fd 9 until this script exits), unless the caller holds it
+	# already (tools.sh runs its test under flock -o, TCPX_LAB_LOCKED=1).
+	if [ "${TCPX_LAB_LOCKED:-0}" != 1 ]; then
+		mkdir -p /run/tcpx
+		exec 9> /run/tcpx/lab.lock
+		flock -w 300 9 ||
+			say "warning: the lab is busy for 5 min; going ahead"
+	fi
 	scripts/lab up >/dev/null 2>&1 || fail "scripts/lab up failed"
 fi
 
