@@ -415,6 +415,33 @@ drain_filler(struct bsock *b, uint8_t *buf)
 	b->filler = 0;
 }
 
+/*
+ * Bytes for the app.  After shutdown(SHUT_RD) the app end refuses them
+ * (EPIPE) while the connection lives on: Linux keeps taking and ACKing
+ * data then, so they are dropped here, not counted as unread.
+ */
+static ssize_t
+app_write(struct bsock *b, const void *buf, size_t len)
+{
+	struct pollfd p = { .fd = b->w.fd };
+	ssize_t n;
+
+	if (b->app_rd_shut)
+		return (ssize_t)len;
+	do
+		n = write(b->w.fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
+		return n;
+	/* Every app fd closed shuts both halves of ours: POLLHUP. */
+	if (errno == EPIPE && poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP)) {
+		b->app_rd_shut = true;
+		return (ssize_t)len;
+	}
+	b->app_gone = true;
+	return -1;
+}
+
 /* TCP -> app. */
 static void
 pump_in(struct tcpxd *d, struct bsock *b)
@@ -423,16 +450,12 @@ pump_in(struct tcpxd *d, struct bsock *b)
 
 	while (!b->app_gone) {
 		if (b->in_off < b->in_len) {
-			n = write(b->w.fd, b->in + b->in_off,
+			n = app_write(b, b->in + b->in_off,
 			    b->in_len - b->in_off);
 			if (n > 0) {
 				b->in_off += (size_t)n;
 				continue;
 			}
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
-				b->app_gone = true;
 			break;
 		}
 		if (b->in != NULL) {
@@ -444,11 +467,14 @@ pump_in(struct tcpxd *d, struct bsock *b)
 			break;
 		n = tcpx_recv(d->eng, b->eid, d->iobuf, BRIDGE_BUF, 0);
 		if (n > 0) {
-			do
-				w = write(b->w.fd, d->iobuf, (size_t)n);
-			while (w < 0 && errno == EINTR);
+			w = app_write(b, d->iobuf, (size_t)n);
 			if (w == n)
 				continue;
+			if (w < 0 && b->app_gone) {
+				/* Taken from the engine, never delivered: unread. */
+				b->app_reset = true;
+				break;
+			}
 			if (w < 0)
 				w = 0;
 			/* The rest waits for EPOLLOUT (or counts as unread). */

@@ -91,6 +91,7 @@ struct bsock {
 	bool app_eof;		/* read 0 from our end: app shut its write half */
 	bool app_gone;		/* every app fd closed (POLLHUP) */
 	bool app_reset;		/* app closed with unread data (ECONNRESET) */
+	bool app_rd_shut;	/* app shut its read half: received bytes are dropped */
 	bool eng_eof;		/* tcpx_recv returned 0: peer's FIN delivered */
 	bool eng_dead;		/* connection failed / reset / timed out */
 	bool shut_wr;		/* tcpx_shutdown(SHUT_WR) done */

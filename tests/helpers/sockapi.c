@@ -632,6 +632,12 @@ sc_shut(char **av)
 	show("shutdown SHUT_RD", shutdown(fd, SHUT_RD));
 	show("read", read(fd, &c, 1));
 	show("write", write(fd, "x", 1));
+	/*
+	 * Let the echo arrive while still ESTABLISHED, on both stacks: after
+	 * SHUT_WR (FIN-WAIT-1) data for a read-shut socket is answered with
+	 * RST (Linux, RFC 1122), which would make the outcome a race.
+	 */
+	usleep(200000);
 	show("shutdown SHUT_WR", shutdown(fd, SHUT_WR));
 	show("write after SHUT_WR", send(fd, "x", 1, MSG_NOSIGNAL));
 	show("shutdown bad how", shutdown(fd, 7));
