@@ -108,23 +108,24 @@ parse_state(const char *s, uint32_t *mask)
 static int
 parse_endpoint(const char *s, struct ss_cond *c, int port_only)
 {
-	char buf[64], *colon;
+	char buf[64], *colon, *port = NULL;
 	char *end;
 	long p;
 
 	snprintf(buf, sizeof(buf), "%s", s);
-	colon = strrchr(buf, ':');
-	if (port_only && colon == NULL)
-		colon = buf - 1;	/* "80" */
-	if (colon != NULL) {
-		p = strtol(colon + 1, &end, 10);
-		if (*end != '\0' || p < 0 || p > 65535)
+	if ((colon = strrchr(buf, ':')) != NULL) {
+		*colon = '\0';
+		port = colon + 1;
+	} else if (port_only) {
+		port = buf;	/* "80": all of it is the port */
+	}
+	if (port != NULL) {
+		p = strtol(port, &end, 10);
+		if (end == port || *end != '\0' || p < 0 || p > 65535)
 			return -1;
 		c->has_port = 1;
 		c->port = (uint16_t)p;
-		if (colon >= buf)
-			*colon = '\0';
-		else
+		if (port == buf)
 			buf[0] = '\0';
 	}
 	if (port_only)
