@@ -5,7 +5,7 @@
  * checks RFC 7323 (PAWS) and RFC 5961 (RST/SYN/ACK injection) add, in
  * the order Linux's tcp_rcv_state_process() applies them.
  *
- * A handler that may free the socket (tcp_done, tcp_time_wait) is the
+ * A handler that may free the socket - tcp_done, tcp_time_wait - is the
  * last thing done with it.
  */
 #include <errno.h>

@@ -52,7 +52,7 @@ syn_parse_opts(struct tcpx_engine *e, const struct tcp_sock *lsk,
 }
 
 /*
- * Our MSS and initial window for a passive open (tcp_openreq_init_rwin):
+ * Our MSS and initial window for a passive open, as Linux's tcp_openreq_init_rwin:
  * the listener's receive buffer, quantized to the MSS, at most 65535 in
  * the SYN-ACK; our window scale from the largest buffer we may grow to.
  */

@@ -237,7 +237,7 @@ tcpx_sendto_fastopen(struct tcpx_engine *e, int s, const void *buf,
 	if (!(e->sysctl.tcp_fastopen & 1))
 		return -EOPNOTSUPP;
 	if (sin == NULL) {
-		/* Plain send on a connected socket, as sendto() without one. */
+		/* Plain send on a connected socket, as sendto without an address. */
 		return tcpx_send(e, s, buf, len, 0);
 	}
 	if (sin->sin_family != AF_INET)
