@@ -800,15 +800,6 @@ tcp_listen_close(struct tcpx_engine *e, struct tcp_sock *lsk)
 	lsk->listen = NULL;
 }
 
-static void
-sockaddr_fill(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
-{
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = addr;
-	sin->sin_port = htons(port);
-}
-
 void
 tcp_listen_foreach_req(struct tcpx_engine *e,
     void (*cb)(void *arg, const struct tcpx_sockinfo *), void *arg)
@@ -828,9 +819,9 @@ tcp_listen_foreach_req(struct tcpx_engine *e,
 			memset(&info, 0, sizeof(info));
 			info.id = -1;
 			info.state = TCP_ST_SYN_RECEIVED;
-			sockaddr_fill(&info.local, n->tuple.laddr,
+			tcp_sockaddr_set(&info.local, n->tuple.laddr,
 			    n->tuple.lport);
-			sockaddr_fill(&info.remote, n->tuple.raddr,
+			tcp_sockaddr_set(&info.remote, n->tuple.raddr,
 			    n->tuple.rport);
 			info.timer = TCPX_TIMER_RETRANS;
 			info.timer_expires_us = req->timer.armed &&

@@ -56,8 +56,8 @@ tcp_state_ss_name(int state)
 	return state_ss_names[state];
 }
 
-static void
-sockaddr_set(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
+void
+tcp_sockaddr_set(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
 {
 	memset(sin, 0, sizeof(*sin));
 	sin->sin_family = AF_INET;
@@ -191,8 +191,8 @@ tcp_set_state(struct tcpx_engine *e, struct tcp_sock *sk, int state,
 	}
 	sk->state = state;
 	if (e->ops.trace_state != NULL) {
-		sockaddr_set(&l, sk->h.tuple.laddr, sk->h.tuple.lport);
-		sockaddr_set(&r, sk->h.tuple.raddr, sk->h.tuple.rport);
+		tcp_sockaddr_set(&l, sk->h.tuple.laddr, sk->h.tuple.lport);
+		tcp_sockaddr_set(&r, sk->h.tuple.raddr, sk->h.tuple.rport);
 		e->ops.trace_state(e->ops.ctx, sk->id, &l, &r, old, state,
 		    cause, e->now);
 	}
@@ -613,8 +613,8 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	info->id = sk->id;
 	info->state = sk->state;
 	info->orphan = sk->orphan;
-	sockaddr_set(&info->local, sk->h.tuple.laddr, sk->h.tuple.lport);
-	sockaddr_set(&info->remote, sk->h.tuple.raddr, sk->h.tuple.rport);
+	tcp_sockaddr_set(&info->local, sk->h.tuple.laddr, sk->h.tuple.lport);
+	tcp_sockaddr_set(&info->remote, sk->h.tuple.raddr, sk->h.tuple.rport);
 	info->recv_q = sk->rcv.len;
 	/* ss's Send-Q: bytes written and not yet acknowledged. */
 	info->send_q = sk->snd.len;

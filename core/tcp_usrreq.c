@@ -66,15 +66,6 @@ struct tcpx_tcp_info {
 	uint32_t tcpi_snd_wnd;
 };
 
-static void
-sin_set(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
-{
-	memset(sin, 0, sizeof(*sin));
-	sin->sin_family = AF_INET;
-	sin->sin_addr.s_addr = addr;
-	sin->sin_port = htons(port);
-}
-
 int
 tcpx_socket(struct tcpx_engine *e)
 {
@@ -333,7 +324,7 @@ tcpx_getsockname(struct tcpx_engine *e, int s, struct sockaddr_in *sin)
 		return -EBADF;
 	if (sin == NULL)
 		return -EINVAL;
-	sin_set(sin, sk->h.tuple.laddr, sk->h.tuple.lport);
+	tcp_sockaddr_set(sin, sk->h.tuple.laddr, sk->h.tuple.lport);
 	return 0;
 }
 
@@ -350,7 +341,7 @@ tcpx_getpeername(struct tcpx_engine *e, int s, struct sockaddr_in *sin)
 	if (sk->h.tuple.rport == 0 || sk->state == TCP_ST_CLOSED ||
 	    sk->state == TCP_ST_SYN_SENT || sk->state == TCP_ST_LISTEN)
 		return -ENOTCONN;
-	sin_set(sin, sk->h.tuple.raddr, sk->h.tuple.rport);
+	tcp_sockaddr_set(sin, sk->h.tuple.raddr, sk->h.tuple.rport);
 	return 0;
 }
 

@@ -197,6 +197,36 @@ size_t tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg);
 /* Bytes the options of `o` take in tcp_build's layout (multiple of 4). */
 size_t tcp_options_len(const struct tcp_opts *o, uint8_t flags);
 
+/* Big-endian loads and stores for the wire files (any alignment). */
+static inline uint16_t
+wire_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+wire_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+wire_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v & 0xff;
+}
+
+static inline void
+wire_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = (v >> 16) & 0xff;
+	p[2] = (v >> 8) & 0xff;
+	p[3] = v & 0xff;
+}
+
 /* Internet checksum helpers (RFC 1071). */
 uint32_t inet_csum_add(uint32_t sum, const void *data, size_t len);
 uint16_t inet_csum_fold(uint32_t sum);

@@ -10,19 +10,6 @@
 #define ARP_HTYPE_ETHER	1
 #define ARP_LEN		28
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
 /*
  * Fills `out` whenever the header is there, even for an EtherType we do
  * not speak, so the caller can first decide whether the frame was for us.
@@ -34,7 +21,7 @@ eth_parse(const uint8_t *frame, size_t len, struct eth_hdr_view *out)
 		return WIRE_E_TRUNCATED;
 	memcpy(out->dst, frame, 6);
 	memcpy(out->src, frame + 6, 6);
-	out->type = get16(frame + 12);
+	out->type = wire_get16(frame + 12);
 	out->payload = frame + ETH_HLEN_;
 	out->payload_len = len - ETH_HLEN_;
 	if (out->type != ETHERTYPE_IPV4_ && out->type != ETHERTYPE_ARP_)
@@ -50,7 +37,7 @@ eth_build(uint8_t *buf, size_t cap, const uint8_t dst[6],
 		return 0;
 	memcpy(buf, dst, 6);
 	memcpy(buf + 6, src, 6);
-	put16(buf + 12, type);
+	wire_put16(buf + 12, type);
 	return ETH_HLEN_;
 }
 
@@ -60,10 +47,10 @@ arp_parse(const uint8_t *p, size_t len, struct arp_pkt *out)
 {
 	if (len < ARP_LEN)
 		return WIRE_E_TRUNCATED;
-	if (get16(p) != ARP_HTYPE_ETHER || get16(p + 2) != ETHERTYPE_IPV4_ ||
+	if (wire_get16(p) != ARP_HTYPE_ETHER || wire_get16(p + 2) != ETHERTYPE_IPV4_ ||
 	    p[4] != 6 || p[5] != 4)
 		return WIRE_E_ARP;
-	out->op = get16(p + 6);
+	out->op = wire_get16(p + 6);
 	if (out->op != ARP_OP_REQUEST && out->op != ARP_OP_REPLY)
 		return WIRE_E_ARP;
 	memcpy(out->sha, p + 8, 6);
@@ -78,11 +65,11 @@ arp_build(uint8_t *buf, size_t cap, const struct arp_pkt *arp)
 {
 	if (cap < ARP_LEN)
 		return 0;
-	put16(buf, ARP_HTYPE_ETHER);
-	put16(buf + 2, ETHERTYPE_IPV4_);
+	wire_put16(buf, ARP_HTYPE_ETHER);
+	wire_put16(buf + 2, ETHERTYPE_IPV4_);
 	buf[4] = 6;
 	buf[5] = 4;
-	put16(buf + 6, arp->op);
+	wire_put16(buf + 6, arp->op);
 	memcpy(buf + 8, arp->sha, 6);
 	memcpy(buf + 14, &arp->spa, 4);
 	memcpy(buf + 18, arp->tha, 6);

@@ -18,19 +18,6 @@
 #define ICMP_HLEN	8
 #define ICMP_ECHOREPLY	0
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
 /*
  * A source no host may use: multicast, limited broadcast, "this network"
  * 0/8 and loopback 127/8 (Linux's martian sources, route_localnet off).
@@ -65,7 +52,7 @@ ipv4_parse_ex(const uint8_t *p, size_t len, struct ipv4_view *out,
 		return WIRE_E_IP_HLEN;
 	if (verify_csum && inet_csum_fold(inet_csum_add(0, p, hlen)) != 0)
 		return WIRE_E_IP_CSUM;
-	total = get16(p + 2);
+	total = wire_get16(p + 2);
 	/* Link padding (short Ethernet frames) past total_len is trimmed. */
 	if (total > len || total < hlen)
 		return WIRE_E_IP_LEN;
@@ -73,11 +60,11 @@ ipv4_parse_ex(const uint8_t *p, size_t len, struct ipv4_view *out,
 	memcpy(&out->dst, p + 16, 4);
 	if (ipv4_martian_src(out->src))
 		return WIRE_E_IP_ADDR;
-	frag = get16(p + 6);
+	frag = wire_get16(p + 6);
 	if (frag & (IP_MF | IP_OFFMASK))
 		return WIRE_E_IP_FRAG;
 	out->tos = p[1];
-	out->id = get16(p + 4);
+	out->id = wire_get16(p + 4);
 	out->df = (frag & IP_DF) != 0;
 	out->ttl = p[8];
 	out->proto = p[9];
@@ -98,15 +85,15 @@ ipv4_build(uint8_t *buf, size_t cap, uint32_t src, uint32_t dst,
 		return 0;
 	buf[0] = 0x45;
 	buf[1] = 0;
-	put16(buf + 2, (uint16_t)(IPV4_HLEN_MIN + payload_len));
-	put16(buf + 4, id);
-	put16(buf + 6, IP_DF);
+	wire_put16(buf + 2, (uint16_t)(IPV4_HLEN_MIN + payload_len));
+	wire_put16(buf + 4, id);
+	wire_put16(buf + 6, IP_DF);
 	buf[8] = ttl;
 	buf[9] = proto;
-	put16(buf + 10, 0);
+	wire_put16(buf + 10, 0);
 	memcpy(buf + 12, &src, 4);
 	memcpy(buf + 16, &dst, 4);
-	put16(buf + 10, inet_csum_fold(inet_csum_add(0, buf, IPV4_HLEN_MIN)));
+	wire_put16(buf + 10, inet_csum_fold(inet_csum_add(0, buf, IPV4_HLEN_MIN)));
 	return IPV4_HLEN_MIN;
 }
 
@@ -119,8 +106,8 @@ icmp_parse(const uint8_t *p, size_t len, struct icmp_view *out)
 		return WIRE_E_ICMP_CSUM;
 	out->type = p[0];
 	out->code = p[1];
-	out->id = get16(p + 4);
-	out->seq = get16(p + 6);
+	out->id = wire_get16(p + 4);
+	out->seq = wire_get16(p + 6);
 	out->data = p + ICMP_HLEN;
 	out->data_len = len - ICMP_HLEN;
 	return WIRE_OK;
@@ -134,12 +121,12 @@ icmp_build_echo_reply(uint8_t *buf, size_t cap, uint16_t id, uint16_t seq,
 		return 0;
 	buf[0] = ICMP_ECHOREPLY;
 	buf[1] = 0;
-	put16(buf + 2, 0);
-	put16(buf + 4, id);
-	put16(buf + 6, seq);
+	wire_put16(buf + 2, 0);
+	wire_put16(buf + 4, id);
+	wire_put16(buf + 6, seq);
 	if (data_len > 0)
 		memmove(buf + ICMP_HLEN, data, data_len);
-	put16(buf + 2, inet_csum_fold(inet_csum_add(0, buf,
+	wire_put16(buf + 2, inet_csum_fold(inet_csum_add(0, buf,
 	    ICMP_HLEN + data_len)));
 	return ICMP_HLEN + data_len;
 }

@@ -30,35 +30,6 @@
 #define TCPOPT_FASTOPEN_MAGIC	0xf989
 #define TCP_FASTOPEN_COOKIE_MIN	4
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v & 0xff;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
 /*
  * Linux's tcp_parse_fastopen_option(): an even cookie of 4..16 bytes, or
  * none at all (a cookie request); anything else is ignored.
@@ -100,9 +71,9 @@ tcp_parse_options(const uint8_t *p, size_t len, struct tcp_opts *out)
 		switch (kind) {
 		case TCPOPT_MSS:
 			/* A zero MSS is ignored, as Linux ignores it. */
-			if (opsize == TCPOLEN_MSS && get16(p + i + 2) != 0) {
+			if (opsize == TCPOLEN_MSS && wire_get16(p + i + 2) != 0) {
 				out->has_mss = true;
-				out->mss = get16(p + i + 2);
+				out->mss = wire_get16(p + i + 2);
 			}
 			break;
 		case TCPOPT_WSCALE:
@@ -118,8 +89,8 @@ tcp_parse_options(const uint8_t *p, size_t len, struct tcp_opts *out)
 		case TCPOPT_TIMESTAMP:
 			if (opsize == TCPOLEN_TIMESTAMP) {
 				out->has_ts = true;
-				out->ts_val = get32(p + i + 2);
-				out->ts_ecr = get32(p + i + 6);
+				out->ts_val = wire_get32(p + i + 2);
+				out->ts_ecr = wire_get32(p + i + 6);
 			}
 			break;
 		case TCPOPT_SACK:
@@ -131,8 +102,8 @@ tcp_parse_options(const uint8_t *p, size_t len, struct tcp_opts *out)
 			if (n > TCP_SACK_MAX_BLOCKS)
 				n = TCP_SACK_MAX_BLOCKS;
 			for (k = 0; k < n; k++) {
-				out->sack[k].start = get32(p + i + 2 + 8 * k);
-				out->sack[k].end = get32(p + i + 6 + 8 * k);
+				out->sack[k].start = wire_get32(p + i + 2 + 8 * k);
+				out->sack[k].end = wire_get32(p + i + 6 + 8 * k);
 			}
 			out->nsack = (uint8_t)n;
 			break;
@@ -143,7 +114,7 @@ tcp_parse_options(const uint8_t *p, size_t len, struct tcp_opts *out)
 		case TCPOPT_EXP:
 			/* The pre-RFC 7413 experimental form, magic 0xF989. */
 			if (opsize >= 4 &&
-			    get16(p + i + 2) == TCPOPT_FASTOPEN_MAGIC)
+			    wire_get16(p + i + 2) == TCPOPT_FASTOPEN_MAGIC)
 				tcp_parse_fastopen(p + i + 4, (int)opsize - 4,
 				    out);
 			break;
@@ -183,13 +154,13 @@ tcp_parse_ex(const struct ipv4_view *ip, struct tcp_seg *out,
 	}
 	out->saddr = ip->src;
 	out->daddr = ip->dst;
-	out->sport = get16(th);
-	out->dport = get16(th + 2);
-	out->seq = get32(th + 4);
-	out->ack = get32(th + 8);
+	out->sport = wire_get16(th);
+	out->dport = wire_get16(th + 2);
+	out->seq = wire_get32(th + 4);
+	out->ack = wire_get32(th + 8);
 	out->flags = th[13];
-	out->wnd = get16(th + 14);
-	out->urp = get16(th + 18);
+	out->wnd = wire_get16(th + 14);
+	out->urp = wire_get16(th + 18);
 	out->data = th + hlen;
 	out->len = (uint32_t)(len - hlen);
 	out->ttl = ip->ttl;
@@ -224,7 +195,7 @@ tcp_options_write(uint8_t *p, const struct tcp_opts *o, uint8_t flags)
 		if (p != NULL) {
 			p[n] = TCPOPT_MSS;
 			p[n + 1] = TCPOLEN_MSS;
-			put16(p + n + 2, o->mss);
+			wire_put16(p + n + 2, o->mss);
 		}
 		n += 4;
 	}
@@ -240,8 +211,8 @@ tcp_options_write(uint8_t *p, const struct tcp_opts *o, uint8_t flags)
 			}
 			p[n + 2] = TCPOPT_TIMESTAMP;
 			p[n + 3] = TCPOLEN_TIMESTAMP;
-			put32(p + n + 4, o->ts_val);
-			put32(p + n + 8, o->ts_ecr);
+			wire_put32(p + n + 4, o->ts_val);
+			wire_put32(p + n + 8, o->ts_ecr);
 		}
 		n += 12;
 	} else if (syn && o->sack_perm) {
@@ -277,9 +248,9 @@ tcp_options_write(uint8_t *p, const struct tcp_opts *o, uint8_t flags)
 				p[n + 3] = (uint8_t)(TCPOLEN_SACK_BASE +
 				    nsack * TCPOLEN_SACK_PERBLOCK);
 				for (k = 0; k < nsack; k++) {
-					put32(p + n + 4 + 8 * k,
+					wire_put32(p + n + 4 + 8 * k,
 					    o->sack[k].start);
-					put32(p + n + 8 + 8 * k,
+					wire_put32(p + n + 8 + 8 * k,
 					    o->sack[k].end);
 				}
 			}
@@ -324,15 +295,15 @@ tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg)
 	total = hlen + seg->len;
 	if (total > cap || total > 0xffff - IPV4_HLEN_MIN)
 		return 0;
-	put16(buf, seg->sport);
-	put16(buf + 2, seg->dport);
-	put32(buf + 4, seg->seq);
-	put32(buf + 8, seg->ack);
+	wire_put16(buf, seg->sport);
+	wire_put16(buf + 2, seg->dport);
+	wire_put32(buf + 4, seg->seq);
+	wire_put32(buf + 8, seg->ack);
 	buf[12] = (uint8_t)((hlen / 4) << 4);
 	buf[13] = seg->flags;
-	put16(buf + 14, seg->wnd);
-	put16(buf + 16, 0);
-	put16(buf + 18, 0);
+	wire_put16(buf + 14, seg->wnd);
+	wire_put16(buf + 16, 0);
+	wire_put16(buf + 18, 0);
 	tcp_options_write(buf + TCP_HLEN_MIN, &seg->opt, seg->flags);
 	if (seg->len > 0)
 		memcpy(buf + hlen, seg->data, seg->len);
@@ -342,9 +313,9 @@ tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg)
 		/* CHECKSUM_PARTIAL: the folded pseudo-header sum, as is. */
 		while (sum >> 16)
 			sum = (sum & 0xffff) + (sum >> 16);
-		put16(buf + 16, (uint16_t)sum);
+		wire_put16(buf + 16, (uint16_t)sum);
 		return total;
 	}
-	put16(buf + 16, inet_csum_fold(inet_csum_add(sum, buf, total)));
+	wire_put16(buf + 16, inet_csum_fold(inet_csum_add(sum, buf, total)));
 	return total;
 }

@@ -82,40 +82,23 @@ tcpx_client_call_fd(struct tcpx_client *c, uint32_t op, int sock,
     struct tcpx_ctl_req *req, size_t reqlen, struct tcpx_ctl_rep *rep,
     int *fdp, int fd_in)
 {
-	ssize_t n;
-	int rc, fd;
+	int rc;
 
 	if (fdp != NULL)
 		*fdp = -1;
 	if (c->fd < 0)
 		return -ENOTCONN;
 	req->op = op;
-	/* seq 0 marks "no reply" below, so it is never used. */
+	/* Trace events carry seq 0, so a request never uses it. */
 	if (++c->seq == 0)
 		c->seq = 1;
 	req->seq = c->seq;
 	req->sock = sock;
 	if (reqlen < TCPX_CTL_REQ_HDR)
 		reqlen = TCPX_CTL_REQ_HDR;
-	rc = tcpx_ctl_send(c->fd, req, reqlen, fd_in);
+	rc = tcpx_ctl_exchange(c->fd, req, reqlen, fd_in, rep, fdp);
 	if (rc < 0)
 		goto broken;
-	for (;;) {
-		n = tcpx_ctl_recv(c->fd, rep, sizeof(*rep), &fd);
-		if (n <= 0) {
-			rc = n < 0 ? (int)n : -ECONNRESET;
-			goto broken;
-		}
-		if ((size_t)n >= TCPX_CTL_REP_HDR && rep->seq == req->seq)
-			break;
-		/* A trace event or a stale reply: not ours. */
-		if (fd >= 0)
-			close(fd);
-	}
-	if (fdp != NULL)
-		*fdp = fd;
-	else if (fd >= 0)
-		close(fd);
 	return rep->result;
 broken:
 	/* The daemon is gone or the stream is out of step: start over on

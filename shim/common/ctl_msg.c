@@ -131,15 +131,15 @@ tcpx_ctl_recv(int sock, void *buf, size_t len, int *fdp)
 }
 
 int
-tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
-    struct tcpx_ctl_rep *rep, int *fdp)
+tcpx_ctl_exchange(int sock, struct tcpx_ctl_req *req, size_t reqlen,
+    int fd_in, struct tcpx_ctl_rep *rep, int *fdp)
 {
 	ssize_t n;
 	int rc, fd;
 
 	if (fdp != NULL)
 		*fdp = -1;
-	rc = tcpx_ctl_send(sock, req, reqlen, -1);
+	rc = tcpx_ctl_send(sock, req, reqlen, fd_in);
 	if (rc < 0)
 		return rc;
 	for (;;) {
@@ -159,7 +159,16 @@ tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
 		*fdp = fd;
 	else if (fd >= 0)
 		close(fd);
-	return rep->result;
+	return 0;
+}
+
+int
+tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
+    struct tcpx_ctl_rep *rep, int *fdp)
+{
+	int rc = tcpx_ctl_exchange(sock, req, reqlen, -1, rep, fdp);
+
+	return rc < 0 ? rc : rep->result;
 }
 
 const char *

@@ -329,6 +329,13 @@ int tcpx_ctl_send(int sock, const void *msg, size_t len, int fd);
  */
 ssize_t tcpx_ctl_recv(int sock, void *buf, size_t len, int *fdp);
 /* Send req, wait for its reply (skipping trace events); result or -errno. */
+/*
+ * Send req (with fd_in as SCM_RIGHTS if >= 0) and wait for its reply,
+ * skipping trace events and stale replies.  0 with the daemon's answer in
+ * rep (rep->result), or -errno when the channel itself failed.
+ */
+int tcpx_ctl_exchange(int sock, struct tcpx_ctl_req *req, size_t reqlen,
+    int fd_in, struct tcpx_ctl_rep *rep, int *fdp);
 int tcpx_ctl_call(int sock, struct tcpx_ctl_req *req, size_t reqlen,
     struct tcpx_ctl_rep *rep, int *fdp);
 const char *tcpx_ctl_op_name(uint32_t op);

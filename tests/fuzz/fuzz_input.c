@@ -163,15 +163,6 @@ fuzz_sockcall(struct fuzz_eng *fe, unsigned call)
 	}
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = (v >> 16) & 0xff;
-	p[2] = (v >> 8) & 0xff;
-	p[3] = v & 0xff;
-}
-
 /* Make the TCP frame in f answer the engine's last segment. */
 static void
 fuzz_answer(struct fuzz_eng *fe, uint8_t *f, size_t len)
@@ -195,8 +186,8 @@ fuzz_answer(struct fuzz_eng *fe, uint8_t *f, size_t len)
 	th[1] = fe->last_dport & 0xff;
 	th[2] = fe->last_sport >> 8;
 	th[3] = fe->last_sport & 0xff;
-	put32(th + 4, fe->last_seq);
-	put32(th + 8, fe->last_end);
+	wire_put32(th + 4, fe->last_seq);
+	wire_put32(th + 8, fe->last_end);
 	tl = (uint16_t)ip.payload_len;
 	th[16] = th[17] = 0;
 	c = inet_csum_fold(inet_csum_add(inet_pseudo_sum(fe->last_dst,

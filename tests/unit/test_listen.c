@@ -101,15 +101,6 @@ take_raw(struct tcp_seg *seg, uint8_t *opts, size_t *optlen)
 	memcpy(opts, ip.payload + 20, *optlen);
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 struct combo {
 	const char *name;
 	bool ts, sack, ws;
@@ -173,8 +164,8 @@ START_TEST(handshake_options)
 	ck_assert_uint_eq(sa.wnd, c->wnd);
 	memcpy(want, c->want, c->want_len);
 	if (c->ts) {
-		put32(want + c->ts_at + 2, tsval);
-		put32(want + c->ts_at + 6, 7777);
+		wire_put32(want + c->ts_at + 2, tsval);
+		wire_put32(want + c->ts_at + 6, 7777);
 	}
 	ck_assert_msg(optlen == c->want_len, "%s: %zu option bytes, want %zu",
 	    c->name, optlen, c->want_len);
