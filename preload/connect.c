@@ -18,6 +18,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/time.h>
 #include <time.h>
@@ -74,11 +75,40 @@ still_pending(struct fd_ent *e, int fd, int *errp)
 	return 0;
 }
 
-/* Block until the connect resolves, as a blocking connect() does. */
+/*
+ * POLLOUT and nothing else, and writes not refused: connected.  tcpxd
+ * refuses our writes before it drains the filler of a failed connect
+ * (ctl_proto.h); a zero-length send checks that and sends nothing.
+ */
+#define CONNECT_POLL	(POLLOUT | POLLIN | POLLRDHUP)
+
+static bool
+connected_now(int fd, short revents)
+{
+	return revents == POLLOUT &&
+	    real.send(fd, "", 0, MSG_DONTWAIT | MSG_NOSIGNAL) == 0;
+}
+
+bool
+connect_seen_done(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = CONNECT_POLL };
+	int saved = errno;
+	bool done;
+
+	done = poll(&p, 1, 0) == 1 && connected_now(fd, p.revents);
+	errno = saved;
+	return done;
+}
+
+/*
+ * Block until the connect resolves, as a blocking connect() does.  POLLOUT
+ * alone means connected; any other wake-up asks tcpxd.
+ */
 static int
 connect_wait(int fd, struct fd_ent *e)
 {
-	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	struct pollfd p = { .fd = fd, .events = CONNECT_POLL };
 	int tmo = send_timeout_ms(fd), rc, err;
 
 	for (;;) {
@@ -87,6 +117,10 @@ connect_wait(int fd, struct fd_ent *e)
 			return -1;	/* EINTR: the connect goes on */
 		if (rc == 0)
 			return set_errno(EINPROGRESS);
+		if (connected_now(fd, p.revents)) {
+			err = 0;
+			break;
+		}
 		if (!still_pending(e, fd, &err))
 			break;
 		/* Woken but not resolved (data written meanwhile?): a short
@@ -99,20 +133,45 @@ connect_wait(int fd, struct fd_ent *e)
 	return 0;
 }
 
-/* Make e a tcpx connection to sin with op CONNECT or SENDTO_FASTOPEN. */
+/*
+ * Make e a tcpx connection with op CONNECT or SENDTO_FASTOPEN (req->u.conn
+ * filled but for the options).  A socket tcpxd has not made yet (not
+ * bound) is made by this same request, with the options the program set
+ * on the kernel socket: one round trip.
+ */
 static int
-connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req, size_t len)
+connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req)
 {
+	struct tcpx_ctl_connect *cn = &req->u.conn;
 	struct tcpx_ctl_rep rep;
+	size_t len;
+	unsigned i;
 	int rc, newfd;
 
-	rc = conv_engine_socket(fd, e);
-	if (rc < 0)
-		return rc;
 	req->sock = e->sock;
+	cn->nopt = 0;
+	for (i = 0; e->sock < 0 && i < e->nopt &&
+	    i < TCPX_CTL_CONNECT_OPTS; i++) {
+		struct tcpx_ctl_optval *o = &cn->opt[cn->nopt++];
+
+		o->level = e->opt[i].level;
+		o->name = e->opt[i].name;
+		o->len = e->opt[i].len;
+		memcpy(o->val, e->opt[i].val, e->opt[i].len);
+	}
+	/* What the op uses: the data only for Fast Open. */
+	len = req->op == TCPX_OP_SENDTO_FASTOPEN ?
+	    TCPX_CTL_REQ_HDR + offsetof(struct tcpx_ctl_connect, data) + cn->len :
+	    TCPX_CTL_REQ_HDR + offsetof(struct tcpx_ctl_connect, len);
 	rc = ctl_call(req, len, &rep, &newfd);
+	if (e->sock < 0 && rep.sock >= 0) {
+		e->sock = rep.sock;
+		e->daemon = ctl_daemon_pid();
+	}
 	if (newfd < 0) {
-		e->kind = FDK_BOUND;
+		/* A socket this request made stays, bound or not, as after
+		 * a failed connect(2) on Linux. */
+		e->kind = e->sock >= 0 ? FDK_BOUND : FDK_INET;
 		return rc < 0 ? rc : -EPROTO;
 	}
 	if (conv_install(fd, newfd) < 0)
@@ -164,11 +223,11 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 				return connect_kernel(fd, e, sa, len);
 			return real.connect(fd, sa, len);
 		}
-		memset(&req, 0, sizeof(req));
+		memset(&req, 0, TCPX_CTL_REQ_HDR +
+		    offsetof(struct tcpx_ctl_connect, len));
 		req.op = TCPX_OP_CONNECT;
-		req.u.addr = sin;
-		rc = connect_start(fd, e, &req,
-		    TCPX_CTL_REQ_HDR + sizeof(req.u.addr));
+		req.u.conn.addr = sin;
+		rc = connect_start(fd, e, &req);
 		if (rc == 0)
 			return 0;	/* TCP_FASTOPEN_CONNECT: SYN deferred */
 		if (rc != -EINPROGRESS)
@@ -203,13 +262,14 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
 
 	if (n > TCPX_CTL_FASTOPEN_MAX)
 		n = TCPX_CTL_FASTOPEN_MAX;
-	memset(&req, 0, sizeof(req));
+	memset(&req, 0, TCPX_CTL_REQ_HDR +
+	    offsetof(struct tcpx_ctl_connect, data));
 	req.op = TCPX_OP_SENDTO_FASTOPEN;
-	req.u.fastopen.addr = *sin;
-	req.u.fastopen.len = (uint32_t)n;
+	req.u.conn.addr = *sin;
+	req.u.conn.len = (uint32_t)n;
 	if (n > 0)
-		memcpy(req.u.fastopen.data, buf, n);
-	rc = connect_start(fd, e, &req, sizeof(req));
+		memcpy(req.u.conn.data, buf, n);
+	rc = connect_start(fd, e, &req);
 	if (rc >= 0)
 		return rc;	/* bytes that went with the SYN */
 	if (rc != -EINPROGRESS)

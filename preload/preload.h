@@ -225,6 +225,8 @@ void conv_drop_engine(struct fd_ent *e);
 /* sendto(MSG_FASTOPEN) on a socket not yet connected, to sin (ours). */
 ssize_t connect_fastopen(int fd, struct fd_ent *e, const void *buf,
     size_t len, int flags, const struct sockaddr_in *sin);
+/* The connecting fd says, without asking tcpxd, that it is connected. */
+bool connect_seen_done(int fd);
 
 /* ---- helpers ------------------------------------------------------------ */
 

@@ -91,6 +91,11 @@ getsockopt(int fd, int level, int name, void *val, socklen_t *len)
 	if (level == SOL_SOCKET) {
 		switch (name) {
 		case SO_ERROR:
+			/* The usual check after a non-blocking connect and
+			 * POLLOUT: the fd itself can say "connected". */
+			if (e->kind == FDK_CONN && e->connecting &&
+			    connect_seen_done(fd))
+				return put_int(val, len, 0);
 			rc = ctl_simple(TCPX_OP_GET_ERROR, e, proof(e, fd));
 			return put_int(val, len, rc < 0 ? 0 : rc);
 		case SO_TYPE:

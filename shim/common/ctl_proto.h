@@ -30,8 +30,13 @@
  *	socketpair; tcpxd pumps the other end to and from the TCP
  *	connection.  The fd arrives pre-filled with filler so that it is
  *	NOT writable: POLLOUT on it means "the connect resolved" (tcpxd
- *	drains the filler when the handshake completes or fails); then ask
- *	GET_ERROR (0 = connected).  The reply's result is -EINPROGRESS.
+ *	drains the filler when the handshake completes or fails).  For a
+ *	failed connect tcpxd shuts its read half before the drain (the
+ *	fd's writes then fail with EPIPE) and both halves after it, so
+ *	POLLOUT alone (no POLLIN, POLLRDHUP, POLLHUP, POLLERR) plus a
+ *	zero-length send that succeeds means connected, with no question
+ *	asked; anything else: ask GET_ERROR (0 = connected) and STATE.
+ *	The reply's result is -EINPROGRESS.
  *
  *  LISTEN -> an AF_UNIX SOCK_STREAM listening socket (abstract name
  *	"\0tcpx/<ifname>/l/<sock>.<gen>", listen(2)ed with the program's
@@ -135,10 +140,10 @@ enum tcpx_ctl_op {
 	TCPX_OP_SOCKET,		/* new engine socket, no fd; result = sock id */
 	TCPX_OP_BIND,		/* sock (or -1: create), u.addr; result = sock id */
 	TCPX_OP_LISTEN,		/* sock, u.backlog; fd: AF_UNIX listener */
-	TCPX_OP_CONNECT,	/* sock (or -1: create), u.addr; fd: data end;
+	TCPX_OP_CONNECT,	/* sock (or -1: create), u.conn; fd: data end;
 				   result -EINPROGRESS, or -errno without fd
 				   (-EALREADY/-EISCONN once it has one) */
-	TCPX_OP_SENDTO_FASTOPEN, /* as CONNECT, u.fastopen: data for the SYN;
+	TCPX_OP_SENDTO_FASTOPEN, /* as CONNECT, u.conn.data: for the SYN;
 				   rep u.sent = bytes taken */
 	TCPX_OP_SHUTDOWN,	/* sock, u.how (SHUT_RD/WR/RDWR); for the write
 				   half the shim also shutdown(2)s its fd and
@@ -180,6 +185,32 @@ struct tcpx_ctl_sockopt {
 	int32_t name;
 	uint32_t len;
 	uint8_t val[TCPX_CTL_OPTLEN];
+};
+
+/*
+ * CONNECT and SENDTO_FASTOPEN: the destination, the options the program
+ * set on the socket before it was ours (applied in order, as SETSOCKOPT
+ * would, when the request creates the socket: sock -1), and for
+ * SENDTO_FASTOPEN the data for the SYN.  One datagram instead of SOCKET,
+ * one SETSOCKOPT per option, CONNECT: a connect is one round trip.
+ * Only as much of the struct as the op uses needs to be sent.
+ */
+#define TCPX_CTL_CONNECT_OPTS	16
+#define TCPX_CTL_CONNECT_OPTLEN	16
+
+struct tcpx_ctl_optval {
+	int32_t level;
+	int32_t name;
+	uint32_t len;			/* <= TCPX_CTL_CONNECT_OPTLEN */
+	uint8_t val[TCPX_CTL_CONNECT_OPTLEN];
+};
+
+struct tcpx_ctl_connect {
+	struct sockaddr_in addr;	/* first: u.addr names it too */
+	uint32_t nopt;			/* <= TCPX_CTL_CONNECT_OPTS */
+	struct tcpx_ctl_optval opt[TCPX_CTL_CONNECT_OPTS];
+	uint32_t len;			/* SENDTO_FASTOPEN: bytes of data */
+	uint8_t data[TCPX_CTL_FASTOPEN_MAX];
 };
 
 struct tcpx_ctl_sysctl {
@@ -229,11 +260,7 @@ union tcpx_ctl_args {
 	int32_t backlog;		/* LISTEN */
 	int32_t how;			/* SHUTDOWN */
 	struct tcpx_ctl_sockopt opt;	/* SET/GETSOCKOPT */
-	struct {
-		struct sockaddr_in addr;
-		uint32_t len;
-		uint8_t data[TCPX_CTL_FASTOPEN_MAX];
-	} fastopen;			/* SENDTO_FASTOPEN */
+	struct tcpx_ctl_connect conn;	/* CONNECT, SENDTO_FASTOPEN */
 	struct tcpx_ctl_sysctl sysctl;	/* SYSCTL_* */
 	uint32_t trace_mask;		/* TRACE: TCPX_TRACE_* bits */
 };

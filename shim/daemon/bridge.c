@@ -629,10 +629,21 @@ conn_service(struct tcpxd *d, struct bsock *b)
 			bsock_free(d, b);
 			return;
 		}
-		drain_filler(b, d->iobuf);
 		b->established = true;
-		if (st == TCP_ST_CLOSED)
+		if (st == TCP_ST_CLOSED) {
+			/*
+			 * Failed.  Shut our read half before the filler goes:
+			 * the program's end then refuses writes (EPIPE),
+			 * which poll does not show but a zero-length send
+			 * does, so POLLOUT alone is never taken for success
+			 * (ctl_proto.h).  POLLHUP follows right after the
+			 * drain, as Linux shows POLLOUT|POLLHUP together.
+			 */
 			b->eng_dead = true;
+			if (b->w.fd >= 0)
+				(void)shutdown(b->w.fd, SHUT_RD);
+		}
+		drain_filler(b, d->iobuf);
 		logd("sock %d: connect resolved: %s", b->handle,
 		    tcp_state_name(st));
 	}

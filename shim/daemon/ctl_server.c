@@ -277,11 +277,48 @@ op_listen(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
 	return 0;
 }
 
+/* SETSOCKOPT on b, as the program's setsockopt(2) would do it. */
+static int
+set_opt(struct tcpxd *d, struct bsock *b, int level, int name,
+    const void *val, socklen_t len)
+{
+	bridge_note_sockopt(b, level, name, val, len);
+	if (b->eid < 0)
+		return 0;
+	return tcpx_setsockopt(d->eng, b->eid, level, name, val, len);
+}
+
+/*
+ * The options the program set before the socket was ours, on the socket
+ * this CONNECT created.  The kernel took each of them already, so one the
+ * engine refuses must not fail a connect Linux would make: logged only.
+ */
+static void
+connect_opts(struct tcpxd *d, struct bsock *b,
+    const struct tcpx_ctl_connect *cn)
+{
+	uint32_t i, n = cn->nopt;
+
+	if (n > TCPX_CTL_CONNECT_OPTS)
+		n = TCPX_CTL_CONNECT_OPTS;
+	for (i = 0; i < n; i++) {
+		const struct tcpx_ctl_optval *o = &cn->opt[i];
+		socklen_t len = o->len > TCPX_CTL_CONNECT_OPTLEN ?
+		    TCPX_CTL_CONNECT_OPTLEN : o->len;
+		int rc = set_opt(d, b, o->level, o->name, o->val, len);
+
+		if (rc < 0)
+			logd("sock %d: option %d/%d not carried over: %s",
+			    b->handle, o->level, o->name, strerror(-rc));
+	}
+}
+
 static int
 op_connect(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
     struct tcpx_ctl_rep *rep, int *fdp)
 {
-	struct sockaddr_in sin;
+	const struct tcpx_ctl_connect *cn = &req->u.conn;
+	struct sockaddr_in sin = cn->addr;
 	struct bsock *b;
 	bool created;
 	ssize_t rc = 0;
@@ -295,35 +332,42 @@ op_connect(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
 		return b->err ? -b->err : -EISCONN;
 	if (b->kind == BS_LISTEN)
 		return -EISCONN;
+	if (created)
+		connect_opts(d, b, cn);
 	if (req->op == TCPX_OP_SENDTO_FASTOPEN) {
-		uint32_t len = req->u.fastopen.len;
+		uint32_t len = cn->len;
 
 		if (len > TCPX_CTL_FASTOPEN_MAX)
 			len = TCPX_CTL_FASTOPEN_MAX;
-		sin = req->u.fastopen.addr;
 		if (b->kind == BS_CONN)
 			return -EISCONN;
-		rc = tcpx_sendto_fastopen(d->eng, b->eid, req->u.fastopen.data,
-		    len, &sin);
+		rc = tcpx_sendto_fastopen(d->eng, b->eid, cn->data, len, &sin);
 		if (rc >= 0)
 			rep->u.sent = rc;
 	} else {
-		sin = req->u.addr;
-		if (sin.sin_family != AF_INET)
+		if (sin.sin_family != AF_INET) {
+			if (created) {
+				drop_new(d, b);
+				rep->sock = -1;
+			}
 			return -EAFNOSUPPORT;
+		}
 		rc = tcpx_connect(d->eng, b->eid, &sin);
 		/* EALREADY / EISCONN on a bridged socket: no new fd. */
 		if (b->kind == BS_CONN)
 			return (int)rc;
 	}
 	if (rc < 0 && rc != -EINPROGRESS) {
-		if (created)
+		if (created) {
 			drop_new(d, b);
+			rep->sock = -1;
+		}
 		return (int)rc;
 	}
 	fd = bridge_attach_connect(d, b);
 	if (fd < 0) {
 		drop_new(d, b);
+		rep->sock = -1;
 		return fd;
 	}
 	tcpx_getsockname(d->eng, b->eid, &b->local);
@@ -341,13 +385,8 @@ op_sockopt(struct tcpxd *d, struct bsock *b, const struct tcpx_ctl_req *req,
 	socklen_t len = o->len > TCPX_CTL_OPTLEN ? TCPX_CTL_OPTLEN : o->len;
 	int rc;
 
-	if (req->op == TCPX_OP_SETSOCKOPT) {
-		bridge_note_sockopt(b, o->level, o->name, o->val, len);
-		if (b->eid < 0)
-			return 0;
-		return tcpx_setsockopt(d->eng, b->eid, o->level, o->name,
-		    o->val, len);
-	}
+	if (req->op == TCPX_OP_SETSOCKOPT)
+		return set_opt(d, b, o->level, o->name, o->val, len);
 	rep->u.opt.level = o->level;
 	rep->u.opt.name = o->name;
 	if (o->level == SOL_SOCKET && o->name == SO_ERROR) {
