@@ -339,8 +339,9 @@ fill(int fd)
 	return total;
 }
 
-int
-bridge_attach_connect(struct tcpxd *d, struct bsock *b)
+/* A socketpair ready for a connect: our end sized, the app's filled. */
+static int
+pair_make(struct pair_spare *sp)
 {
 	struct stat st;
 	int sv[2], fl;
@@ -350,28 +351,68 @@ bridge_attach_connect(struct tcpxd *d, struct bsock *b)
 		return -errno;
 	/* Our direction only: the filler must stay as small as it is. */
 	pair_bufs(sv[0]);
-	b->filler = fill(sv[1]);
+	sp->filler = fill(sv[1]);
 	/* The program decides blocking with its own fcntl; start blocking. */
 	fl = fcntl(sv[1], F_GETFL);
 	(void)fcntl(sv[1], F_SETFL, fl & ~O_NONBLOCK);
-	b->w.fd = sv[0];
+	sp->ino = fstat(sv[0], &st) == 0 ? st.st_ino : 0;
+	sp->ours = sv[0];
+	sp->app = sv[1];
+	return 0;
+}
+
+/*
+ * Spares are made when tcpxd has nothing else to do (loop.c), once this
+ * daemon has served a connect: a program that connects once tends to
+ * connect again, and a daemon that only serves listeners needs none.
+ * Each holds a filler's worth of kernel memory (about 230 KB).
+ */
+bool
+bridge_spares_wanted(const struct tcpxd *d)
+{
+	return d->nspares < d->spares_want;
+}
+
+void
+bridge_spare_make(struct tcpxd *d)
+{
+	if (d->nspares < BRIDGE_SPARES &&
+	    pair_make(&d->spares[d->nspares]) == 0)
+		d->nspares++;
+	else
+		d->spares_want = d->nspares;	/* out of fds? stop trying */
+}
+
+int
+bridge_attach_connect(struct tcpxd *d, struct bsock *b)
+{
+	struct pair_spare sp;
+	int rc;
+
+	d->spares_want = BRIDGE_SPARES;
+	if (d->nspares > 0) {
+		sp = d->spares[--d->nspares];
+	} else if ((rc = pair_make(&sp)) < 0) {
+		return rc;
+	}
+	b->filler = sp.filler;
+	b->w.fd = sp.ours;
 	b->w.cb = conn_watch_cb;
-	if (fstat(sv[0], &st) == 0)
-		b->app_ino = st.st_ino;
+	b->app_ino = sp.ino;
 	b->kind = BS_CONN;
 	b->owner = NULL;
 	/* Nothing to read from the app until the handshake resolves. */
 	if (watch_add(d, &b->w, 0) < 0) {
 		int err = errno;
 
-		close(sv[0]);
-		close(sv[1]);
+		close(sp.ours);
+		close(sp.app);
 		b->w.fd = -1;
 		return -err;
 	}
 	logd("sock %d: socketpair, %zu bytes of filler", b->handle, b->filler);
 	mark_dirty(d, b);
-	return sv[1];
+	return sp.app;
 }
 
 void
@@ -850,6 +891,12 @@ bridge_close_all(struct tcpxd *d)
 		bsock_free(d, b);
 	}
 	bridge_reap(d);
+	while (d->nspares > 0) {
+		d->nspares--;
+		close(d->spares[d->nspares].ours);
+		close(d->spares[d->nspares].app);
+	}
+	d->spares_want = 0;
 	free(d->by_eid);
 	d->by_eid = NULL;
 	d->by_eid_len = 0;

@@ -305,8 +305,14 @@ arm_timer(struct tcpxd *d, uint64_t deadline)
 {
 	struct itimerspec its;
 
-	/* One system call saved per wakeup when nothing moved. */
-	if (deadline == d->timer_armed)
+	/*
+	 * One system call saved per wakeup when nothing moved, or when the
+	 * deadline only moved later (the common case: each segment pushes
+	 * the retransmission timer on): the armed timer then fires early
+	 * once, finds nothing due, and is armed again.
+	 */
+	if (deadline == d->timer_armed ||
+	    (deadline > d->timer_armed && d->timer_armed != 0))
 		return;
 	d->timer_armed = deadline;
 	memset(&its, 0, sizeof(its));
@@ -351,6 +357,13 @@ loop_wait(struct tcpxd *d, struct epoll_event *evs, uint64_t next)
 	uint64_t t, until;
 	int n;
 
+	/* Nothing to do: make the socketpairs the next connects take. */
+	while (bridge_spares_wanted(d)) {
+		n = epoll_wait(d->epfd, evs, MAX_EVENTS, 0);
+		if (n != 0)
+			return n;
+		bridge_spare_make(d);
+	}
 	if (d->busy_poll_us > 0) {
 		t = now_us();
 		until = min64(t + d->busy_poll_us, next);

@@ -126,6 +126,18 @@ TAILQ_HEAD(bsock_dirty, bsock);
 
 struct link;
 
+/*
+ * A socketpair made and filled ahead of time, so that a CONNECT is
+ * answered without the ~40 us that socketpair(), the buffer sizes and
+ * the filler cost (bridge.c).
+ */
+struct pair_spare {
+	int ours, app;
+	size_t filler;
+	ino_t ino;		/* of ours */
+};
+#define BRIDGE_SPARES	4
+
 struct tcpxd {
 	struct tcpx_conf conf;
 	int verbose;
@@ -167,6 +179,10 @@ struct tcpxd {
 	int next_handle;
 	unsigned listen_gen;
 	bool diag_ok;		/* sock_diag for AF_UNIX works */
+
+	struct pair_spare spares[BRIDGE_SPARES];
+	unsigned nspares;
+	unsigned spares_want;	/* 0 until the first connect */
 
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 	uint8_t iobuf[BRIDGE_BUF];
@@ -257,6 +273,9 @@ uint64_t bridge_next_deadline(struct tcpxd *d);
 void bridge_timers(struct tcpxd *d, uint64_t now);
 void bridge_client_gone(struct tcpxd *d, struct client *c);
 void bridge_close_all(struct tcpxd *d);
+/* Idle time: true if a spare socketpair is wanted; make one. */
+bool bridge_spares_wanted(const struct tcpxd *d);
+void bridge_spare_make(struct tcpxd *d);
 void bridge_note_sockopt(struct bsock *b, int level, int name,
     const void *val, socklen_t len);
 
