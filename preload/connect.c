@@ -210,6 +210,7 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	struct tcpx_ctl_req req;
 	struct sockaddr_in sin;
 	struct fd_ent *e;
+	bool nonblock;
 	int rc, err;
 
 	tcpx_init();
@@ -227,12 +228,20 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 		    offsetof(struct tcpx_ctl_connect, len));
 		req.op = TCPX_OP_CONNECT;
 		req.u.conn.addr = sin;
+		nonblock = is_nonblocking(fd);
+		/* Blocking: tcpxd answers when the handshake resolves
+		 * (for up to TCPX_CONNECT_WAIT_US; ctl_proto.h). */
+		if (!nonblock)
+			req.flags |= TCPX_CONNECT_WAIT;
 		rc = connect_start(fd, e, &req);
 		if (rc == 0)
-			return 0;	/* TCP_FASTOPEN_CONNECT: SYN deferred */
-		if (rc != -EINPROGRESS)
+			return 0;	/* connected, or TCP_FASTOPEN_CONNECT */
+		if (rc != -EINPROGRESS) {
+			if (e->kind == FDK_CONN)	/* waited, and failed */
+				return connect_failed(e, -rc);
 			return set_errno(-rc);
-		if (is_nonblocking(fd))
+		}
+		if (nonblock)
 			return set_errno(EINPROGRESS);
 		return connect_wait(fd, e);
 	case FDK_CONN:

@@ -278,6 +278,17 @@ union tcpx_ctl_reply_args {
 };
 
 #define TCPX_LISTEN_CLAIM	0x01	/* LISTEN: claim-by-byte delivery */
+/*
+ * CONNECT: the program blocks in connect(2).  tcpxd answers when the
+ * handshake resolves, result 0 or -errno with the fd (failed: shut both
+ * ways, the error already read and cleared), or after at most
+ * TCPX_CONNECT_WAIT_US with -EINPROGRESS and the usual pre-filled fd.
+ * The one request that waits inside tcpxd, and only that long: the
+ * process's other threads queue behind it on the control connection.
+ * It saves the wake-up and the questions that would follow POLLOUT.
+ */
+#define TCPX_CONNECT_WAIT	0x02
+#define TCPX_CONNECT_WAIT_US	2000
 
 struct tcpx_ctl_req {
 	uint32_t op;			/* enum tcpx_ctl_op */

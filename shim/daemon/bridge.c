@@ -112,6 +112,7 @@ bsock_new(struct tcpxd *d, int eid, enum bsock_kind kind, uid_t uid,
 	b->uid = uid;
 	b->pid = pid;
 	b->w.fd = -1;
+	b->wait_fd = -1;
 	RB_INSERT(bsock_tree, &d->handles, b);
 	LIST_INSERT_HEAD(&d->bsocks, b, all);
 	d->nbsocks++;
@@ -151,6 +152,13 @@ bsock_free(struct tcpxd *d, struct bsock *b)
 		close(b->w.fd);
 		b->w.fd = -1;
 	}
+	if (b->wait_fd >= 0) {
+		/* Never answered (tcpxd stopping): the program sees the
+		 * control connection close. */
+		close(b->wait_fd);
+		b->wait_fd = -1;
+	}
+	b->waiter = NULL;
 	if (b->dirty)
 		TAILQ_REMOVE(&d->dirty, b, dirty_link);
 	b->dirty = false;
@@ -327,7 +335,7 @@ fill(int fd)
 	ssize_t n;
 
 	for (;;) {
-		n = write(fd, zero, sizeof(zero));
+		n = send(fd, zero, sizeof(zero), MSG_DONTWAIT);
 		if (n > 0) {
 			total += (size_t)n;
 			continue;
@@ -339,22 +347,24 @@ fill(int fd)
 	return total;
 }
 
-/* A socketpair ready for a connect: our end sized, the app's filled. */
+/*
+ * A socketpair for a connect: ours non-blocking and sized, the app's
+ * blocking (the program decides with its own fcntl) and, if `filled`,
+ * full of filler.
+ */
 static int
-pair_make(struct pair_spare *sp)
+pair_make(struct pair_spare *sp, bool filled)
 {
 	struct stat st;
 	int sv[2], fl;
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
+	fl = fcntl(sv[0], F_GETFL);
+	(void)fcntl(sv[0], F_SETFL, fl | O_NONBLOCK);
 	/* Our direction only: the filler must stay as small as it is. */
 	pair_bufs(sv[0]);
-	sp->filler = fill(sv[1]);
-	/* The program decides blocking with its own fcntl; start blocking. */
-	fl = fcntl(sv[1], F_GETFL);
-	(void)fcntl(sv[1], F_SETFL, fl & ~O_NONBLOCK);
+	sp->filler = filled ? fill(sv[1]) : 0;
 	sp->ino = fstat(sv[0], &st) == 0 ? st.st_ino : 0;
 	sp->ours = sv[0];
 	sp->app = sv[1];
@@ -377,22 +387,23 @@ void
 bridge_spare_make(struct tcpxd *d)
 {
 	if (d->nspares < BRIDGE_SPARES &&
-	    pair_make(&d->spares[d->nspares]) == 0)
+	    pair_make(&d->spares[d->nspares], true) == 0)
 		d->nspares++;
 	else
 		d->spares_want = d->nspares;	/* out of fds? stop trying */
 }
 
 int
-bridge_attach_connect(struct tcpxd *d, struct bsock *b)
+bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled)
 {
 	struct pair_spare sp;
 	int rc;
 
-	d->spares_want = BRIDGE_SPARES;
-	if (d->nspares > 0) {
+	if (filled)
+		d->spares_want = BRIDGE_SPARES;
+	if (filled && d->nspares > 0) {
 		sp = d->spares[--d->nspares];
-	} else if ((rc = pair_make(&sp)) < 0) {
+	} else if ((rc = pair_make(&sp, filled)) < 0) {
 		return rc;
 	}
 	b->filler = sp.filler;
@@ -435,6 +446,42 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 		return;
 	}
 	mark_dirty(d, b);
+}
+
+int
+bridge_take_error(struct tcpxd *d, struct bsock *b)
+{
+	int err = b->err;
+
+	b->err = 0;
+	if (err == 0 && b->eid >= 0)
+		err = tcpx_sock_error(d->eng, b->eid);
+	return err < 0 ? 0 : err;
+}
+
+void
+bridge_connect_wait(struct tcpxd *d, struct bsock *b, struct client *c,
+    uint32_t seq, int app_fd)
+{
+	b->waiter = c;
+	b->wait_seq = seq;
+	b->wait_fd = app_fd;
+	b->wait_until = now_us() + TCPX_CONNECT_WAIT_US;
+	bsock_timed(d, b);
+}
+
+/* The held reply goes now: result, and the program's end with it. */
+static void
+connect_answer(struct bsock *b, int result)
+{
+	if (b->waiter == NULL)
+		return;
+	ctl_reply_connect(b->waiter, b->wait_seq, b->handle, result,
+	    b->wait_fd);
+	close(b->wait_fd);
+	b->wait_fd = -1;
+	b->waiter = NULL;
+	b->wait_until = 0;
 }
 
 /* The connect resolved (either way): take our filler back. */
@@ -685,6 +732,21 @@ conn_service(struct tcpxd *d, struct bsock *b)
 				(void)shutdown(b->w.fd, SHUT_RD);
 		}
 		drain_filler(b, d->iobuf);
+		if (b->waiter != NULL) {
+			int err = 0;
+
+			if (st == TCP_ST_CLOSED) {
+				/* connect(2) reads the error; shut both
+				 * ways, as after any failure (below). */
+				err = bridge_take_error(d, b);
+				if (err == 0)
+					err = ECONNABORTED;
+				if (b->w.fd >= 0)
+					(void)shutdown(b->w.fd, SHUT_RDWR);
+				b->fd_shut = true;
+			}
+			connect_answer(b, -err);
+		}
 		logd("sock %d: connect resolved: %s", b->handle,
 		    tcp_state_name(st));
 	}
@@ -818,6 +880,8 @@ bridge_next_deadline(struct tcpxd *d)
 	uint64_t next = UINT64_MAX;
 
 	TAILQ_FOREACH(b, &d->timed, timed_link) {
+		if (b->wait_until != 0 && b->wait_until < next)
+			next = b->wait_until;
 		if (b->linger_until != 0 && b->linger_until < next)
 			next = b->linger_until;
 		if (b->retry_at != 0 && b->retry_at < next)
@@ -840,6 +904,12 @@ bridge_timers(struct tcpxd *d, uint64_t now)
 
 	for (b = TAILQ_FIRST(&d->timed); b != NULL; b = nb) {
 		nb = TAILQ_NEXT(b, timed_link);
+		if (b->wait_until != 0 && now >= b->wait_until) {
+			/* Not resolved in time: the program will poll its
+			 * fd, which must not look writable until it is. */
+			b->filler = fill(b->wait_fd);
+			connect_answer(b, -EINPROGRESS);
+		}
 		if (b->linger_until != 0 && now >= b->linger_until) {
 			logd("sock %d: linger time over", b->handle);
 			engine_close(d, b, false);
@@ -855,7 +925,7 @@ bridge_timers(struct tcpxd *d, uint64_t now)
 			b->retry_at = 0;
 			mark_dirty(d, b);
 		}
-		if (b->retry_at == 0) {
+		if (b->retry_at == 0 && b->wait_until == 0) {
 			TAILQ_REMOVE(&d->timed, b, timed_link);
 			b->timed = false;
 		}
@@ -874,6 +944,14 @@ bridge_client_gone(struct tcpxd *d, struct client *c)
 		if (b->kind == BS_NEW && b->owner == c) {
 			engine_close(d, b, false);
 			bsock_free(d, b);
+		} else if (b->waiter == c) {
+			/* It died in connect(2): nobody holds the fd. */
+			close(b->wait_fd);
+			b->wait_fd = -1;
+			b->waiter = NULL;
+			b->wait_until = 0;
+			b->app_gone = true;
+			mark_dirty(d, b);
 		}
 	}
 	/* A process exited: its listeners may be gone with it; sweep soon. */

@@ -122,6 +122,21 @@ reply(struct client *c, struct tcpx_ctl_rep *rep, int fd)
 	return rc;
 }
 
+void
+ctl_reply_connect(struct client *c, uint32_t seq, int sock, int result,
+    int fd)
+{
+	struct tcpx_ctl_rep rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.seq = seq;
+	rep.sock = sock;
+	rep.result = result;
+	logd("client pid %d: CONNECT sock %d -> %d (waited)%s", (int)c->pid,
+	    sock, result, fd >= 0 ? " +fd" : "");
+	(void)reply(c, &rep, fd);
+}
+
 /*
  * Does the fd sent with the request stand for socket b?  Holding the fd is
  * what entitles a process to use a socket, as with the kernel (nginx's
@@ -313,14 +328,15 @@ connect_opts(struct tcpxd *d, struct bsock *b,
 	}
 }
 
+/* *fdp is the program's end; -1 and *waitp when the reply waits. */
 static int
 op_connect(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
-    struct tcpx_ctl_rep *rep, int *fdp)
+    struct tcpx_ctl_rep *rep, int *fdp, bool *waitp)
 {
 	const struct tcpx_ctl_connect *cn = &req->u.conn;
 	struct sockaddr_in sin = cn->addr;
 	struct bsock *b;
-	bool created;
+	bool created, wait;
 	ssize_t rc = 0;
 	int fd, err = 0;
 
@@ -364,7 +380,9 @@ op_connect(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
 		}
 		return (int)rc;
 	}
-	fd = bridge_attach_connect(d, b);
+	wait = req->op == TCPX_OP_CONNECT && rc == -EINPROGRESS &&
+	    (req->flags & TCPX_CONNECT_WAIT);
+	fd = bridge_attach_connect(d, b, !wait);
 	if (fd < 0) {
 		drop_new(d, b);
 		rep->sock = -1;
@@ -372,6 +390,11 @@ op_connect(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
 	}
 	tcpx_getsockname(d->eng, b->eid, &b->local);
 	b->peer = sin;
+	if (wait) {
+		bridge_connect_wait(d, b, c, req->seq, fd);
+		*waitp = true;
+		return -EINPROGRESS;
+	}
 	*fdp = fd;
 	return req->op == TCPX_OP_SENDTO_FASTOPEN && rc >= 0 ? (int)rc :
 	    -EINPROGRESS;
@@ -390,11 +413,8 @@ op_sockopt(struct tcpxd *d, struct bsock *b, const struct tcpx_ctl_req *req,
 	rep->u.opt.level = o->level;
 	rep->u.opt.name = o->name;
 	if (o->level == SOL_SOCKET && o->name == SO_ERROR) {
-		int v = b->err;
+		int v = bridge_take_error(d, b);
 
-		b->err = 0;
-		if (v == 0 && b->eid >= 0)
-			v = tcpx_sock_error(d->eng, b->eid);
 		len = sizeof(int);
 		memcpy(rep->u.opt.val, &v, sizeof(v));
 		rep->u.opt.len = len;
@@ -478,6 +498,7 @@ handle_request(struct tcpxd *d, struct client *c,
 	struct tcpx_ctl_rep rep;
 	struct bsock *b = NULL;
 	int rc = 0, fd = -1;
+	bool waiting = false;
 
 	memset(&rep, 0, sizeof(rep));
 	rep.seq = req->seq;
@@ -510,7 +531,7 @@ handle_request(struct tcpxd *d, struct client *c,
 		break;
 	case TCPX_OP_CONNECT:
 	case TCPX_OP_SENDTO_FASTOPEN:
-		rc = op_connect(d, c, req, &rep, &fd);
+		rc = op_connect(d, c, req, &rep, &fd, &waiting);
 		break;
 	default:
 		if ((b = req_sock(d, c, req->sock, &rc)) == NULL)
@@ -531,10 +552,7 @@ handle_request(struct tcpxd *d, struct client *c,
 			rc = op_name(d, b, req->op, &rep);
 			break;
 		case TCPX_OP_GET_ERROR:
-			rc = b->err;
-			b->err = 0;
-			if (rc == 0 && b->eid >= 0)
-				rc = tcpx_sock_error(d->eng, b->eid);
+			rc = bridge_take_error(d, b);
 			break;
 		case TCPX_OP_STATE:
 			rc = b->eid >= 0 ? tcpx_state(d->eng, b->eid) :
@@ -549,9 +567,11 @@ handle_request(struct tcpxd *d, struct client *c,
 		}
 	}
 	rep.result = rc;
-	logd("client pid %d: %s sock %d -> %d%s", (int)c->pid,
-	    tcpx_ctl_op_name(req->op), req->sock, rc, fd >= 0 ? " +fd" : "");
-	reply(c, &rep, fd);
+	logd("client pid %d: %s sock %d -> %d%s%s", (int)c->pid,
+	    tcpx_ctl_op_name(req->op), req->sock, rc, fd >= 0 ? " +fd" : "",
+	    waiting ? " (reply when it resolves)" : "");
+	if (!waiting)
+		reply(c, &rep, fd);
 	if (fd >= 0)
 		close(fd);	/* the program holds the only copy now */
 	/* Work the request caused (frames, events) goes out now. */

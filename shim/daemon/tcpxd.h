@@ -104,6 +104,12 @@ struct bsock {
 	size_t in_len, in_off;
 	uint8_t *out;		/* app -> engine bytes not yet taken */
 	size_t out_len, out_off;
+	/* A blocking connect's reply, held until it resolves (ctl_proto.h
+	 * TCPX_CONNECT_WAIT): the client, its request, the program's end. */
+	struct client *waiter;
+	uint32_t wait_seq;
+	int wait_fd;
+	uint64_t wait_until;
 
 	/* BS_LISTEN */
 	char lname[108];	/* abstract name (without the leading NUL) */
@@ -245,6 +251,9 @@ int ctl_open(struct tcpxd *d, char *err, size_t errlen);
 int ctl_listen(struct tcpxd *d, char *err, size_t errlen);
 void ctl_close_all(struct tcpxd *d);
 void ctl_trace_event(struct tcpxd *d, const struct tcpx_ctl_event *ev);
+/* The reply to a CONNECT that waited (TCPX_CONNECT_WAIT). */
+void ctl_reply_connect(struct client *c, uint32_t seq, int sock, int result,
+    int fd);
 bool ctl_tracing(const struct tcpxd *d, uint32_t kind);
 
 /* ctl_tools.c: requests that stream replies; returns 1 if handled. */
@@ -261,7 +270,9 @@ void bsock_free(struct tcpxd *d, struct bsock *b);
 /* b->linger_until or b->retry_at was just set: watch the deadline. */
 void bsock_timed(struct tcpxd *d, struct bsock *b);
 /* Connected socket: make the socketpair; returns the app's end or -errno. */
-int bridge_attach_connect(struct tcpxd *d, struct bsock *b);
+/* The program's end for b; `filled` unless the CONNECT waits for the
+ * handshake (the filler is written only if that wait runs out). */
+int bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled);
 /* Accepted connection: our end already connected (listen.c). */
 void bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd);
 void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
@@ -273,6 +284,11 @@ uint64_t bridge_next_deadline(struct tcpxd *d);
 void bridge_timers(struct tcpxd *d, uint64_t now);
 void bridge_client_gone(struct tcpxd *d, struct client *c);
 void bridge_close_all(struct tcpxd *d);
+/* Answer c's CONNECT (seq) about b, with app_fd, when it resolves. */
+void bridge_connect_wait(struct tcpxd *d, struct bsock *b, struct client *c,
+    uint32_t seq, int app_fd);
+/* SO_ERROR: b's pending error (errno > 0, or 0), read and cleared. */
+int bridge_take_error(struct tcpxd *d, struct bsock *b);
 /* Idle time: true if a spare socketpair is wanted; make one. */
 bool bridge_spares_wanted(const struct tcpxd *d);
 void bridge_spare_make(struct tcpxd *d);

@@ -203,6 +203,29 @@ sc_pending(char **av)
 	return 0;
 }
 
+/*
+ * A blocking connect that outlasts its SO_SNDTIMEO (the destination is
+ * silent): EINPROGRESS, and the socket still connecting after it.  For
+ * tcpx this is the blocking connect whose answer tcpxd stops holding
+ * (ctl_proto.h TCPX_CONNECT_WAIT) and fills the fd late.
+ */
+static int
+sc_blocking_timeout(char **av)
+{
+	struct sockaddr_in a = addr(av[0], atoi(av[1]));
+	struct timeval tv = { 0, 300 * 1000 };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	show("blocking connect, SO_SNDTIMEO 300 ms",
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)));
+	show_writable(fd, 300);
+	show_so_error(fd);
+	show("blocking write", write(fd, "x", 1));
+	show("close", close(fd));
+	return 0;
+}
+
 static int
 connected(const char *ip, int port)
 {
@@ -736,6 +759,7 @@ main(int argc, char **argv)
 		{ "connect-nb", 3, sc_connect_nb },
 		{ "refused", 2, sc_refused },
 		{ "pending", 2, sc_pending },
+		{ "blocking-timeout", 2, sc_blocking_timeout },
 		{ "reset-write", 2, sc_reset_write },
 		{ "reset-read", 2, sc_reset_read },
 		{ "accept", 2, sc_accept },

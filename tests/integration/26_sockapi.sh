@@ -189,6 +189,19 @@ OUT
 $H timeout 20 "$TCPX" run "$S" pending 192.0.2.1 80 > "$T/pending.tcpx" 2>&1
 compare pending
 
+# Linux's answer for a blocking connect that outlasts SO_SNDTIMEO; the
+# write then waits out SO_SNDTIMEO too (sk_stream_wait_connect).
+cat > "$T/blocking-timeout.kernel" <<'OUT'
+blocking connect, SO_SNDTIMEO 300 ms: -1 EINPROGRESS
+poll(POLLOUT, 300 ms): timeout
+SO_ERROR: 0
+blocking write: -1 EAGAIN
+close: 0
+OUT
+$H timeout 20 "$TCPX" run "$S" blocking-timeout 192.0.2.1 80 \
+	> "$T/blocking-timeout.tcpx" 2>&1
+compare blocking-timeout
+
 cat > "$T/forged.kernel" <<'OUT'
 bind: 0
 listen: 0
