@@ -563,6 +563,29 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 	/* Sixth onwards: data or a FIN on the SYN-ACK. */
 	if ((seg->len > 0 || (seg->flags & TH_FIN)) && data_queue(e, sk, seg))
 		return;
+	if (sk->write_pending && sk->snd.len == 0) {
+		/*
+		 * tcp_rcv_synsent_state_process: a writer is about to send;
+		 * save the pure ACK, its data carries it.  Quick-ACK mode,
+		 * and the delayed-ACK timer at TCP_DELACK_MAX in case the
+		 * data never comes.
+		 */
+		sk->write_pending = false;
+		incr_quickack(sk, TCP_MAX_QUICKACKS);
+		sk->pingpong = 0;
+		sk->ato_us = TCP_ATO_MIN_US;
+		/*
+		 * tcp_finish_connect's lrcvtime, which only counts here:
+		 * elsewhere Linux's ato is still 0 at this point.  The
+		 * data sent within ato of it makes the connection
+		 * interactive (pingpong), so the reply's ACK is delayed.
+		 */
+		sk->lrcv_us = e->now;
+		sk->delack_at = e->now + TCP_DELACK_MAX_US;
+		tcp_timer_update(e, sk);
+		return;
+	}
+	sk->write_pending = false;
 	sk->ack_now = true;
 	tcp_output(e, sk);
 	tcp_timer_update(e, sk);

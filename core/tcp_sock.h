@@ -217,6 +217,12 @@ struct tcp_sock {
 	uint8_t tfo_cookie[TCP_FASTOPEN_COOKIE_MAX];
 	bool tfo_syn_data;	/* our SYN carried data (snd has it) */
 	uint32_t tfo_syn_len;	/* bytes of data carried in the SYN */
+	/*
+	 * Linux's sk_write_pending: a blocking sendto(MSG_FASTOPEN) whose
+	 * data did not go in the SYN waits to send it once connected, so
+	 * the SYN-ACK's ACK can wait for that data.
+	 */
+	bool write_pending;
 
 	/* Timestamps of activity for TCP_INFO (us). */
 	uint64_t last_snd_us, last_rcv_us, last_ack_us;

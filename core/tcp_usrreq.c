@@ -217,7 +217,7 @@ tcpx_connect(struct tcpx_engine *e, int s, const struct sockaddr_in *sin)
 
 ssize_t
 tcpx_sendto_fastopen(struct tcpx_engine *e, int s, const void *buf,
-    size_t len, const struct sockaddr_in *sin)
+    size_t len, int flags, const struct sockaddr_in *sin)
 {
 	struct tcp_sock *sk = tcp_sock_by_id(e, s);
 	int err;
@@ -240,8 +240,14 @@ tcpx_sendto_fastopen(struct tcpx_engine *e, int s, const void *buf,
 		return err == -EALREADY ? -EALREADY : err;
 	err = connect_start(e, sk, sin, buf, len);
 	/* Bytes that went with the SYN count as sent; else EINPROGRESS. */
-	if (err == -EINPROGRESS && sk->tfo_syn_data && sk->tfo_syn_len > 0)
+	if (err == -EINPROGRESS && sk->tfo_syn_data && sk->tfo_syn_len > 0) {
+		if (sk->tfo_syn_len < len && !(flags & MSG_DONTWAIT))
+			sk->write_pending = true;
 		return (ssize_t)sk->tfo_syn_len;
+	}
+	/* tcp_sendmsg_locked: the writer now waits for the handshake. */
+	if (err == -EINPROGRESS && len > 0 && !(flags & MSG_DONTWAIT))
+		sk->write_pending = true;
 	return err;
 }
 

@@ -148,9 +148,14 @@ int tcpx_listen(struct tcpx_engine *e, int s, int backlog);
 int tcpx_accept(struct tcpx_engine *e, int s, struct sockaddr_in *peer);
 /* -EINPROGRESS once the SYN is queued; -EALREADY, -EISCONN as Linux. */
 int tcpx_connect(struct tcpx_engine *e, int s, const struct sockaddr_in *sin);
-/* sendto(MSG_FASTOPEN): connect, with `buf` in the SYN when a cookie allows. */
+/*
+ * sendto(MSG_FASTOPEN): connect, with `buf` in the SYN when a cookie
+ * allows.  Without MSG_DONTWAIT in flags the caller is a blocking sender
+ * that will send what the SYN did not carry as soon as the connection is
+ * up: the ACK of the SYN-ACK then waits for that data (as Linux).
+ */
 ssize_t tcpx_sendto_fastopen(struct tcpx_engine *e, int s, const void *buf,
-    size_t len, const struct sockaddr_in *sin);
+    size_t len, int flags, const struct sockaddr_in *sin);
 /* Bytes taken into the send buffer, or -EAGAIN, -EPIPE, -ENOTCONN... */
 ssize_t tcpx_send(struct tcpx_engine *e, int s, const void *buf, size_t len,
     int flags);

@@ -267,6 +267,7 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
 {
 	struct tcpx_ctl_req req;
 	size_t n = len;
+	bool nonblock;
 	int rc;
 
 	if (n > TCPX_CTL_FASTOPEN_MAX)
@@ -274,6 +275,9 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
 	memset(&req, 0, TCPX_CTL_REQ_HDR +
 	    offsetof(struct tcpx_ctl_connect, data));
 	req.op = TCPX_OP_SENDTO_FASTOPEN;
+	nonblock = is_nonblocking(fd) || (flags & MSG_DONTWAIT);
+	if (!nonblock)
+		req.flags |= TCPX_FASTOPEN_BLOCKING;
 	req.u.conn.addr = *sin;
 	req.u.conn.len = (uint32_t)n;
 	if (n > 0)
@@ -283,7 +287,7 @@ connect_fastopen(int fd, struct fd_ent *e, const void *buf, size_t len,
 		return rc;	/* bytes that went with the SYN */
 	if (rc != -EINPROGRESS)
 		return set_errno(-rc);
-	if (is_nonblocking(fd) || (flags & MSG_DONTWAIT))
+	if (nonblock)
 		return set_errno(EINPROGRESS);
 	if (connect_wait(fd, e) < 0)
 		return -1;

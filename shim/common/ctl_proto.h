@@ -289,6 +289,12 @@ union tcpx_ctl_reply_args {
  */
 #define TCPX_CONNECT_WAIT	0x02
 #define TCPX_CONNECT_WAIT_US	2000
+/*
+ * SENDTO_FASTOPEN: the program's sendto(2) blocks (no O_NONBLOCK, no
+ * MSG_DONTWAIT), so it sends what the SYN did not carry once connected;
+ * the engine holds the ACK of the SYN-ACK for that data, as Linux does.
+ */
+#define TCPX_FASTOPEN_BLOCKING	0x04
 
 struct tcpx_ctl_req {
 	uint32_t op;			/* enum tcpx_ctl_op */

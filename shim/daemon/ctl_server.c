@@ -357,7 +357,9 @@ op_connect(struct tcpxd *d, struct client *c, const struct tcpx_ctl_req *req,
 			len = TCPX_CTL_FASTOPEN_MAX;
 		if (b->kind == BS_CONN)
 			return -EISCONN;
-		rc = tcpx_sendto_fastopen(d->eng, b->eid, cn->data, len, &sin);
+		rc = tcpx_sendto_fastopen(d->eng, b->eid, cn->data, len,
+		    (req->flags & TCPX_FASTOPEN_BLOCKING) ? 0 : MSG_DONTWAIT,
+		    &sin);
 		if (rc >= 0)
 			rep->u.sent = rc;
 	} else {

@@ -1,12 +1,14 @@
 #!/bin/bash
-# scripts/compare: for the handshake-and-close, refused, half-close and
-# linger-0 scenarios, the kernel's packets and tcpx's match one for one
+# scripts/compare: for the handshake-and-close, refused, half-close,
+# linger-0 and Fast Open (cookie request by a blocking sendto, then data
+# in the SYN) scenarios, the kernel's packets and tcpx's match one for one
 # (modulo ISN, timestamps, ports and windows); the test fails when they
 # do not, and shows the side-by-side comparison then.
 NEED_TCPXD=1
 . tests/integration/lib/tools.sh
 [ -x "$TOP/$BUILD/helpers/scen" ] || fail "helpers not built"
 LAB_REUSE=1 timeout 150 "$TOP/scripts/compare" handshake-close refused half-close linger0 \
+	fastopen \
 	> "$T/compare.out" 2>&1
 rc=$?
 sed -n '/^scenario /,$p' "$T/compare.out" >&2
@@ -15,10 +17,10 @@ case $rc in
 77) skip "scripts/compare: $(tail -1 "$T/compare.out")" ;;
 *) cut -c1-240 "$T/compare.out" >&2; fail "scripts/compare found differences (exit $rc)" ;;
 esac
-for s in handshake-close refused half-close linger0; do
+for s in handshake-close refused half-close linger0 fastopen; do
 	grep -Eq "^$s +[0-9]+ +[0-9]+/[0-9]+ +0  same$" "$T/compare.out" ||
 		fail "no 'same' line for $s"
 done
 n=$(awk '/^handshake-close / {print $2}' "$T/compare.out")
 [ "$n" -ge 9 ] || fail "handshake-close compared only $n packets"
-say "ok: kernel and tcpx match packet for packet in 4 scenarios"
+say "ok: kernel and tcpx match packet for packet in 5 scenarios"

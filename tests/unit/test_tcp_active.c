@@ -442,21 +442,29 @@ tfo_synack(struct fx_conn *c, uint32_t acked, bool with_cookie)
 }
 
 static void
-tfo_connect(struct fx_conn *c, const void *data, size_t len, ssize_t want,
-    struct tcp_seg *syn)
+tfo_connect_flags(struct fx_conn *c, const void *data, size_t len, int flags,
+    ssize_t want, struct tcp_seg *syn)
 {
 	struct sockaddr_in sin;
 
 	memset(c, 0, sizeof(*c));
 	c->s = tcpx_socket(h->e);
 	h_peer_sockaddr(&sin, FX_RPORT);
-	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, c->s, data, len, &sin),
-	    want);
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, c->s, data, len, flags,
+	    &sin), want);
 	ck_assert(h_take(h, syn));
 	ck_assert_uint_eq(syn->flags, TH_SYN);
 	c->lport = syn->sport;
 	c->iss = syn->seq;
 	c->our_ts = syn->opt.ts_val;
+}
+
+/* A non-blocking sendto(MSG_FASTOPEN). */
+static void
+tfo_connect(struct fx_conn *c, const void *data, size_t len, ssize_t want,
+    struct tcp_seg *syn)
+{
+	tfo_connect_flags(c, data, len, MSG_DONTWAIT, want, syn);
 }
 
 START_TEST(test_fastopen_client)
@@ -507,6 +515,50 @@ START_TEST(test_fastopen_client)
 }
 END_TEST
 
+/*
+ * A blocking sendto(MSG_FASTOPEN) without a cookie: the SYN asks for one,
+ * the sender waits for the connection, and Linux (sk_write_pending) sends
+ * no pure ACK for the SYN-ACK: the data that follows carries it.  If the
+ * data does not come, the delayed ACK goes at TCP_DELACK_MAX (200 ms).
+ */
+START_TEST(test_fastopen_blocking_writer_saves_ack)
+{
+	static const char msg[] = "GET / HTTP/1.0\r\n\r\n";
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint64_t t0;
+
+	/* The writer never sends: the ACK goes 200 ms after the SYN-ACK.
+	 * (This SYN-ACK has no cookie, so the next SYN asks again.) */
+	tfo_connect_flags(&c, msg, sizeof(msg) - 1, 0, -EINPROGRESS, &seg);
+	ck_assert(seg.opt.has_fastopen);
+	ck_assert_uint_eq(seg.len, 0);
+	tfo_synack(&c, 0, false);
+	t0 = h->now;
+	H_EXPECT_NONE(h);
+	ck_assert_int_eq(tcpx_state(h->e, c.s), TCP_ST_ESTABLISHED);
+	h_run_until(h, t0 + 199000);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 201000);
+	H_EXPECT(h, &seg, TH_ACK, c.iss + 1, FX_PEER_ISN + 1);
+	ck_assert_uint_eq(seg.len, 0);
+	tcpx_close(h->e, c.s);
+	h_clear_out(h);
+
+	/* The writer's data: one segment, carrying the ACK. */
+	tfo_connect_flags(&c, msg, sizeof(msg) - 1, 0, -EINPROGRESS, &seg);
+	ck_assert_uint_eq(seg.len, 0);
+	tfo_synack(&c, 0, true);
+	H_EXPECT_NONE(h);
+	ck_assert_int_eq(tcpx_send(h->e, c.s, msg, sizeof(msg) - 1, 0),
+	    (ssize_t)sizeof(msg) - 1);
+	H_EXPECT(h, &seg, TH_ACK | TH_PSH, c.iss + 1, FX_PEER_ISN + 1);
+	ck_assert_uint_eq(seg.len, sizeof(msg) - 1);
+	H_EXPECT_NONE(h);
+
+}
+END_TEST
+
 START_TEST(test_fastopen_no_cookie_bit)
 {
 	struct fx_conn c;
@@ -545,6 +597,7 @@ active_suite(void)
 	tcase_add_test(tc, test_simultaneous_open_scripted);
 	tcase_add_test(tc, test_simultaneous_open_two_engines);
 	tcase_add_test(tc, test_fastopen_client);
+	tcase_add_test(tc, test_fastopen_blocking_writer_saves_ack);
 	tcase_add_test(tc, test_fastopen_no_cookie_bit);
 	suite_add_tcase(s, tc);
 	return s;

@@ -515,21 +515,21 @@ START_TEST(sendto_fastopen_calls)
 
 	h_peer_sockaddr(&sin, 80);
 	/* No cookie yet: a SYN asking for one, no data, EINPROGRESS. */
-	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, s, "hello", 5, &sin),
-	    -EINPROGRESS);
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, s, "hello", 5,
+	    MSG_DONTWAIT, &sin), -EINPROGRESS);
 	ck_assert(h_take(h, &seg));
 	ck_assert_uint_eq(seg.flags, TH_SYN);
 	ck_assert_uint_eq(seg.len, 0);
 	ck_assert(seg.opt.has_fastopen);
 	ck_assert_uint_eq(seg.opt.fastopen_len, 0);
-	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, s, "hello", 5, &sin),
-	    -EALREADY);
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, s, "hello", 5,
+	    MSG_DONTWAIT, &sin), -EALREADY);
 	/* The client bit of tcp_fastopen off: EOPNOTSUPP. */
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_fastopen", "0"),
 	    0);
 	t = tcpx_socket(h->e);
-	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, t, "hello", 5, &sin),
-	    -EOPNOTSUPP);
+	ck_assert_int_eq(tcpx_sendto_fastopen(h->e, t, "hello", 5,
+	    MSG_DONTWAIT, &sin), -EOPNOTSUPP);
 	H_EXPECT_NONE(h);
 	tcpx_close(h->e, s);
 	tcpx_close(h->e, t);
