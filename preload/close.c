@@ -61,9 +61,9 @@ close(int fd)
 	if (fd_lookup(fd) == NULL || (e = fd_lookup_checked(fd)) == NULL)
 		return real.close(fd);
 	copy = *e;	/* the slot may be reused once the fd is closed */
-	fl = fcntl(fd, F_GETFL);
 	linger = copy.kind == FDK_CONN && copy.linger.l_onoff &&
-	    copy.linger.l_linger > 0 && fl >= 0 && !(fl & O_NONBLOCK);
+	    copy.linger.l_linger > 0 && (fl = fcntl(fd, F_GETFL)) >= 0 &&
+	    !(fl & O_NONBLOCK);
 	fd_forget(fd);
 	if (linger || copy.kind == FDK_BOUND)
 		(void)ctl_simple(TCPX_OP_CLOSE, &copy, -1);

@@ -39,8 +39,10 @@ send_timeout_ms(int fd)
 {
 	struct timeval tv;
 	socklen_t l = sizeof(tv);
+	struct fd_ent *e = fd_lookup(fd);
 
-	if (real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) < 0 ||
+	if (e == NULL || !e->timeouts ||
+	    real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &l) < 0 ||
 	    (tv.tv_sec == 0 && tv.tv_usec == 0))
 		return -1;
 	return (int)(tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000);
@@ -174,7 +176,7 @@ connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req)
 		e->kind = e->sock >= 0 ? FDK_BOUND : FDK_INET;
 		return rc < 0 ? rc : -EPROTO;
 	}
-	if (conv_install(fd, newfd) < 0)
+	if (conv_install(fd, newfd, e) < 0)
 		return -errno;
 	e->kind = FDK_CONN;
 	e->have_names = false;

@@ -59,12 +59,14 @@ conv_drop_engine(struct fd_ent *e)
 }
 
 int
-conv_install(int fd, int newfd)
+conv_install(int fd, int newfd, const struct fd_ent *e)
 {
 	struct timeval rcvto, sndto;
 	socklen_t l1 = sizeof(rcvto), l2 = sizeof(sndto);
 	int fl, fdfl, err;
 
+	memset(&rcvto, 0, sizeof(rcvto));
+	memset(&sndto, 0, sizeof(sndto));
 	fl = fcntl(fd, F_GETFL);
 	fdfl = fcntl(fd, F_GETFD);
 	if (fl < 0 || fdfl < 0) {
@@ -72,9 +74,12 @@ conv_install(int fd, int newfd)
 		real.close(newfd);
 		return -err;
 	}
-	if (real.getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcvto, &l1) < 0)
+	/* Two system calls per connect saved when there are none. */
+	if (e->timeouts &&
+	    real.getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rcvto, &l1) < 0)
 		memset(&rcvto, 0, sizeof(rcvto));
-	if (real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sndto, &l2) < 0)
+	if (e->timeouts &&
+	    real.getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &sndto, &l2) < 0)
 		memset(&sndto, 0, sizeof(sndto));
 	if (real.dup3(newfd, fd, (fdfl & FD_CLOEXEC) ? O_CLOEXEC : 0) < 0) {
 		err = errno;

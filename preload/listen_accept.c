@@ -67,7 +67,7 @@ listen_tcpx(int fd, struct fd_ent *e, int backlog)
 			(void)real.listen(fd, backlog);
 		return 0;
 	}
-	if (conv_install(fd, newfd) < 0)
+	if (conv_install(fd, newfd, e) < 0)
 		return -1;
 	e->kind = FDK_LISTEN;
 	fd_stamp(e, fd);

@@ -143,6 +143,7 @@ struct fd_ent {
 	bool connecting;	/* FDK_CONN: connect not yet resolved */
 	bool have_names;	/* local/peer valid (from the accept header) */
 	bool gone_told;		/* ECONNRESET reported for a lost tcpxd */
+	bool timeouts;		/* SO_RCVTIMEO/SO_SNDTIMEO set by the program */
 	pid_t daemon;		/* the tcpxd that made it (0: unknown) */
 	struct sockaddr_in local, peer;
 	struct sockaddr_in bound;	/* FDK_BOUND: what the program asked */
@@ -214,9 +215,10 @@ int spawn_tcpxd(const char *ifname);
 /* Make sure e (FDK_INET) has an engine socket with the program's options:
  * SOCKET, replay options; e becomes FDK_BOUND-like (sock set). 0/-errno. */
 int conv_engine_socket(int fd, struct fd_ent *e);
-/* Put newfd on fd's number, keeping O_NONBLOCK, FD_CLOEXEC and the
- * timeouts of the old file; closes newfd.  0 or -errno. */
-int conv_install(int fd, int newfd);
+/* Put newfd on fd's number, keeping O_NONBLOCK, FD_CLOEXEC and (if the
+ * program set any: e->timeouts) the timeouts of the old file; closes
+ * newfd.  0 or -errno. */
+int conv_install(int fd, int newfd, const struct fd_ent *e);
 /* Back to a plain kernel socket: drop the engine socket. */
 void conv_drop_engine(struct fd_ent *e);
 

@@ -42,6 +42,8 @@ setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 		return real.setsockopt(fd, level, name, val, len);
 	if (e->kind == FDK_INET || fd_level_opt(level, name)) {
 		rc = real.setsockopt(fd, level, name, val, len);
+		if (rc == 0 && fd_level_opt(level, name))
+			e->timeouts = true;
 		if (rc == 0 && e->kind == FDK_INET && !fd_level_opt(level, name))
 			fd_record_opt(e, level, name, val, len);
 		if (rc == 0 && level == SOL_SOCKET && name == SO_LINGER &&
