@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -356,12 +357,11 @@ static int
 pair_make(struct pair_spare *sp, bool filled)
 {
 	struct stat st;
-	int sv[2], fl;
+	int sv[2], on = 1;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	fl = fcntl(sv[0], F_GETFL);
-	(void)fcntl(sv[0], F_SETFL, fl | O_NONBLOCK);
+	(void)ioctl(sv[0], FIONBIO, &on);	/* one call, not F_GETFL+F_SETFL */
 	/* Our direction only: the filler must stay as small as it is. */
 	pair_bufs(sv[0]);
 	sp->filler = filled ? fill(sv[1]) : 0;

@@ -21,6 +21,23 @@
 /* "Any cookie" (INET_DIAG_NOCOOKIE in linux/inet_diag.h). */
 #define UNIXDIAG_NOCOOKIE	(~0U)
 
+/*
+ * One NETLINK_SOCK_DIAG socket for the daemon's life: a connection that
+ * ends asks once (after its peer's FIN, POLLHUP is ambiguous), and four
+ * system calls per question were a tenth of tcpxd's in a connect loop.
+ */
+static int diag_fd = -1;
+static uint32_t diag_seq;
+
+static int
+diag_sock(void)
+{
+	if (diag_fd < 0)
+		diag_fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		    NETLINK_SOCK_DIAG);
+	return diag_fd < 0 ? -errno : diag_fd;
+}
+
 /* Query one socket; *peer gets UNIX_DIAG_PEER (0 if none).  1/0/-errno. */
 static int
 diag_query(ino_t ino, uint32_t *peer)
@@ -39,14 +56,13 @@ diag_query(ino_t ino, uint32_t *peer)
 	int fd, rc = -EIO;
 
 	*peer = 0;
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return -errno;
+	if ((fd = diag_sock()) < 0)
+		return fd;
 	memset(&msg, 0, sizeof(msg));
 	msg.nlh.nlmsg_len = sizeof(msg);
 	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
 	msg.nlh.nlmsg_flags = NLM_F_REQUEST;
-	msg.nlh.nlmsg_seq = 1;
+	msg.nlh.nlmsg_seq = ++diag_seq;
 	msg.req.sdiag_family = AF_UNIX;
 	msg.req.udiag_states = ~0u;
 	msg.req.udiag_ino = (uint32_t)ino;
@@ -64,6 +80,10 @@ diag_query(ino_t ino, uint32_t *peer)
 		goto out;
 	}
 	for (h = &rep.nlh; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+		if (h->nlmsg_seq != diag_seq) {
+			rc = -EIO;	/* an older answer: out of step */
+			break;
+		}
 		if (h->nlmsg_type == NLMSG_ERROR) {
 			struct nlmsgerr *e = NLMSG_DATA(h);
 
@@ -83,7 +103,11 @@ diag_query(ino_t ino, uint32_t *peer)
 		}
 	}
 out:
-	close(fd);
+	if (rc < 0 && rc != -ENOENT) {
+		/* Out of step or broken: a fresh socket next time. */
+		close(diag_fd);
+		diag_fd = -1;
+	}
 	return rc;
 }
 
