@@ -158,45 +158,53 @@ rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->rcvq_time = e->now;
 }
 
-ssize_t
-tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
-    size_t len, int flags)
+/*
+ * The application took the first n bytes of the receive queue (n <=
+ * sk->rcv.len): free them, and tell the peer if that opened the window
+ * enough - what Linux's tcp_recvmsg does after its copy.  tcp_usr_recv
+ * and tcp_usr_recv_consume (the zero-copy read) both end here, so the
+ * two paths ACK and autotune alike.
+ */
+static void
+rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 {
-	uint32_t n, before, now_wnd;
+	uint32_t before, now_wnd;
+
+	tcp_ring_drop(&sk->rcv, n);
+	sk->bytes_read += n;
+	rcv_space_adjust(e, sk);
+	/*
+	 * Linux's tcp_cleanup_rbuf(): reading opened the window
+	 * enough (doubled it) to tell the peer now.
+	 */
+	before = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+	    sk->rcv_adv - sk->rcv_nxt : 0;
+	if (sk->state == TCP_ST_ESTABLISHED ||
+	    sk->state == TCP_ST_FIN_WAIT_1 ||
+	    sk->state == TCP_ST_FIN_WAIT_2) {
+		/* A once-per-two-segments ACK input held back. */
+		if (sk->delack_at != 0 &&
+		    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
+			sk->ack_now = true;
+		now_wnd = tcp_rcv_space_now(sk);
+		if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
+		    now_wnd != 0 && now_wnd >= 2 * before)
+			sk->ack_now = true;
+		if (sk->ack_now)
+			tcp_output(e, sk);
+	}
+}
+
+/*
+ * A read that finds no byte to take: 0 at EOF (the peer's FIN, or our
+ * SHUT_RD), else the pending error (cleared, as sock_error() does),
+ * else -ENOTCONN or -EAGAIN.
+ */
+static ssize_t
+rcv_empty(struct tcp_sock *sk)
+{
 	int err;
 
-	if (sk->rcv.len > 0 && len > 0) {
-		n = len < sk->rcv.len ? (uint32_t)len : sk->rcv.len;
-		tcp_ring_peek(&sk->rcv, 0, buf, n);
-		if (flags & MSG_PEEK)
-			return n;
-		tcp_ring_drop(&sk->rcv, n);
-		sk->bytes_read += n;
-		rcv_space_adjust(e, sk);
-		/*
-		 * Linux's tcp_cleanup_rbuf(): reading opened the window
-		 * enough (doubled it) to tell the peer now.
-		 */
-		before = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
-		    sk->rcv_adv - sk->rcv_nxt : 0;
-		if (sk->state == TCP_ST_ESTABLISHED ||
-		    sk->state == TCP_ST_FIN_WAIT_1 ||
-		    sk->state == TCP_ST_FIN_WAIT_2) {
-			/* A once-per-two-segments ACK input held back. */
-			if (sk->delack_at != 0 &&
-			    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
-				sk->ack_now = true;
-			now_wnd = tcp_rcv_space_now(sk);
-			if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
-			    now_wnd != 0 && now_wnd >= 2 * before)
-				sk->ack_now = true;
-			if (sk->ack_now)
-				tcp_output(e, sk);
-		}
-		return n;
-	}
-	if (len == 0 && sk->rcv.len > 0)
-		return 0;
 	if (sk->rcv_fin)
 		return 0;
 	if (sk->so_error != 0) {
@@ -209,6 +217,60 @@ tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
 	if (sk->state == TCP_ST_CLOSED || sk->state == TCP_ST_LISTEN)
 		return -ENOTCONN;
 	return -EAGAIN;
+}
+
+ssize_t
+tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
+    size_t len, int flags)
+{
+	uint32_t n;
+
+	if (sk->rcv.len > 0 && len > 0) {
+		n = len < sk->rcv.len ? (uint32_t)len : sk->rcv.len;
+		tcp_ring_peek(&sk->rcv, 0, buf, n);
+		if (!(flags & MSG_PEEK))
+			rcv_consumed(e, sk, n);
+		return n;
+	}
+	if (len == 0 && sk->rcv.len > 0)
+		return 0;
+	return rcv_empty(sk);
+}
+
+ssize_t
+tcp_usr_recv_peek(struct tcpx_engine *e, struct tcp_sock *sk,
+    struct iovec *iov, int *iovcnt)
+{
+	const struct tcp_ring *r = &sk->rcv;
+	uint32_t first;
+
+	(void)e;
+	if (r->len == 0) {
+		*iovcnt = 0;
+		return rcv_empty(sk);
+	}
+	/* In place: the queue is at most two runs, the ring's end wraps. */
+	first = r->cap - r->head < r->len ? r->cap - r->head : r->len;
+	iov[0].iov_base = r->buf + r->head;
+	iov[0].iov_len = first;
+	if (first == r->len || *iovcnt < 2) {
+		*iovcnt = 1;
+		return first;
+	}
+	iov[1].iov_base = r->buf;
+	iov[1].iov_len = r->len - first;
+	*iovcnt = 2;
+	return r->len;
+}
+
+int
+tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk, size_t n)
+{
+	if (n > sk->rcv.len)
+		return -EINVAL;
+	if (n > 0)
+		rcv_consumed(e, sk, (uint32_t)n);
+	return 0;
 }
 
 /* Linux's tcp_close_state(): where CLOSE leads, and whether a FIN goes. */

@@ -277,6 +277,34 @@ tcpx_recv(struct tcpx_engine *e, int s, void *buf, size_t len, int flags)
 	return tcp_usr_recv(e, sk, buf, len, flags);
 }
 
+ssize_t
+tcpx_recv_peek(struct tcpx_engine *e, int s, struct iovec *iov, int *iovcnt)
+{
+	struct tcp_sock *sk = tcp_sock_by_id(e, s);
+
+	if (sk == NULL)
+		return -EBADF;
+	if (iov == NULL || iovcnt == NULL || *iovcnt < 1)
+		return -EINVAL;
+	if (sk->state == TCP_ST_LISTEN) {
+		*iovcnt = 0;
+		return -ENOTCONN;
+	}
+	return tcp_usr_recv_peek(e, sk, iov, iovcnt);
+}
+
+int
+tcpx_recv_consume(struct tcpx_engine *e, int s, size_t n)
+{
+	struct tcp_sock *sk = tcp_sock_by_id(e, s);
+
+	if (sk == NULL)
+		return -EBADF;
+	if (sk->state == TCP_ST_LISTEN)
+		return -ENOTCONN;
+	return tcp_usr_recv_consume(e, sk, n);
+}
+
 int
 tcpx_shutdown(struct tcpx_engine *e, int s, int how)
 {

@@ -168,6 +168,11 @@ ssize_t tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk,
     const void *buf, size_t len, int flags);
 ssize_t tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
     size_t len, int flags);
+/* tcpx_recv_peek / tcpx_recv_consume (tcpx.h), the socket checked. */
+ssize_t tcp_usr_recv_peek(struct tcpx_engine *e, struct tcp_sock *sk,
+    struct iovec *iov, int *iovcnt);
+int tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk,
+    size_t n);
 int tcp_usr_shutdown(struct tcpx_engine *e, struct tcp_sock *sk, int how);
 /* RFC 9293 CLOSE call per state; RST per RFC 2525 / SO_LINGER {1,0}. */
 void tcp_usr_close(struct tcpx_engine *e, struct tcp_sock *sk);

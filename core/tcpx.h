@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct tcpx_engine;
 
@@ -162,6 +163,26 @@ ssize_t tcpx_send(struct tcpx_engine *e, int s, const void *buf, size_t len,
 /* Bytes read, 0 at EOF, -EAGAIN when nothing is there; flags: MSG_PEEK. */
 ssize_t tcpx_recv(struct tcpx_engine *e, int s, void *buf, size_t len,
     int flags);
+/*
+ * Zero-copy reads: tcpx_recv without its copy, for a host that passes
+ * received bytes straight on (tcpxd writes them to the application's
+ * socketpair).  tcpx_recv_peek points iov[0..*iovcnt) (*iovcnt is the
+ * room on entry, at least 1; 2 takes everything, as the receive queue
+ * is a ring that may wrap) at the in-order bytes not yet read, sets
+ * *iovcnt, and returns their total; the bytes stay queued.  When none
+ * are queued it returns what tcpx_recv would, and has the same effect:
+ * 0 at EOF, the pending error (cleared), -EAGAIN, -ENOTCONN; *iovcnt
+ * is 0.  The pointers are valid until the next call into the engine
+ * other than tcpx_recv_consume.
+ *
+ * tcpx_recv_consume drops the first n of those bytes exactly as
+ * tcpx_recv does after copying them: receive-buffer autotuning, and
+ * the window update or held-back ACK that reading makes due.  0, or
+ * -EINVAL if fewer than n bytes are queued.
+ */
+ssize_t tcpx_recv_peek(struct tcpx_engine *e, int s, struct iovec *iov,
+    int *iovcnt);
+int tcpx_recv_consume(struct tcpx_engine *e, int s, size_t n);
 int tcpx_shutdown(struct tcpx_engine *e, int s, int how);
 /*
  * The application is done with the socket: FIN after queued data, RST if

@@ -1,0 +1,390 @@
+/*
+ * test_tcp_recv.c - the zero-copy read (tcpx_recv_peek and
+ * tcpx_recv_consume, core/tcp_usr.c) against tcpx_recv.  Two engines
+ * with the same secret and clock get the same segments; one reads with
+ * tcpx_recv, the other with peek + consume, and both must return the
+ * same bytes and results and send the same segments (window updates,
+ * held-back ACKs), across a ring wrap, partial consumes, a closed
+ * window, autotuning, EOF, reset and misuse.
+ */
+#include <arpa/inet.h>
+#include <check.h>
+#include <errno.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "harness.h"
+#include "tcp_fixture.h"
+
+/* [0] reads with tcpx_recv, [1] with tcpx_recv_peek + consume. */
+static struct harness *h[2];
+static struct fx_conn c[2];
+
+static void
+setup(void)
+{
+	h[0] = h_new();
+	h[1] = h_new();
+}
+
+static void
+teardown(void)
+{
+	h_free(h[0]);
+	h_free(h[1]);
+	h[0] = h[1] = NULL;
+}
+
+static uint8_t pattern[1 << 20];
+
+static void
+fill_pattern(void)
+{
+	for (size_t i = 0; i < sizeof(pattern); i++)
+		pattern[i] = (uint8_t)(i * 13 + (i >> 10));
+}
+
+static void
+tw_establish(void)
+{
+	fx_establish(h[0], &c[0]);
+	fx_establish(h[1], &c[1]);
+	ck_assert_int_eq(c[0].s, c[1].s);
+	ck_assert_uint_eq(c[0].iss, c[1].iss);
+}
+
+/* The same peer segment to both engines. */
+static void
+tw_peer(uint8_t flags, const void *data, uint32_t len)
+{
+	fx_peer(h[0], &c[0], flags, data, len);
+	fx_peer(h[1], &c[1], flags, data, len);
+}
+
+static void
+tw_advance(uint64_t us)
+{
+	h_run_until(h[0], h[0]->now + us);
+	h_run_until(h[1], h[1]->now + us);
+}
+
+/*
+ * Both engines sent the same segments since the last call; returns how
+ * many, the last one in *last (if any).
+ */
+static unsigned
+tw_same_output(struct tcp_seg *last)
+{
+	struct tcp_seg a, b;
+	unsigned n = 0;
+
+	ck_assert_uint_eq(h_out_count(h[0]), h_out_count(h[1]));
+	while (h_take(h[0], &a)) {
+		ck_assert(h_take(h[1], &b));
+		ck_assert_uint_eq(a.flags, b.flags);
+		ck_assert_uint_eq(a.seq, b.seq);
+		ck_assert_uint_eq(a.ack, b.ack);
+		ck_assert_uint_eq(a.wnd, b.wnd);
+		ck_assert_uint_eq(a.len, b.len);
+		ck_assert_uint_eq(a.opt.ts_val, b.opt.ts_val);
+		ck_assert_uint_eq(a.opt.nsack, b.opt.nsack);
+		c[0].our_ts = c[1].our_ts = a.opt.ts_val;
+		if (last != NULL)
+			*last = a;
+		n++;
+	}
+	H_EXPECT_NONE(h[1]);
+	return n;
+}
+
+/* tcpx_recv made of peek, copy and consume; the result as tcpx_recv's. */
+static ssize_t
+zc_read(int s, void *buf, size_t len)
+{
+	struct iovec iov[2];
+	int iovcnt = 2;
+	ssize_t n;
+	size_t done = 0, k;
+
+	n = tcpx_recv_peek(h[1]->e, s, iov, &iovcnt);
+	if (n <= 0) {
+		ck_assert_int_eq(iovcnt, 0);
+		return n;
+	}
+	ck_assert_int_ge(iovcnt, 1);
+	ck_assert_int_le(iovcnt, 2);
+	for (int i = 0; i < iovcnt && done < len; i++) {
+		k = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
+		memcpy((uint8_t *)buf + done, iov[i].iov_base, k);
+		done += k;
+	}
+	ck_assert_int_eq(tcpx_recv_consume(h[1]->e, s, done), 0);
+	return (ssize_t)done;
+}
+
+/* Read up to len on both; same result and bytes; returns the result. */
+static ssize_t
+tw_read(size_t len)
+{
+	static uint8_t a[1 << 20], b[1 << 20];
+	ssize_t na, nb;
+
+	ck_assert_uint_le(len, sizeof(a));
+	na = tcpx_recv(h[0]->e, c[0].s, a, len, 0);
+	nb = zc_read(c[1].s, b, len);
+	ck_assert_int_eq(na, nb);
+	if (na > 0)
+		ck_assert_mem_eq(a, b, (size_t)na);
+	return na;
+}
+
+START_TEST(peek_across_wrap)
+{
+	struct iovec iov[2];
+	int iovcnt;
+	ssize_t n;
+	uint8_t buf[8192];
+
+	fill_pattern();
+	tw_establish();
+	/*
+	 * 3000 bytes in a ring of 4096, 2000 read: the next 2500 go in
+	 * behind the rest and wrap at the ring's end.
+	 */
+	tw_peer(TH_ACK, pattern, 1460);
+	tw_peer(TH_ACK, pattern + 1460, 1540);
+	(void)tw_same_output(NULL);
+	ck_assert_int_eq(tw_read(2000), 2000);
+	(void)tw_same_output(NULL);
+	tw_peer(TH_ACK, pattern + 3000, 1250);
+	tw_peer(TH_ACK | TH_PSH, pattern + 4250, 1250);
+	(void)tw_same_output(NULL);
+
+	iovcnt = 2;
+	n = tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt);
+	ck_assert_int_eq(n, 3500);
+	ck_assert_int_eq(iovcnt, 2);	/* the wrap is exercised */
+	ck_assert_uint_eq(iov[0].iov_len + iov[1].iov_len, 3500);
+	memcpy(buf, iov[0].iov_base, iov[0].iov_len);
+	memcpy(buf + iov[0].iov_len, iov[1].iov_base, iov[1].iov_len);
+	ck_assert_mem_eq(buf, pattern + 2000, 3500);
+	/* Peeking consumes nothing: the same again. */
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt), 3500);
+	/* Room for one iovec: the run up to the ring's end only. */
+	iovcnt = 1;
+	n = tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt);
+	ck_assert_int_eq(iovcnt, 1);
+	ck_assert_int_lt(n, 3500);
+	ck_assert_mem_eq(iov[0].iov_base, pattern + 2000, (size_t)n);
+	H_EXPECT_NONE(h[1]);
+
+	/* Reading it all, both ways: the same bytes, the same ACKs. */
+	ck_assert_int_eq(tw_read(sizeof(buf)), 3500);
+	(void)tw_same_output(NULL);
+	ck_assert_int_eq(tw_read(sizeof(buf)), -EAGAIN);
+	H_EXPECT_NONE(h[0]);
+}
+END_TEST
+
+START_TEST(consume_then_peek)
+{
+	struct iovec iov[2];
+	int iovcnt;
+	size_t off = 0, step;
+
+	fill_pattern();
+	tw_establish();
+	for (int i = 0; i < 8; i++)
+		tw_peer(TH_ACK, pattern + i * 1000, 1000);
+	(void)tw_same_output(NULL);
+	/* Consume in uneven steps; each peek starts where consume ended. */
+	for (step = 1; off < 8000; step = step * 3 + 7) {
+		iovcnt = 2;
+		ck_assert_int_eq(tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt),
+		    (ssize_t)(8000 - off));
+		ck_assert_mem_eq(iov[0].iov_base, pattern + off,
+		    iov[0].iov_len);
+		if (step > 8000 - off)
+			step = 8000 - off;
+		ck_assert_int_eq(tw_read(step), (ssize_t)step);
+		(void)tw_same_output(NULL);
+		off += step;
+	}
+	/* More than is queued: refused, nothing dropped. */
+	tw_peer(TH_ACK, "abc", 3);
+	(void)tw_same_output(NULL);
+	ck_assert_int_eq(tcpx_recv_consume(h[1]->e, c[1].s, 4), -EINVAL);
+	ck_assert_int_eq(tcpx_recv_consume(h[1]->e, c[1].s, 0), 0);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt), 3);
+	ck_assert_mem_eq(iov[0].iov_base, "abc", 3);
+	ck_assert_int_eq(tw_read(100), 3);
+	(void)tw_same_output(NULL);
+}
+END_TEST
+
+/* The peer fills the window we offer until it is zero; returns bytes sent. */
+static uint32_t
+tw_fill_window(void)
+{
+	struct tcp_seg seg;
+	uint32_t edge, sent = 0, n;
+
+	edge = c[0].rcv + (502u << 7);
+	while (SEQ_LT(c[0].rcv, edge)) {
+		n = edge - c[0].rcv < 1448 ? edge - c[0].rcv : 1448;
+		tw_peer(TH_ACK, pattern + sent, n);
+		sent += n;
+		tw_advance(200000);
+		while (tw_same_output(&seg) > 0)
+			edge = seg.ack + ((uint32_t)seg.wnd << 7);
+	}
+	ck_assert_uint_eq(seg.wnd, 0);
+	return sent;
+}
+
+START_TEST(consume_opens_window)
+{
+	struct tcp_seg seg;
+	uint32_t sent;
+
+	fill_pattern();
+	tw_establish();
+	sent = tw_fill_window();
+	ck_assert_uint_ge(sent, 60000);
+	/* A little read opens too little to tell the peer. */
+	ck_assert_int_eq(tw_read(100), 100);
+	ck_assert_uint_eq(tw_same_output(NULL), 0);
+	/* The rest: a window update, the same from consume as from recv. */
+	ck_assert_int_eq(tw_read(sizeof(pattern)), (ssize_t)(sent - 100));
+	ck_assert_uint_eq(tw_same_output(&seg), 1);
+	ck_assert_uint_eq(seg.flags, TH_ACK);
+	ck_assert_uint_eq(seg.ack, c[0].rcv);
+	ck_assert_uint_gt(seg.wnd, 400);
+}
+END_TEST
+
+START_TEST(consume_autotunes)
+{
+	struct tcp_seg seg;
+	uint32_t edge, n, wnd = 0;
+
+	fill_pattern();
+	tw_establish();
+	edge = c[0].rcv + (502u << 7);
+	/* test_tcp_data's autotuning run, read both ways. */
+	for (int round = 0; round < 12; round++) {
+		while (SEQ_LT(c[0].rcv, edge)) {
+			n = edge - c[0].rcv < 1448 ? edge - c[0].rcv : 1448;
+			tw_peer(TH_ACK, pattern, n);
+		}
+		h_advance(h[0], 10000);
+		h_advance(h[1], 10000);
+		while (tw_read(sizeof(pattern)) > 0)
+			;
+		tw_advance(1000);
+		while (tw_same_output(&seg) > 0) {
+			edge = seg.ack + ((uint32_t)seg.wnd << 7);
+			wnd = (uint32_t)seg.wnd << 7;
+		}
+	}
+	ck_assert_uint_gt(wnd, 2 * 65536);
+}
+END_TEST
+
+START_TEST(eof_after_data)
+{
+	fill_pattern();
+	tw_establish();
+	tw_peer(TH_ACK | TH_PSH | TH_FIN, pattern, 1000);
+	(void)tw_same_output(NULL);
+	ck_assert_int_eq(tw_read(600), 600);
+	ck_assert_int_eq(tw_read(600), 400);
+	ck_assert_int_eq(tw_read(600), 0);
+	ck_assert_int_eq(tw_read(600), 0);
+	(void)tw_same_output(NULL);
+}
+END_TEST
+
+START_TEST(reset_after_data)
+{
+	fill_pattern();
+	tw_establish();
+	tw_peer(TH_ACK | TH_PSH, pattern, 1000);
+	(void)tw_same_output(NULL);
+	fx_send(h[0], &c[0], TH_RST, c[0].rcv, 0, NULL, 0, 0);
+	fx_send(h[1], &c[1], TH_RST, c[1].rcv, 0, NULL, 0, 0);
+	/* The queued data, then the error once, then EOF. */
+	ck_assert_int_eq(tw_read(4096), 1000);
+	ck_assert_int_eq(tw_read(4096), -ECONNRESET);
+	ck_assert_int_eq(tw_read(4096), 0);
+	(void)tw_same_output(NULL);
+}
+END_TEST
+
+START_TEST(shut_rd_and_misuse)
+{
+	struct iovec iov[2];
+	struct sockaddr_in sin;
+	int iovcnt = 2, l;
+
+	tw_establish();
+	ck_assert_int_eq(tw_read(10), -EAGAIN);
+	ck_assert_int_eq(tcpx_shutdown(h[0]->e, c[0].s, SHUT_RD), 0);
+	ck_assert_int_eq(tcpx_shutdown(h[1]->e, c[1].s, SHUT_RD), 0);
+	ck_assert_int_eq(tw_read(10), 0);
+	/* Not a socket, not connected, a listener, no room for an iovec. */
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, 99, iov, &iovcnt), -EBADF);
+	ck_assert_int_eq(tcpx_recv_consume(h[1]->e, 99, 0), -EBADF);
+	l = tcpx_socket(h[1]->e);
+	ck_assert_int_ge(l, 0);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, l, iov, &iovcnt),
+	    tcpx_recv(h[1]->e, l, iov, 10, 0));
+	ck_assert_int_eq(iovcnt, 0);
+	h_local_sockaddr(&sin, 9000);
+	ck_assert_int_eq(tcpx_bind(h[1]->e, l, &sin), 0);
+	ck_assert_int_eq(tcpx_listen(h[1]->e, l, 5), 0);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, l, iov, &iovcnt), -ENOTCONN);
+	ck_assert_int_eq(tcpx_recv_consume(h[1]->e, l, 0), -ENOTCONN);
+	iovcnt = 0;
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt),
+	    -EINVAL);
+	tcpx_close(h[1]->e, l);
+}
+END_TEST
+
+static Suite *
+recv_suite(void)
+{
+	Suite *s = suite_create("tcp_recv");
+	TCase *tc = tcase_create("zerocopy");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, peek_across_wrap);
+	tcase_add_test(tc, consume_then_peek);
+	tcase_add_test(tc, consume_opens_window);
+	tcase_add_test(tc, consume_autotunes);
+	tcase_add_test(tc, eof_after_data);
+	tcase_add_test(tc, reset_after_data);
+	tcase_add_test(tc, shut_rd_and_misuse);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(recv_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
