@@ -6,12 +6,14 @@
  *
  *   app -> TCP: read our end only while the engine's send buffer takes
  *	it (stop on -EAGAIN, resume on TCPX_EV_OUT).
- *   TCP -> app: tcpx_recv into a buffer, write it to our end (stop when
- *	the socketpair is full, resume on EPOLLOUT).
+ *   TCP -> app: writev the engine's receive queue in place
+ *	(tcpx_recv_peek) to our end and consume what the write took
+ *	(tcpx_recv_consume); the rest stays in the engine, where it
+ *	counts against the window, until EPOLLOUT.
  *   app closed (EOF + POLLHUP): tcpx_close, FIN after the queued data;
  *	RST instead when the program left data unread (RFC 2525): our
- *	read returns ECONNRESET, or bytes we took from the engine were
- *	never written, or the engine still holds received data.
+ *	read returns ECONNRESET, or a write to our end found it gone with
+ *	bytes still to deliver, or the engine still holds received data.
  *   app shut its write half (EOF, no POLLHUP): tcpx_shutdown(SHUT_WR).
  *   peer's FIN delivered and written: shutdown(SHUT_WR) of our end, so
  *	the program reads EOF after the last byte.
@@ -37,6 +39,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "tcpxd.h"
@@ -181,7 +184,6 @@ bridge_reap(struct tcpxd *d)
 
 	while ((b = LIST_FIRST(&d->zombies)) != NULL) {
 		LIST_REMOVE(b, all);
-		free(b->in);
 		free(b->out);
 		free(b);
 	}
@@ -303,10 +305,10 @@ pair_bufs(int fd)
 }
 
 /*
- * Keep bytes that could not move on yet (the socketpair or the engine's
- * send buffer is full) in a buffer of their own.  Everything else moves
- * through the daemon's one staging buffer, so an idle connection holds
- * no buffer at all.
+ * Keep bytes read from the app that the engine's send buffer could not
+ * take yet in a buffer of their own.  Everything else moves through the
+ * daemon's one staging buffer, so an idle connection holds no buffer at
+ * all.
  */
 static int
 keep(uint8_t **bufp, size_t *lenp, size_t *offp, const uint8_t *p,
@@ -504,12 +506,13 @@ drain_filler(struct bsock *b, uint8_t *buf)
 }
 
 /*
- * Bytes for the app.  After shutdown(SHUT_RD) the app end refuses them
- * (EPIPE) while the connection lives on: Linux keeps taking and ACKing
- * data then, so they are dropped here, not counted as unread.
+ * Bytes for the app, from the engine's receive queue in place.  After
+ * shutdown(SHUT_RD) the app end refuses them (EPIPE) while the
+ * connection lives on: Linux keeps taking and ACKing data then, so they
+ * are dropped here (taken as written), not counted as unread.
  */
 static ssize_t
-app_write(struct bsock *b, const void *buf, size_t len)
+app_writev(struct bsock *b, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct pollfd p = { .fd = b->w.fd };
 	ssize_t n;
@@ -517,7 +520,7 @@ app_write(struct bsock *b, const void *buf, size_t len)
 	if (b->app_rd_shut)
 		return (ssize_t)len;
 	do
-		n = write(b->w.fd, buf, len);
+		n = writev(b->w.fd, iov, iovcnt);
 	while (n < 0 && errno == EINTR);
 	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
 		return n;
@@ -530,52 +533,45 @@ app_write(struct bsock *b, const void *buf, size_t len)
 	return -1;
 }
 
-/* TCP -> app. */
+/*
+ * TCP -> app, without a copy of our own: the socketpair write reads the
+ * engine's ring, and only what it took is consumed, so nothing is ever
+ * taken from the engine and left undelivered.  What the socketpair
+ * cannot take stays in the engine (its window closes as a kernel
+ * socket's would) and in_wait asks for EPOLLOUT.
+ */
 static void
 pump_in(struct tcpxd *d, struct bsock *b)
 {
+	struct iovec iov[2];
+	int iovcnt;
 	ssize_t n, w;
 
-	while (!b->app_gone) {
-		if (b->in_off < b->in_len) {
-			n = app_write(b, b->in + b->in_off,
-			    b->in_len - b->in_off);
-			if (n > 0) {
-				b->in_off += (size_t)n;
-				continue;
-			}
-			break;
-		}
-		if (b->in != NULL) {
-			free(b->in);
-			b->in = NULL;
-		}
-		b->in_off = b->in_len = 0;
-		if (b->eng_eof || b->eid < 0)
-			break;
-		n = tcpx_recv(d->eng, b->eid, d->iobuf, BRIDGE_BUF, 0);
+	/* The engine socket is gone, and its bytes with it. */
+	if (b->eid < 0)
+		b->in_wait = false;
+	while (!b->app_gone && !b->eng_eof && b->eid >= 0) {
+		iovcnt = 2;
+		n = tcpx_recv_peek(d->eng, b->eid, iov, &iovcnt);
 		if (n > 0) {
-			w = app_write(b, d->iobuf, (size_t)n);
-			if (w == n)
-				continue;
+			w = app_writev(b, iov, iovcnt, (size_t)n);
+			if (w > 0)
+				(void)tcpx_recv_consume(d->eng, b->eid,
+				    (size_t)w);
+			if (w == n) {
+				b->in_wait = false;
+				continue;	/* EOF or an error may follow */
+			}
 			if (w < 0 && b->app_gone) {
-				/* Taken from the engine, never delivered: unread. */
+				/* Gone with bytes still to deliver: unread. */
 				b->app_reset = true;
 				break;
 			}
-			if (w < 0)
-				w = 0;
-			/* The rest waits for EPOLLOUT (or counts as unread). */
-			if (keep(&b->in, &b->in_len, &b->in_off, d->iobuf + w,
-			    (size_t)(n - w)) < 0) {
-				logx("sock %d: out of memory: connection "
-				    "reset", b->handle);
-				b->app_reset = true;
-				b->eng_dead = true;
-				break;
-			}
-			continue;
+			/* The socketpair is full: the rest waits EPOLLOUT. */
+			b->in_wait = true;
+			break;
 		}
+		b->in_wait = false;
 		if (n == 0) {
 			b->eng_eof = true;
 		} else if (n != -EAGAIN) {
@@ -659,7 +655,7 @@ static bool
 unread(struct tcpxd *d, struct bsock *b)
 {
 	(void)d;
-	return b->app_reset || b->in_off < b->in_len;
+	return b->app_reset || b->in_wait;
 }
 
 static void
@@ -758,8 +754,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		conn_finish(d, b);
 		return;
 	}
-	if (b->app_gone && (b->app_reset || b->in_off < b->in_len ||
-	    b->eng_dead)) {
+	if (b->app_gone && (b->app_reset || b->in_wait || b->eng_dead)) {
 		/* Gone with unread data, or nothing left to send to. */
 		conn_finish(d, b);
 		return;
@@ -778,7 +773,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		(void)tcpx_shutdown(d->eng, b->eid, SHUT_WR);
 		b->shut_wr = true;
 	}
-	if ((b->eng_eof || b->eng_dead) && b->in_off >= b->in_len &&
+	if ((b->eng_eof || b->eng_dead) && !b->in_wait &&
 	    !b->fd_shut && b->w.fd >= 0) {
 		/* EOF for the program after the last byte. */
 		shutdown(b->w.fd, b->eng_dead ? SHUT_RDWR : SHUT_WR);
@@ -808,7 +803,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 	if (b->established && !b->app_eof && b->out_off >= b->out_len &&
 	    !b->eng_dead)
 		want |= EPOLLIN;
-	if (b->in_off < b->in_len)
+	if (b->in_wait)
 		want |= EPOLLOUT;
 	/* want 0 still reports POLLHUP: the app closing is seen. */
 	watch_mod(d, &b->w, want);

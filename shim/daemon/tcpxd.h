@@ -68,7 +68,7 @@ enum bsock_kind {
 	BS_LISTEN,		/* listener: AF_UNIX listener handed out */
 };
 
-/* The staging buffer between the engine and a socketpair: one per daemon. */
+/* The staging buffer for app -> engine bytes (and filler): one per daemon. */
 #define BRIDGE_BUF	(256u << 10)
 
 /* One application socket: the handle the shim knows it by. */
@@ -100,8 +100,7 @@ struct bsock {
 	int linger_s;
 	uint64_t linger_until;	/* us; lingering close in progress */
 	int err;		/* errno kept after the engine socket is gone */
-	uint8_t *in;		/* engine -> app bytes not yet written */
-	size_t in_len, in_off;
+	bool in_wait;		/* the engine holds bytes our end could not take */
 	uint8_t *out;		/* app -> engine bytes not yet taken */
 	size_t out_len, out_off;
 	/* A blocking connect's reply, held until it resolves (ctl_proto.h
