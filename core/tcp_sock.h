@@ -245,6 +245,7 @@ struct tcp_sock {
 #define TCP_TIMEOUT_FALLBACK_US	3000000ULL
 #define TCP_ATO_MIN_US		40000ULL
 #define TCP_DELACK_MAX_US	200000ULL
+#define TCP_DELACK_TICK_US	4000ULL		/* one jiffy at HZ=250 */
 #define TCP_INIT_CWND		10
 #define TCP_MAX_QUICKACKS	16
 #define TCP_MSS_DEFAULT		536U	/* as <netinet/tcp.h>, so both may be included */

@@ -301,9 +301,14 @@ tcp_delack_schedule(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint64_t ato = sk->ato_us, max_ato = 500000;
 
-	/* Linux's tcp_send_delayed_ack(). */
-	if (ato < TCP_ATO_MIN_US)
-		ato = TCP_ATO_MIN_US;
+	/*
+	 * Linux's tcp_send_delayed_ack().  An ato of 0 means no data has
+	 * arrived yet to start the delayed-ACK engine (a lone FIN, say):
+	 * Linux then arms the timer for "now" in jiffies, which fires at the
+	 * next tick, one tick of an HZ=250 kernel (Debian's) here.
+	 */
+	if (ato == 0)
+		ato = TCP_DELACK_TICK_US;
 	if (ato > TCP_ATO_MIN_US) {
 		max_ato = TCP_DELACK_MAX_US;
 		if (sk->rtt_valid) {
