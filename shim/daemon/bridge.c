@@ -30,13 +30,11 @@
  * fd (and ask for SO_ERROR) long after.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -199,8 +197,8 @@ bsock_timed(struct tcpxd *d, struct bsock *b)
 	}
 }
 
-static void
-mark_dirty(struct tcpxd *d, struct bsock *b)
+void
+bridge_mark_dirty(struct tcpxd *d, struct bsock *b)
 {
 	if (!b->dirty && !b->zombie) {
 		b->dirty = true;
@@ -241,7 +239,7 @@ bridge_engine_event(struct tcpxd *d, int eid, unsigned ev)
 		bsock_set_eid(d, b, -1);
 		b->eng_dead = true;
 	}
-	mark_dirty(d, b);
+	bridge_mark_dirty(d, b);
 }
 
 void
@@ -268,8 +266,8 @@ bridge_run_dirty(struct tcpxd *d)
 
 /* ---- connected sockets -------------------------------------------------- */
 
-static void
-conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
+void
+bridge_conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
 {
 	struct bsock *b = (struct bsock *)((char *)w -
 	    offsetof(struct bsock, w));
@@ -295,8 +293,8 @@ conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
  */
 #define PAIR_SNDBUF	(1 << 20)
 
-static void
-pair_bufs(int fd)
+void
+bridge_pair_bufs(int fd)
 {
 	int v = PAIR_SNDBUF;
 
@@ -324,110 +322,6 @@ keep(uint8_t **bufp, size_t *lenp, size_t *offp, const uint8_t *p,
 	return 0;
 }
 
-/*
- * Fill the app's end until a write fails with EAGAIN, as a connecting
- * TCP socket's would; returns the byte count.  64 KB writes: 4 KB ones
- * (and 1-byte ones after them) cost a hundred system calls per connect,
- * a third of tcpxd's time in a connect loop.
- */
-static size_t
-fill(int fd)
-{
-	static const uint8_t zero[65536];
-	size_t total = 0;
-	ssize_t n;
-
-	for (;;) {
-		n = send(fd, zero, sizeof(zero), MSG_DONTWAIT);
-		if (n > 0) {
-			total += (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		break;
-	}
-	return total;
-}
-
-/*
- * A socketpair for a connect: ours non-blocking and sized, the app's
- * blocking (the program decides with its own fcntl) and, if `filled`,
- * full of filler.
- */
-static int
-pair_make(struct pair_spare *sp, bool filled)
-{
-	struct stat st;
-	int sv[2], on = 1;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	(void)ioctl(sv[0], FIONBIO, &on);	/* one call, not F_GETFL+F_SETFL */
-	/* Our direction only: the filler must stay as small as it is. */
-	pair_bufs(sv[0]);
-	sp->filler = filled ? fill(sv[1]) : 0;
-	sp->ino = fstat(sv[0], &st) == 0 ? st.st_ino : 0;
-	sp->ours = sv[0];
-	sp->app = sv[1];
-	return 0;
-}
-
-/*
- * Spares are made when tcpxd has nothing else to do (loop.c), once this
- * daemon has served a connect: a program that connects once tends to
- * connect again, and a daemon that only serves listeners needs none.
- * Each holds a filler's worth of kernel memory (about 230 KB).
- */
-bool
-bridge_spares_wanted(const struct tcpxd *d)
-{
-	return d->nspares < d->spares_want;
-}
-
-void
-bridge_spare_make(struct tcpxd *d)
-{
-	if (d->nspares < BRIDGE_SPARES &&
-	    pair_make(&d->spares[d->nspares], true) == 0)
-		d->nspares++;
-	else
-		d->spares_want = d->nspares;	/* out of fds? stop trying */
-}
-
-int
-bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled)
-{
-	struct pair_spare sp;
-	int rc;
-
-	if (filled)
-		d->spares_want = BRIDGE_SPARES;
-	if (filled && d->nspares > 0) {
-		sp = d->spares[--d->nspares];
-	} else if ((rc = pair_make(&sp, filled)) < 0) {
-		return rc;
-	}
-	b->filler = sp.filler;
-	b->w.fd = sp.ours;
-	b->w.cb = conn_watch_cb;
-	b->app_ino = sp.ino;
-	b->kind = BS_CONN;
-	b->owner = NULL;
-	/* Nothing to read from the app until the handshake resolves. */
-	if (watch_add(d, &b->w, 0) < 0) {
-		int err = errno;
-
-		close(sp.ours);
-		close(sp.app);
-		b->w.fd = -1;
-		return -err;
-	}
-	logd("sock %d: socketpair, %zu bytes of filler", b->handle, b->filler);
-	mark_dirty(d, b);
-	return sp.app;
-}
-
 void
 bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 {
@@ -436,10 +330,10 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 	b->kind = BS_CONN;
 	b->established = true;
 	b->w.fd = fd;
-	b->w.cb = conn_watch_cb;
+	b->w.cb = bridge_conn_watch_cb;
 	if (fstat(fd, &st) == 0)
 		b->app_ino = st.st_ino;
-	pair_bufs(fd);
+	bridge_pair_bufs(fd);
 	if (watch_add(d, &b->w, EPOLLIN) < 0) {
 		logx("sock %d: cannot bridge an accepted connection",
 		    b->handle);
@@ -447,62 +341,7 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 		bsock_free(d, b);
 		return;
 	}
-	mark_dirty(d, b);
-}
-
-int
-bridge_take_error(struct tcpxd *d, struct bsock *b)
-{
-	int err = b->err;
-
-	b->err = 0;
-	if (err == 0 && b->eid >= 0)
-		err = tcpx_sock_error(d->eng, b->eid);
-	return err < 0 ? 0 : err;
-}
-
-void
-bridge_connect_wait(struct tcpxd *d, struct bsock *b, struct client *c,
-    uint32_t seq, int app_fd)
-{
-	b->waiter = c;
-	b->wait_seq = seq;
-	b->wait_fd = app_fd;
-	b->wait_until = now_us() + TCPX_CONNECT_WAIT_US;
-	bsock_timed(d, b);
-}
-
-/* The held reply goes now: result, and the program's end with it. */
-static void
-connect_answer(struct bsock *b, int result)
-{
-	if (b->waiter == NULL)
-		return;
-	ctl_reply_connect(b->waiter, b->wait_seq, b->handle, result,
-	    b->wait_fd);
-	close(b->wait_fd);
-	b->wait_fd = -1;
-	b->waiter = NULL;
-	b->wait_until = 0;
-}
-
-/* The connect resolved (either way): take our filler back. */
-static void
-drain_filler(struct bsock *b, uint8_t *buf)
-{
-	ssize_t n;
-
-	while (b->filler > 0) {
-		n = read(b->w.fd, buf, b->filler < BRIDGE_BUF ? b->filler :
-		    BRIDGE_BUF);
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			break;
-		}
-		b->filler -= (size_t)n;
-	}
-	b->filler = 0;
+	bridge_mark_dirty(d, b);
 }
 
 /*
@@ -727,7 +566,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 			if (b->w.fd >= 0)
 				(void)shutdown(b->w.fd, SHUT_RD);
 		}
-		drain_filler(b, d->iobuf);
+		bridge_drain_filler(b, d->iobuf);
 		if (b->waiter != NULL) {
 			int err = 0;
 
@@ -741,7 +580,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 					(void)shutdown(b->w.fd, SHUT_RDWR);
 				b->fd_shut = true;
 			}
-			connect_answer(b, -err);
+			bridge_connect_answer(b, -err);
 		}
 		logd("sock %d: connect resolved: %s", b->handle,
 		    tcp_state_name(st));
@@ -899,12 +738,8 @@ bridge_timers(struct tcpxd *d, uint64_t now)
 
 	for (b = TAILQ_FIRST(&d->timed); b != NULL; b = nb) {
 		nb = TAILQ_NEXT(b, timed_link);
-		if (b->wait_until != 0 && now >= b->wait_until) {
-			/* Not resolved in time: the program will poll its
-			 * fd, which must not look writable until it is. */
-			b->filler = fill(b->wait_fd);
-			connect_answer(b, -EINPROGRESS);
-		}
+		if (b->wait_until != 0 && now >= b->wait_until)
+			bridge_connect_late(b);
 		if (b->linger_until != 0 && now >= b->linger_until) {
 			logd("sock %d: linger time over", b->handle);
 			engine_close(d, b, false);
@@ -913,12 +748,12 @@ bridge_timers(struct tcpxd *d, uint64_t now)
 		}
 		if (b->linger_until != 0) {
 			/* Lingering: look at the state on every pass. */
-			mark_dirty(d, b);
+			bridge_mark_dirty(d, b);
 			continue;
 		}
 		if (b->retry_at != 0 && now >= b->retry_at) {
 			b->retry_at = 0;
-			mark_dirty(d, b);
+			bridge_mark_dirty(d, b);
 		}
 		if (b->retry_at == 0 && b->wait_until == 0) {
 			TAILQ_REMOVE(&d->timed, b, timed_link);
@@ -946,7 +781,7 @@ bridge_client_gone(struct tcpxd *d, struct client *c)
 			b->waiter = NULL;
 			b->wait_until = 0;
 			b->app_gone = true;
-			mark_dirty(d, b);
+			bridge_mark_dirty(d, b);
 		}
 	}
 	/* A process exited: its listeners may be gone with it; sweep soon. */
@@ -964,12 +799,7 @@ bridge_close_all(struct tcpxd *d)
 		bsock_free(d, b);
 	}
 	bridge_reap(d);
-	while (d->nspares > 0) {
-		d->nspares--;
-		close(d->spares[d->nspares].ours);
-		close(d->spares[d->nspares].app);
-	}
-	d->spares_want = 0;
+	bridge_spares_free(d);
 	free(d->by_eid);
 	d->by_eid = NULL;
 	d->by_eid_len = 0;

@@ -11,6 +11,8 @@
  *   ctl_server.c   the control socket: clients, credentials, requests
  *   ctl_tools.c    requests of the tcpx tool (ss, nstat, sysctl, status)
  *   bridge.c       per application socket: socketpair <-> TCP pump
+ *   connecting.c   the socketpair a CONNECT gets: filler, spares, the
+ *                  answer held for a blocking connect
  *   listen.c       listeners: AF_UNIX listener, delivering accepted
  *                  connections
  *   unixdiag.c     "does this AF_UNIX socket still exist?" (sock_diag)
@@ -134,7 +136,7 @@ struct link;
 /*
  * A socketpair made and filled ahead of time, so that a CONNECT is
  * answered without the ~40 us that socketpair(), the buffer sizes and
- * the filler cost (bridge.c).
+ * the filler cost (connecting.c).
  */
 struct pair_spare {
 	int ours, app;
@@ -288,6 +290,17 @@ void bridge_connect_wait(struct tcpxd *d, struct bsock *b, struct client *c,
     uint32_t seq, int app_fd);
 /* SO_ERROR: b's pending error (errno > 0, or 0), read and cleared. */
 int bridge_take_error(struct tcpxd *d, struct bsock *b);
+/* connecting.c, for bridge.c: the held reply goes now, with the fd. */
+void bridge_connect_answer(struct bsock *b, int result);
+/* The wait ran out: fill the fd, answer -EINPROGRESS. */
+void bridge_connect_late(struct bsock *b);
+/* The connect resolved (either way): take our filler back. */
+void bridge_drain_filler(struct bsock *b, uint8_t *buf);
+void bridge_spares_free(struct tcpxd *d);
+/* bridge.c, for connecting.c. */
+void bridge_conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events);
+void bridge_mark_dirty(struct tcpxd *d, struct bsock *b);
+void bridge_pair_bufs(int fd);
 /* Idle time: true if a spare socketpair is wanted; make one. */
 bool bridge_spares_wanted(const struct tcpxd *d);
 void bridge_spare_make(struct tcpxd *d);

@@ -1,0 +1,191 @@
+/*
+ * connecting.c - the program's end of a connection tcpxd makes: the
+ * socketpair a CONNECT gets, filled so that it is not writable while the
+ * handshake runs (ctl_proto.h), the spares made ahead in idle time, and
+ * the answer held for a blocking connect (TCPX_CONNECT_WAIT).  The pump
+ * that follows is bridge.c's.
+ */
+#include <errno.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tcpxd.h"
+
+/*
+ * Fill the app's end until a write fails with EAGAIN, as a connecting
+ * TCP socket's would; returns the byte count.  64 KB writes: 4 KB ones
+ * (and 1-byte ones after them) cost a hundred system calls per connect,
+ * a third of tcpxd's time in a connect loop.
+ */
+static size_t
+fill(int fd)
+{
+	static const uint8_t zero[65536];
+	size_t total = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = send(fd, zero, sizeof(zero), MSG_DONTWAIT);
+		if (n > 0) {
+			total += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		break;
+	}
+	return total;
+}
+
+/*
+ * A socketpair for a connect: ours non-blocking and sized, the app's
+ * blocking (the program decides with its own fcntl) and, if `filled`,
+ * full of filler.
+ */
+static int
+pair_make(struct pair_spare *sp, bool filled)
+{
+	struct stat st;
+	int sv[2], on = 1;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	(void)ioctl(sv[0], FIONBIO, &on);	/* one call, not F_GETFL+F_SETFL */
+	/* Our direction only: the filler must stay as small as it is. */
+	bridge_pair_bufs(sv[0]);
+	sp->filler = filled ? fill(sv[1]) : 0;
+	sp->ino = fstat(sv[0], &st) == 0 ? st.st_ino : 0;
+	sp->ours = sv[0];
+	sp->app = sv[1];
+	return 0;
+}
+
+/*
+ * Spares are made when tcpxd has nothing else to do (loop.c), once this
+ * daemon has served a connect: a program that connects once tends to
+ * connect again, and a daemon that only serves listeners needs none.
+ * Each holds a filler's worth of kernel memory (about 230 KB).
+ */
+bool
+bridge_spares_wanted(const struct tcpxd *d)
+{
+	return d->nspares < d->spares_want;
+}
+
+void
+bridge_spare_make(struct tcpxd *d)
+{
+	if (d->nspares < BRIDGE_SPARES &&
+	    pair_make(&d->spares[d->nspares], true) == 0)
+		d->nspares++;
+	else
+		d->spares_want = d->nspares;	/* out of fds? stop trying */
+}
+
+int
+bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled)
+{
+	struct pair_spare sp;
+	int rc;
+
+	if (filled)
+		d->spares_want = BRIDGE_SPARES;
+	if (filled && d->nspares > 0) {
+		sp = d->spares[--d->nspares];
+	} else if ((rc = pair_make(&sp, filled)) < 0) {
+		return rc;
+	}
+	b->filler = sp.filler;
+	b->w.fd = sp.ours;
+	b->w.cb = bridge_conn_watch_cb;
+	b->app_ino = sp.ino;
+	b->kind = BS_CONN;
+	b->owner = NULL;
+	/* Nothing to read from the app until the handshake resolves. */
+	if (watch_add(d, &b->w, 0) < 0) {
+		int err = errno;
+
+		close(sp.ours);
+		close(sp.app);
+		b->w.fd = -1;
+		return -err;
+	}
+	logd("sock %d: socketpair, %zu bytes of filler", b->handle, b->filler);
+	bridge_mark_dirty(d, b);
+	return sp.app;
+}
+
+int
+bridge_take_error(struct tcpxd *d, struct bsock *b)
+{
+	int err = b->err;
+
+	b->err = 0;
+	if (err == 0 && b->eid >= 0)
+		err = tcpx_sock_error(d->eng, b->eid);
+	return err < 0 ? 0 : err;
+}
+
+void
+bridge_connect_wait(struct tcpxd *d, struct bsock *b, struct client *c,
+    uint32_t seq, int app_fd)
+{
+	b->waiter = c;
+	b->wait_seq = seq;
+	b->wait_fd = app_fd;
+	b->wait_until = now_us() + TCPX_CONNECT_WAIT_US;
+	bsock_timed(d, b);
+}
+
+void
+bridge_connect_answer(struct bsock *b, int result)
+{
+	if (b->waiter == NULL)
+		return;
+	ctl_reply_connect(b->waiter, b->wait_seq, b->handle, result,
+	    b->wait_fd);
+	close(b->wait_fd);
+	b->wait_fd = -1;
+	b->waiter = NULL;
+	b->wait_until = 0;
+}
+
+void
+bridge_drain_filler(struct bsock *b, uint8_t *buf)
+{
+	ssize_t n;
+
+	while (b->filler > 0) {
+		n = read(b->w.fd, buf, b->filler < BRIDGE_BUF ? b->filler :
+		    BRIDGE_BUF);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			break;
+		}
+		b->filler -= (size_t)n;
+	}
+	b->filler = 0;
+}
+
+/* Not resolved in time: the program will poll its fd, which must not
+ * look writable until the handshake resolves. */
+void
+bridge_connect_late(struct bsock *b)
+{
+	b->filler = fill(b->wait_fd);
+	bridge_connect_answer(b, -EINPROGRESS);
+}
+
+void
+bridge_spares_free(struct tcpxd *d)
+{
+	while (d->nspares > 0) {
+		d->nspares--;
+		close(d->spares[d->nspares].ours);
+		close(d->spares[d->nspares].app);
+	}
+	d->spares_want = 0;
+}
