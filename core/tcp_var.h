@@ -12,6 +12,7 @@
  *   tcp_timer.c     retransmit, delayed ACK, keepalive, persist, FIN-WAIT-2
  *   tcp_timewait.c  TIME-WAIT buckets (small, as Linux's inet_timewait_sock)
  *   tcp_usrreq.c    the tcpx_* socket calls (but listen/accept)
+ *   tcp_sockopt.c   tcpx_setsockopt/tcpx_getsockopt, TCP_INFO
  *   tcp_subr.c      alloc/free, state changes, resets, ISN use, state names
  *   tcp_listen.c    LISTEN input, SYN queue (request socks), accept queue,
  *                   tcpx_listen/tcpx_accept, SYN-ACK retransmission
@@ -216,6 +217,9 @@ int tcp_sock_queue_rcv(struct tcpx_engine *e, struct tcp_sock *sk,
 /* Socket id for the host (allocated by tcpx_accept), -1 if none. */
 int tcp_sock_assign_id(struct tcpx_engine *e, struct tcp_sock *sk);
 struct tcp_sock *tcp_sock_by_id(struct tcpx_engine *e, int id);
+/* tcpx_sock_info's answer for sk: the socket, or a listener's queues. */
+void tcp_sockinfo_fill(struct tcpx_engine *e, struct tcp_sock *sk,
+    struct tcpx_sockinfo *info);
 void tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
     struct tcpx_sockinfo *info);
 /* Notify the host of TCPX_EV_* on sk (no-op for orphans). */
