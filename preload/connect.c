@@ -147,20 +147,11 @@ connect_start(int fd, struct fd_ent *e, struct tcpx_ctl_req *req)
 	struct tcpx_ctl_connect *cn = &req->u.conn;
 	struct tcpx_ctl_rep rep;
 	size_t len;
-	unsigned i;
 	int rc, newfd;
 
 	req->sock = e->sock;
-	cn->nopt = 0;
-	for (i = 0; e->sock < 0 && i < e->nopt &&
-	    i < TCPX_CTL_CONNECT_OPTS; i++) {
-		struct tcpx_ctl_optval *o = &cn->opt[cn->nopt++];
-
-		o->level = e->opt[i].level;
-		o->name = e->opt[i].name;
-		o->len = e->opt[i].len;
-		memcpy(o->val, e->opt[i].val, e->opt[i].len);
-	}
+	cn->nopt = e->sock < 0 ? e->nopt : 0;
+	memcpy(cn->opt, e->opt, cn->nopt * sizeof(cn->opt[0]));
 	/* What the op uses: the data only for Fast Open. */
 	len = req->op == TCPX_OP_SENDTO_FASTOPEN ?
 	    TCPX_CTL_REQ_HDR + offsetof(struct tcpx_ctl_connect, data) + cn->len :

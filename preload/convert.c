@@ -35,7 +35,7 @@ conv_engine_socket(int fd, struct fd_ent *e)
 	e->sock = rep.sock >= 0 ? rep.sock : rc;
 	e->daemon = ctl_daemon_pid();
 	for (i = 0; i < e->nopt; i++) {
-		struct fd_opt *o = &e->opt[i];
+		struct tcpx_ctl_optval *o = &e->opt[i];
 		socklen_t len = o->len;
 
 		rc = ctl_sockopt(TCPX_OP_SETSOCKOPT, e, -1, o->level,

@@ -125,15 +125,12 @@ enum fd_kind {
 	FDK_LISTEN,	/* fd is tcpxd's AF_UNIX listener */
 };
 
-#define FD_MAX_OPTS	16
-#define FD_OPT_VALLEN	16
-
-/* An option set on the kernel socket, replayed on the engine socket. */
-struct fd_opt {
-	int level, name;
-	socklen_t len;
-	uint8_t val[FD_OPT_VALLEN];
-};
+/*
+ * Options set on the kernel socket, replayed on the engine socket: kept
+ * in the form CONNECT carries them (ctl_proto.h struct tcpx_ctl_optval).
+ */
+#define FD_MAX_OPTS	TCPX_CTL_CONNECT_OPTS
+#define FD_OPT_VALLEN	TCPX_CTL_CONNECT_OPTLEN
 
 struct fd_ent {
 	int kind;		/* enum fd_kind */
@@ -149,7 +146,7 @@ struct fd_ent {
 	struct sockaddr_in bound;	/* FDK_BOUND: what the program asked */
 	struct linger linger;	/* as set by the program */
 	unsigned nopt;
-	struct fd_opt opt[FD_MAX_OPTS];
+	struct tcpx_ctl_optval opt[FD_MAX_OPTS];
 };
 
 /* The entry for fd if it is tracked (kind != FDK_NONE), else NULL. */
