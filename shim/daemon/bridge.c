@@ -149,7 +149,9 @@ bsock_free(struct tcpxd *d, struct bsock *b)
 	if (b->kind == BS_LISTEN)
 		listen_drop_resv(d, b);
 	bsock_set_eid(d, b, -1);
-	if (b->w.fd >= 0) {
+	if (b->w.fd >= 0 && b->kind == BS_CONN) {
+		watch_close(d, &b->w);	/* our end of the socketpair */
+	} else if (b->w.fd >= 0) {
 		watch_del(d, &b->w);
 		close(b->w.fd);
 		b->w.fd = -1;
@@ -344,6 +346,15 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 	bridge_mark_dirty(d, b);
 }
 
+/* POLLHUP on our end: every fd of the program's end is closed. */
+static bool
+app_hup(int fd)
+{
+	struct pollfd p = { .fd = fd };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
+}
+
 /*
  * Bytes for the app, from the engine's receive queue in place.  After
  * shutdown(SHUT_RD) the app end refuses them (EPIPE) while the
@@ -353,7 +364,6 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 static ssize_t
 app_writev(struct bsock *b, const struct iovec *iov, int iovcnt, size_t len)
 {
-	struct pollfd p = { .fd = b->w.fd };
 	ssize_t n;
 
 	if (b->app_rd_shut)
@@ -364,7 +374,7 @@ app_writev(struct bsock *b, const struct iovec *iov, int iovcnt, size_t len)
 	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
 		return n;
 	/* Every app fd closed shuts both halves of ours: POLLHUP. */
-	if (errno == EPIPE && poll(&p, 1, 0) >= 0 && !(p.revents & POLLHUP)) {
+	if (errno == EPIPE && !app_hup(b->w.fd)) {
 		b->app_rd_shut = true;
 		return (ssize_t)len;
 	}
@@ -479,6 +489,14 @@ pump_out(struct tcpxd *d, struct bsock *b)
 			continue;
 		if (n == 0) {
 			b->app_eof = true;
+			/*
+			 * Closed, or only shut for writing?  Before our own
+			 * shutdown POLLHUP tells (bridge_conn_watch_cb); ask
+			 * now, while it is unambiguous and costs one poll, not
+			 * the sock_diag query it takes once we have shut ours.
+			 */
+			if (!b->fd_shut && !b->app_gone)
+				b->app_gone = app_hup(b->w.fd);
 		} else if (errno == ECONNRESET) {
 			/* The app closed with data it never read. */
 			b->app_reset = true;
@@ -513,11 +531,7 @@ conn_finish(struct tcpxd *d, struct bsock *b)
 			b->linger_until = now + (uint64_t)b->linger_s * 1000000u;
 			bsock_timed(d, b);
 		}
-		if (b->w.fd >= 0) {
-			watch_del(d, &b->w);
-			close(b->w.fd);
-			b->w.fd = -1;
-		}
+		watch_close(d, &b->w);
 		return;
 	}
 	engine_close(d, b, unread(d, b));
@@ -528,6 +542,7 @@ static void
 conn_service(struct tcpxd *d, struct bsock *b)
 {
 	uint32_t want = 0;
+	bool fresh = false;
 	int st;
 
 	if (b->zombie)
@@ -584,10 +599,17 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		}
 		logd("sock %d: connect resolved: %s", b->handle,
 		    tcp_state_name(st));
+		fresh = true;
 	}
 
 	pump_in(d, b);
-	pump_out(d, b);
+	/*
+	 * Until now the program could not write (its connect had no answer
+	 * or its fd was full of filler), so a read now would say EAGAIN;
+	 * EPOLLIN brings what it writes next.
+	 */
+	if (!fresh)
+		pump_out(d, b);
 
 	if (b->app_gone && b->app_eof && b->out_off >= b->out_len) {
 		conn_finish(d, b);
@@ -739,7 +761,7 @@ bridge_timers(struct tcpxd *d, uint64_t now)
 	for (b = TAILQ_FIRST(&d->timed); b != NULL; b = nb) {
 		nb = TAILQ_NEXT(b, timed_link);
 		if (b->wait_until != 0 && now >= b->wait_until)
-			bridge_connect_late(b);
+			bridge_connect_late(d, b);
 		if (b->linger_until != 0 && now >= b->linger_until) {
 			logd("sock %d: linger time over", b->handle);
 			engine_close(d, b, false);

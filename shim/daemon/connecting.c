@@ -6,6 +6,7 @@
  * that follows is bridge.c's.
  */
 #include <errno.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -64,36 +65,42 @@ pair_make(struct pair_spare *sp, bool filled)
 
 /*
  * Spares are made when tcpxd has nothing else to do (loop.c), once this
- * daemon has served a connect: a program that connects once tends to
- * connect again, and a daemon that only serves listeners needs none.
- * Each holds a filler's worth of kernel memory (about 230 KB).
+ * daemon has served a connect of that kind: a program that connects once
+ * tends to connect again, and a daemon that only serves listeners needs
+ * none.  A filled one holds a filler's worth of kernel memory (about
+ * 230 KB), a bare one a socketpair's (about 2 KB).  In a loop of
+ * blocking connects the bare ones take socketpair(), FIONBIO, the buffer
+ * size and fstat off the path between the CONNECT and the SYN.
  */
 bool
 bridge_spares_wanted(const struct tcpxd *d)
 {
-	return d->nspares < d->spares_want;
+	return d->pools[0].n < d->pools[0].want ||
+	    d->pools[1].n < d->pools[1].want;
 }
 
 void
 bridge_spare_make(struct tcpxd *d)
 {
-	if (d->nspares < BRIDGE_SPARES &&
-	    pair_make(&d->spares[d->nspares], true) == 0)
-		d->nspares++;
+	bool filled = d->pools[1].n < d->pools[1].want;
+	struct pair_pool *p = &d->pools[filled];
+
+	if (p->n < BRIDGE_SPARES && pair_make(&p->s[p->n], filled) == 0)
+		p->n++;
 	else
-		d->spares_want = d->nspares;	/* out of fds? stop trying */
+		p->want = p->n;		/* out of fds? stop trying */
 }
 
 int
 bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled)
 {
+	struct pair_pool *p = &d->pools[filled];
 	struct pair_spare sp;
 	int rc;
 
-	if (filled)
-		d->spares_want = BRIDGE_SPARES;
-	if (filled && d->nspares > 0) {
-		sp = d->spares[--d->nspares];
+	p->want = BRIDGE_SPARES;
+	if (p->n > 0) {
+		sp = p->s[--p->n];
 	} else if ((rc = pair_make(&sp, filled)) < 0) {
 		return rc;
 	}
@@ -103,8 +110,14 @@ bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled)
 	b->app_ino = sp.ino;
 	b->kind = BS_CONN;
 	b->owner = NULL;
-	/* Nothing to read from the app until the handshake resolves. */
-	if (watch_add(d, &b->w, 0) < 0) {
+	/*
+	 * Nothing to read from the app until the handshake resolves.  A
+	 * bare pair's program is blocked in connect() until then, so it
+	 * can be watched for EPOLLIN at once, as it will be when
+	 * established (one epoll_ctl, not two); a filled one would show its
+	 * filler as readable.
+	 */
+	if (watch_add(d, &b->w, filled ? 0 : EPOLLIN) < 0) {
 		int err = errno;
 
 		close(sp.ours);
@@ -173,19 +186,24 @@ bridge_drain_filler(struct bsock *b, uint8_t *buf)
 /* Not resolved in time: the program will poll its fd, which must not
  * look writable until the handshake resolves. */
 void
-bridge_connect_late(struct bsock *b)
+bridge_connect_late(struct tcpxd *d, struct bsock *b)
 {
 	b->filler = fill(b->wait_fd);
+	watch_mod(d, &b->w, 0);		/* the filler is not for reading */
 	bridge_connect_answer(b, -EINPROGRESS);
 }
 
 void
 bridge_spares_free(struct tcpxd *d)
 {
-	while (d->nspares > 0) {
-		d->nspares--;
-		close(d->spares[d->nspares].ours);
-		close(d->spares[d->nspares].app);
+	struct pair_pool *p;
+
+	for (p = d->pools; p < d->pools + 2; p++) {
+		while (p->n > 0) {
+			p->n--;
+			close(p->s[p->n].ours);
+			close(p->s[p->n].app);
+		}
+		p->want = 0;
 	}
-	d->spares_want = 0;
 }

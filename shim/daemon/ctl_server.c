@@ -55,9 +55,7 @@ client_free(struct tcpxd *d, struct client *c)
 	logd("client pid %d uid %u: disconnected", (int)c->pid,
 	    (unsigned)c->uid);
 	bridge_client_gone(d, c);
-	watch_del(d, &c->w);
-	close(c->w.fd);
-	c->w.fd = -1;
+	watch_close(d, &c->w);
 	LIST_REMOVE(c, link);
 	d->nclients--;
 	c->zombie = true;
@@ -587,30 +585,31 @@ on_client(struct tcpxd *d, struct watch *w, uint32_t events)
 	    offsetof(struct client, w));
 	struct tcpx_ctl_req req;
 	ssize_t n;
-	int i, proof;
+	int proof;
 
-	/* A bounded batch, so that one busy client cannot starve the rest. */
-	for (i = 0; i < 32; i++) {
-		/* Fields past what the client sent read as zero. */
-		memset(&req, 0, sizeof(req));
-		proof = -1;
-		n = tcpx_ctl_recv(w->fd, &req, sizeof(req), &proof);
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
-			return;
-		if (n <= 0) {
-			if (proof >= 0)
-				close(proof);
-			client_free(d, c);
-			return;
-		}
-		c->proof_fd = proof;
-		handle_request(d, c, &req, (size_t)n);
-		c->proof_fd = -1;
+	/*
+	 * One request per wakeup.  A program waits for each reply, so a
+	 * second read would nearly always say EAGAIN: a system call per
+	 * request for nothing.  The watch is level-triggered, so a request
+	 * already queued behind this one (threads, a fork) wakes us again,
+	 * after the other clients' turn.
+	 */
+	memset(&req, 0, sizeof(req));	/* past what was sent reads as 0 */
+	proof = -1;
+	n = tcpx_ctl_recv(w->fd, &req, sizeof(req), &proof);
+	if (n == -EAGAIN || n == -EWOULDBLOCK)
+		return;
+	if (n <= 0) {
 		if (proof >= 0)
 			close(proof);
-		if (c->zombie)
-			return;
+		client_free(d, c);
+		return;
 	}
+	c->proof_fd = proof;
+	handle_request(d, c, &req, (size_t)n);
+	c->proof_fd = -1;
+	if (proof >= 0)
+		close(proof);
 	(void)events;
 }
 

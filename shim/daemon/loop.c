@@ -68,6 +68,21 @@ watch_del(struct tcpxd *d, struct watch *w)
 	w->on = false;
 }
 
+/*
+ * Close a watched fd that only tcpxd holds (our end of a socketpair, a
+ * control connection): the last close of a file drops its epoll
+ * registration, so EPOLL_CTL_DEL would be a system call for nothing.
+ */
+void
+watch_close(struct tcpxd *d, struct watch *w)
+{
+	(void)d;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	w->on = false;
+}
+
 void
 watch_off(struct tcpxd *d, struct watch *w)
 {

@@ -134,9 +134,10 @@ TAILQ_HEAD(bsock_dirty, bsock);
 struct link;
 
 /*
- * A socketpair made and filled ahead of time, so that a CONNECT is
- * answered without the ~40 us that socketpair(), the buffer sizes and
- * the filler cost (connecting.c).
+ * A socketpair made ahead of time, so that a CONNECT is answered without
+ * the ~40 us that socketpair(), the buffer sizes and the filler cost
+ * (connecting.c).  Two pools: filled for non-blocking connects, bare for
+ * blocking ones (TCPX_CONNECT_WAIT).
  */
 struct pair_spare {
 	int ours, app;
@@ -144,6 +145,11 @@ struct pair_spare {
 	ino_t ino;		/* of ours */
 };
 #define BRIDGE_SPARES	4
+struct pair_pool {
+	struct pair_spare s[BRIDGE_SPARES];
+	unsigned n;
+	unsigned want;		/* 0 until the first connect of its kind */
+};
 
 struct tcpxd {
 	struct tcpx_conf conf;
@@ -187,9 +193,7 @@ struct tcpxd {
 	unsigned listen_gen;
 	bool diag_ok;		/* sock_diag for AF_UNIX works */
 
-	struct pair_spare spares[BRIDGE_SPARES];
-	unsigned nspares;
-	unsigned spares_want;	/* 0 until the first connect */
+	struct pair_pool pools[2];	/* [filled] */
 
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
 	uint8_t iobuf[BRIDGE_BUF];
@@ -239,6 +243,8 @@ void loop_fini(struct tcpxd *d);
 int watch_add(struct tcpxd *d, struct watch *w, uint32_t events);
 void watch_mod(struct tcpxd *d, struct watch *w, uint32_t events);
 void watch_del(struct tcpxd *d, struct watch *w);
+/* close(2) of an fd only tcpxd holds, which ends its watch too. */
+void watch_close(struct tcpxd *d, struct watch *w);
 /* Out of epoll until the next watch_mod (even POLLHUP is not reported). */
 void watch_off(struct tcpxd *d, struct watch *w);
 /* Run the deferred work after any engine call (events, link flush). */
@@ -293,7 +299,7 @@ int bridge_take_error(struct tcpxd *d, struct bsock *b);
 /* connecting.c, for bridge.c: the held reply goes now, with the fd. */
 void bridge_connect_answer(struct bsock *b, int result);
 /* The wait ran out: fill the fd, answer -EINPROGRESS. */
-void bridge_connect_late(struct bsock *b);
+void bridge_connect_late(struct tcpxd *d, struct bsock *b);
 /* The connect resolved (either way): take our filler back. */
 void bridge_drain_filler(struct bsock *b, uint8_t *buf);
 void bridge_spares_free(struct tcpxd *d);
