@@ -283,6 +283,8 @@ bridge_conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
 		if (!b->fd_shut || unixdiag_peer_alive(d, b->app_ino) == 0)
 			b->app_gone = true;
 	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		b->rd_ready = true;
 	conn_service(d, b);
 }
 
@@ -458,6 +460,15 @@ pump_out(struct tcpxd *d, struct bsock *b)
 			b->out = NULL;
 		}
 		b->out_off = b->out_len = 0;
+		/*
+		 * Read only what epoll said is there: most passes come from
+		 * the engine (data or ACKs arrived), and a read that says
+		 * EAGAIN is a system call for nothing.  EPOLLIN is watched
+		 * whenever nothing is kept, and the watch is level-triggered,
+		 * so nothing written is left unread.
+		 */
+		if (!b->rd_ready)
+			break;
 		n = read(b->w.fd, d->iobuf, BRIDGE_BUF);
 		if (n > 0) {
 			s = tcpx_send(d->eng, b->eid, d->iobuf, (size_t)n, 0);
@@ -466,6 +477,8 @@ pump_out(struct tcpxd *d, struct bsock *b)
 			 * the read that would say EAGAIN (epoll is level
 			 * triggered, so more data or EOF wakes us again).
 			 */
+			if ((size_t)n < BRIDGE_BUF)
+				b->rd_ready = false;
 			if (s == n && (size_t)n < BRIDGE_BUF)
 				break;
 			if (s == n)
@@ -487,6 +500,7 @@ pump_out(struct tcpxd *d, struct bsock *b)
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
+		b->rd_ready = false;
 		if (n == 0) {
 			b->app_eof = true;
 			/*
@@ -622,6 +636,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 	}
 	if (b->app_gone && !b->app_eof) {
 		/* Read what it left (EOF or ECONNRESET) on the next pass. */
+		b->rd_ready = true;
 		pump_out(d, b);
 		if (b->app_eof && b->out_off >= b->out_len) {
 			conn_finish(d, b);

@@ -91,6 +91,7 @@ struct bsock {
 	size_t filler;		/* filler bytes still queued toward us */
 	bool established;	/* handshake done (filler drained) */
 	bool app_eof;		/* read 0 from our end: app shut its write half */
+	bool rd_ready;		/* epoll said readable; no EAGAIN read since */
 	bool app_gone;		/* every app fd closed (POLLHUP) */
 	bool app_reset;		/* app closed with unread data (ECONNRESET) */
 	bool app_rd_shut;	/* app shut its read half: received bytes are dropped */
