@@ -218,6 +218,11 @@ xmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 		    (!TAILQ_EMPTY(&sk->ofo) || sk->dsack))
 			sack_blocks(sk, &out.opt, sk->ts_ok ? 3 : 4);
 	}
+	/* Data and FIN take sequence space: remember when it went. */
+	if (!(flags & TH_RST))
+		tcp_txstamp_sent(e, sk, seq + ((flags & TH_SYN) ? 1 : 0),
+		    seq + ((flags & TH_SYN) ? 1 : 0) + len +
+		    ((flags & TH_FIN) ? 1 : 0));
 	if (gso_size != 0 && len > gso_size) {
 		/* One super-segment stands for this many (tcp_skb_pcount). */
 		pcount = (len + gso_size - 1) / gso_size;

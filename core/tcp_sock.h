@@ -25,6 +25,25 @@
 
 struct tcp_cc_ops;
 
+/*
+ * When each stretch of the sequence space was last sent: one entry per
+ * transmission, as Linux keeps one timestamp per skb (skb_mstamp), so
+ * that an ACK yields the RTT of the latest segment it newly covers
+ * (tcp_txstamp.c).
+ */
+struct tcp_txstamp {
+	uint32_t seq, end;
+	uint64_t sent_us;
+	bool retrans;		/* ever sent again: no sample (Karn) */
+	bool sacked;		/* SACKed: its sample was taken then */
+};
+struct tcp_txstamps {
+	struct tcp_txstamp *v;	/* v[head .. head + n), sorted by seq */
+	uint32_t head, n, cap;
+	/* Entries went missing (no memory): no samples until all is ACKed. */
+	bool blind;
+};
+
 /* A byte ring: the send queue (unacked + unsent) or the receive queue. */
 struct tcp_ring {
 	uint8_t *buf;
@@ -131,6 +150,7 @@ struct tcp_sock {
 	uint32_t retransmits;	/* consecutive timeouts of the same data */
 	uint32_t backoff;	/* RTO doublings now in effect */
 	uint64_t retrans_stamp;	/* first (re)transmission of the head, us */
+	struct tcp_txstamps txs;	/* send times of what is in flight */
 	uint32_t snd_cwnd;	/* segments */
 	uint32_t snd_ssthresh;	/* segments */
 	uint32_t cwnd_acked;	/* bytes acked towards the next cwnd step */
@@ -366,7 +386,11 @@ struct tcp_cc_ops {
 	/* `acked` segments acknowledged or SACKed while cwnd-limited. */
 	void (*cong_avoid)(struct tcpx_engine *e, struct tcp_sock *sk,
 	    uint32_t acked);
-	/* An RTT sample (us) came with this ACK; may be NULL. */
+	/*
+	 * The ACK newly acknowledged or SACKed segments: the RTT (us) of
+	 * the latest one sent (Linux's pkts_acked, ack_sample.rtt_us).
+	 * Not called when the ACK gives no sample; may be NULL.
+	 */
 	void (*pkts_acked)(struct tcpx_engine *e, struct tcp_sock *sk,
 	    uint32_t rtt_us);
 	/* Entering CA_Loss (an RTO); may be NULL. */
@@ -391,11 +415,39 @@ bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
 /* After a send: remember whether cwnd was what stopped us. */
 void tcp_cwnd_validate(struct tcp_sock *sk, bool limited);
 
+/*
+ * tcp_txstamp.c: send times, and what an ACK newly covered of them,
+ * for the RTT sample congestion control takes (Linux's ca_rtt_us).
+ */
+struct tcp_ackstamp {
+	bool acked;		/* a segment was newly acknowledged (FLAG_ACKED) */
+	bool retrans_acked;	/* ... one sent more than once among them */
+	bool have_acked, have_sacked;
+	uint64_t acked_sent;	/* when the latest original one ACKed went */
+	uint64_t sacked_sent;	/* when the latest original one SACKed went */
+	uint32_t sacked_seq;	/* ... and where it starts */
+};
+/* [seq, end) went out now (again, where it overlaps what went before). */
+void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t seq, uint32_t end);
+/* SND.UNA moves to `ack`: note and forget what it passes. */
+void tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack,
+    struct tcp_ackstamp *as);
+/* [start, end) is SACKed: note what it newly covers. */
+void tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
+    struct tcp_ackstamp *as);
+/* The receiver reneged: nothing counts as SACKed any more. */
+void tcp_txstamp_unsack(struct tcp_sock *sk);
+void tcp_txstamp_free(struct tcp_sock *sk);
+
 /* tcp_sack.c: the sender's SACK scoreboard (RFC 2018, RFC 6675). */
 void tcp_sack_reset(struct tcp_sock *sk);
-/* Take in the ACK's SACK blocks; returns bytes newly SACKed. */
+/*
+ * Take in the ACK's SACK blocks, noting in `as` what they newly cover;
+ * returns bytes newly SACKed.
+ */
 uint32_t tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
-    const struct tcp_seg *seg, bool *dsack);
+    const struct tcp_seg *seg, bool *dsack, struct tcp_ackstamp *as);
 /* Forget what SND.UNA has passed. */
 void tcp_sack_clean(struct tcp_sock *sk);
 bool tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq);

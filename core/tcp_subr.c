@@ -162,6 +162,7 @@ tcp_sock_free(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_ring_free(&sk->snd);
 	tcp_ring_free(&sk->rcv);
 	tcp_ofo_purge(sk);
+	tcp_txstamp_free(sk);
 	if (id >= 0 && e->ops.event != NULL)
 		e->ops.event(e->ops.ctx, id, TCPX_EV_CLOSED);
 	free(sk);
