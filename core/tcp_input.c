@@ -590,6 +590,8 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 			MIB_INC(e, TCPEXT_TCPFASTOPENACTIVEFAIL);
 			sk->lost_end = sk->recover = sk->snd_max;
 			sk->high_rxt = sk->snd_una;
+			if (sk->cc->on_loss != NULL)
+				sk->cc->on_loss(e, sk);
 			sk->ca_state = TCP_CAS_LOSS;
 		}
 	}

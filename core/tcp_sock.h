@@ -393,7 +393,10 @@ struct tcp_cc_ops {
 	 */
 	void (*pkts_acked)(struct tcpx_engine *e, struct tcp_sock *sk,
 	    uint32_t rtt_us);
-	/* Entering CA_Loss (an RTO); may be NULL. */
+	/*
+	 * Entering CA_Loss (Linux's set_state(TCP_CA_Loss)): each RTO,
+	 * and a Fast Open SYN's data resent; may be NULL.
+	 */
 	void (*on_loss)(struct tcpx_engine *e, struct tcp_sock *sk);
 	/* First transmission after the connection went idle; may be NULL. */
 	void (*tx_start)(struct tcpx_engine *e, struct tcp_sock *sk,
