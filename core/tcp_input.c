@@ -346,7 +346,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint64_t rtt;
 	int64_t ca;
 	struct tcp_ackstamp as;
-	bool dupack, dsack = false, reducing;
+	bool dupack, dsack = false, reducing, in_flight;
 	uint32_t reno_before, lost_before;
 
 	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
@@ -362,6 +362,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		return 0;	/* old duplicate: ignore the ACK field */
 	}
 	tcp_cc_check(e, sk);
+	in_flight = sk->snd_una != sk->snd_max;
 	mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
 	sk->last_ack_us = e->now;
 	sk->probes_out = 0;
@@ -456,6 +457,9 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->cc->cong_avoid(e, sk, segs);
 		tcp_sndbuf_expand(e, sk);
 	}
+	/* Linux's tcp_cong_control ends so, for any ACK to data in flight. */
+	if (in_flight)
+		tcp_update_pacing_rate(sk);
 
 	tcp_tlp_ack(e, sk, dupack && sacked == 0, dsack);
 	if (acked > 0) {

@@ -169,6 +169,7 @@ struct tcp_sock {
 	uint32_t prior_cwnd, prior_ssthresh;	/* before the reduction */
 	uint32_t prr_delivered, prr_out;	/* RFC 6937, in segments */
 	uint32_t delay_min_us;	/* smallest RTT sample (CUBIC) */
+	uint64_t pacing_rate;	/* bytes/s, Linux's sk_pacing_rate; not enforced */
 	struct tcp_cubic {
 		uint32_t cnt;		/* ACKs per cwnd increment */
 		uint32_t last_max_cwnd;	/* W_max */
@@ -417,6 +418,8 @@ void tcp_cong_avoid_ai(struct tcp_sock *sk, uint32_t w, uint32_t acked);
 bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
 /* After a send: remember whether cwnd was what stopped us. */
 void tcp_cwnd_validate(struct tcp_sock *sk, bool limited);
+/* Linux's tcp_update_pacing_rate(), after each ACK's cwnd update. */
+void tcp_update_pacing_rate(struct tcp_sock *sk);
 
 /*
  * tcp_txstamp.c: send times, and what an ACK newly covered of them,
