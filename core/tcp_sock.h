@@ -180,6 +180,13 @@ struct tcp_sock {
 		uint32_t epoch_start;	/* ms, 0 = no epoch */
 		uint32_t ack_cnt;
 		uint32_t tcp_cwnd;	/* the Reno-friendly estimate */
+		/* HyStart: slow start's round in progress. */
+		uint32_t round_start;	/* us (32-bit clock), when it began */
+		uint32_t last_ack;	/* us, the last ACK of the train */
+		uint32_t end_seq;	/* it ends when SND.UNA passes this */
+		uint32_t curr_rtt;	/* its smallest RTT sample, us */
+		uint8_t sample_cnt;	/* samples it has taken */
+		bool found;		/* slow start's exit point was found */
 	} cubic;
 
 	/* RFC 6675 SACK scoreboard and loss marks (tcp_sack.c). */
