@@ -443,7 +443,7 @@ struct tcp_ackstamp {
 /* [seq, end) went out now (again, where it overlaps what went before). */
 void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t seq, uint32_t end);
-/* SND.UNA moves to `ack`: note and forget what it passes. */
+/* SND.UNA (not yet updated) moves to `ack`: note, forget what it passes. */
 void tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack,
     struct tcp_ackstamp *as);
 /* [start, end) is SACKed: note what it newly covers. */

@@ -168,7 +168,12 @@ tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack, struct tcp_ackstamp *as)
 	while (q->n > 0) {
 		r = txs_at(q, 0);
 		if (SEQ_LEQ(r->end, ack)) {
-			txs_count_acked(r, as);
+			/*
+			 * What SND.UNA passed without an ACK (the data of a
+			 * Fast Open SYN, taken with the SYN-ACK) is no news.
+			 */
+			if (SEQ_GT(r->end, sk->snd_una))
+				txs_count_acked(r, as);
 			q->head++;
 			q->n--;
 			continue;
