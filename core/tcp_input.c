@@ -296,18 +296,24 @@ ts_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 }
 
 /*
- * An RTT sample for this ACK (Linux's tcp_ack_update_rtt): the timed
- * segment when it is covered (Karn: never a retransmitted one), else
- * the echoed timestamp.  0 when there is none.
+ * The sample for the RTT estimator (Linux's seq_rtt_us in
+ * tcp_ack_update_rtt): the first original segment newly acknowledged,
+ * unless a resent one is among them (Karn), else the first newly
+ * SACKed, else the timestamp.  -1: none.
  */
-static uint64_t
-ack_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
+static int64_t
+seq_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg,
+    const struct tcp_ackstamp *as)
 {
-	if (sk->rtt_timing && SEQ_GEQ(seg->ack, sk->rtt_seq)) {
-		sk->rtt_timing = false;
-		return e->now - sk->rtt_start > 0 ? e->now - sk->rtt_start : 1;
-	}
-	return ts_rtt(e, sk, seg);
+	uint64_t ts;
+
+	if (as->have_acked && !as->retrans_acked)
+		return (int64_t)(e->now - as->first_acked_sent);
+	if (as->have_sacked)
+		return (int64_t)(e->now - as->first_sacked_sent);
+	if (as->acked && (ts = ts_rtt(e, sk, seg)) != 0)
+		return (int64_t)ts;
+	return -1;
 }
 
 /*
@@ -343,8 +349,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint32_t ack = seg->ack, nwin, acked, seq0, dend, adata, segs;
 	uint32_t old_wnd = sk->snd_wnd, sacked = 0, mss, sb_before;
 	uint32_t acked_sacked = 0;
-	uint64_t rtt;
-	int64_t ca;
+	int64_t rtt, ca;
 	struct tcp_ackstamp as;
 	bool dupack, dsack = false, reducing, in_flight;
 	uint32_t reno_before, lost_before;
@@ -414,12 +419,13 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_sack_clean(sk);
 		/* SACKed bytes now acknowledged were delivered before. */
 		acked_sacked = sb_before - sk->sacked_bytes;
-		if ((rtt = ack_rtt(e, sk, seg)) != 0) {
-			tcp_rtt_sample(sk, rtt);
-			sk->backoff = 0;
-		}
 		sk->retransmits = 0;
 		sk->retrans_stamp = 0;
+	}
+	/* RTT (Linux's tcp_ack_update_rtt): from a SACK alone too. */
+	if ((rtt = seq_rtt(e, sk, seg, &as)) >= 0) {
+		tcp_rtt_sample(sk, (uint64_t)rtt);
+		sk->backoff = 0;
 	}
 	/* Linux's pkts_acked, from tcp_clean_rtx_queue: SACKs alone too. */
 	if ((ca = ca_rtt(e, sk, seg, &as)) >= 0 && sk->cc->pkts_acked != NULL)

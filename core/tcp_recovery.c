@@ -133,7 +133,6 @@ enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->prr_delivered = sk->prr_out = 0;
 	sk->cwnd_acked = 0;
 	set_ca_state(sk, TCP_CAS_RECOVERY);
-	sk->rtt_timing = false;
 }
 
 void
@@ -293,7 +292,6 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->lost_end = sk->snd_max;
 	sk->high_rxt = sk->snd_una;
 	sk->recover = sk->snd_max;
-	sk->rtt_timing = false;
 	sk->rxt_n = 0;
 	sk->tlp_at = 0;
 	sk->tlp_high_seq = 0;

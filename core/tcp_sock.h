@@ -28,7 +28,7 @@ struct tcp_cc_ops;
 /*
  * When each stretch of the sequence space was last sent: one entry per
  * transmission, as Linux keeps one timestamp per skb (skb_mstamp), so
- * that an ACK yields the RTT of the latest segment it newly covers
+ * that an ACK yields the RTT of the segments it newly covers
  * (tcp_txstamp.c).
  */
 struct tcp_txstamp {
@@ -144,9 +144,6 @@ struct tcp_sock {
 	/* Retransmission (RFC 6298) and congestion control (NewReno). */
 	uint32_t srtt_us, rttvar_us, rto_us;
 	bool rtt_valid;
-	bool rtt_timing;	/* a segment is being timed (no timestamps) */
-	uint32_t rtt_seq;	/* ... ending at this sequence */
-	uint64_t rtt_start;	/* ... sent at this time */
 	uint32_t retransmits;	/* consecutive timeouts of the same data */
 	uint32_t backoff;	/* RTO doublings now in effect */
 	uint64_t retrans_stamp;	/* first (re)transmission of the head, us */
@@ -430,15 +427,17 @@ void tcp_update_pacing_rate(struct tcp_sock *sk);
 
 /*
  * tcp_txstamp.c: send times, and what an ACK newly covered of them,
- * for the RTT sample congestion control takes (Linux's ca_rtt_us).
+ * for the RTT samples (Linux's seq_rtt_us and ca_rtt_us).
  */
 struct tcp_ackstamp {
 	bool acked;		/* a segment was newly acknowledged (FLAG_ACKED) */
 	bool retrans_acked;	/* ... one sent more than once among them */
 	bool have_acked, have_sacked;
-	uint64_t acked_sent;	/* when the latest original one ACKed went */
-	uint64_t sacked_sent;	/* when the latest original one SACKed went */
-	uint32_t sacked_seq;	/* ... and where it starts */
+	uint64_t first_acked_sent;	/* when the first original one ACKed went */
+	uint64_t acked_sent;	/* ... and the latest */
+	uint64_t first_sacked_sent;	/* the same for those SACKed */
+	uint64_t sacked_sent;
+	uint32_t first_sacked_seq, sacked_seq;	/* where they start */
 };
 /* [seq, end) went out now (again, where it overlaps what went before). */
 void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,

@@ -1,18 +1,18 @@
 /*
  * tcp_txstamp.c - when each stretch of the sequence space was last
- * sent, and the RTT sample an ACK yields from it for congestion
- * control (Linux's ca_rtt_us, handed to the CC as ack_sample.rtt_us).
+ * sent, and what an ACK newly covers of it: the RTT samples of Linux's
+ * tcp_clean_rtx_queue and tcp_sacktag_one.
  *
- * Linux stamps every skb with its transmit time.  An ACK then gives
- * the RTT of the latest segment it newly acknowledges (last_ackt), or,
- * when it newly SACKs some, of the latest one SACKed (last_sackt); a
- * segment ever retransmitted gives none (Karn), and an ACK that covers
- * one gives no cumulative sample at all.  The engine keeps the same
- * facts in a sorted array of stretches, one per transmission: a
- * segment, or a GSO super-segment as Linux's TSO skb.  A resend or a
- * SACK that covers part of a stretch splits it, as Linux fragments
- * the skb.  The retransmission timer's own estimate (tcp_rtt_sample)
- * is not taken from here.
+ * Linux stamps every skb with its transmit time.  An ACK gives the RTT
+ * estimator the first segment it newly acknowledges (first_ackt, for
+ * seq_rtt_us) or else the first it newly SACKs (first_sackt), and the
+ * congestion control the latest one SACKed (last_sackt) or else the
+ * latest acknowledged (last_ackt, for ca_rtt_us).  A segment ever sent
+ * twice gives no sample (Karn), and an ACK that covers one gives no
+ * cumulative sample at all.  The engine keeps the same facts in a
+ * sorted array of stretches, one per transmission: a segment, or a GSO
+ * super-segment as Linux's TSO skb.  A resend or a SACK that covers
+ * part of a stretch splits it, as Linux fragments the skb.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +153,8 @@ txs_count_acked(const struct tcp_txstamp *r, struct tcp_ackstamp *as)
 	if (r->retrans) {
 		as->retrans_acked = true;
 	} else if (!r->sacked) {
+		if (!as->have_acked)
+			as->first_acked_sent = r->sent_us;
 		as->have_acked = true;
 		as->acked_sent = r->sent_us;
 	}
@@ -244,12 +246,17 @@ tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
 			r = txs_at(q, k);
 		}
 		r->sacked = true;
-		if (!r->retrans && (!as->have_sacked ||
-		    SEQ_GT(r->seq, as->sacked_seq))) {
-			as->have_sacked = true;
+		if (r->retrans)
+			continue;
+		if (!as->have_sacked || SEQ_LT(r->seq, as->first_sacked_seq)) {
+			as->first_sacked_sent = r->sent_us;
+			as->first_sacked_seq = r->seq;
+		}
+		if (!as->have_sacked || SEQ_GT(r->seq, as->sacked_seq)) {
 			as->sacked_sent = r->sent_us;
 			as->sacked_seq = r->seq;
 		}
+		as->have_sacked = true;
 	}
 }
 
