@@ -6,7 +6,9 @@
  * cubic curve back to W_max (concave, then convex), the choice of
  * algorithm by TCP_CONGESTION and net.ipv4.tcp_congestion_control, the
  * restart window after idle (tcp_slow_start_after_idle), and CUBIC's
- * HyStart ending slow start on rising delay or on an ACK train.
+ * HyStart ending slow start on rising delay or on an ACK train (also
+ * through a modelled bottleneck, where the pacing rate sizes the
+ * train's GSO cushion).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -236,8 +238,10 @@ hs_round(struct fx_conn *c, uint64_t rtt, uint64_t gap, const char *mib,
 	uint64_t before = mib != NULL ? h_mib(h, mib) : 0;
 	uint32_t cwnd;
 
-	if (hit != NULL)
+	if (hit != NULL) {
 		hit->at = -1;
+		hit->cwnd = 0;
+	}
 	h_advance(h, rtt);
 	for (unsigned i = 0; i < n; i++) {
 		if (i > 0 && gap > 0)
@@ -432,6 +436,72 @@ START_TEST(test_hystart_again_after_timeout)
 }
 END_TEST
 
+/*
+ * A path of base RTT `rtt` through a bottleneck that passes a segment
+ * every `gap`: each segment is ACKed alone, at its send time + `rtt`
+ * or `gap` after the ACK before, whichever is later; the application
+ * keeps the buffer full.  Runs until `mib` goes up (returns the cwnd
+ * just before that ACK) or for `max` ACKs (returns 0).
+ */
+static uint32_t
+hs_pipe(struct fx_conn *c, uint64_t rtt, uint64_t gap, const char *mib,
+    unsigned max)
+{
+	static struct bk_seg segs[BK_MAXSEGS];
+	static struct { uint32_t end, tsval; uint64_t at; } q[BK_MAXSEGS];
+	unsigned head = 0, tail = 0, n, k;
+	uint64_t last = 0, before = h_mib(h, mib);
+	uint32_t cwnd;
+
+	for (unsigned a = 0; a < max; a++) {
+		n = bk_take(h, c, segs, BK_MAXSEGS);
+		for (unsigned i = 0; i < n; i++, tail++) {
+			ck_assert_uint_lt(tail - head, BK_MAXSEGS);
+			last = h->now + rtt > last + gap ? h->now + rtt :
+			    last + gap;
+			k = tail % BK_MAXSEGS;
+			q[k].end = segs[i].seq + segs[i].len;
+			q[k].tsval = segs[i].tsval;
+			q[k].at = last;
+		}
+		if (head == tail)
+			break;
+		k = head++ % BK_MAXSEGS;
+		if (q[k].at > h->now)
+			h_run_until(h, q[k].at);
+		cwnd = bk_info(h, c).snd_cwnd;
+		bk_ack(h, c, q[k].end, q[k].tsval, NULL, 0);
+		bk_fill(h, c);
+		if (h_mib(h, mib) != before)
+			return cwnd;
+	}
+	return 0;
+}
+
+START_TEST(test_hystart_train_cushion)
+{
+	struct fx_conn c;
+
+	/*
+	 * Slow start at 4 ms through a 1448 B / 6 us (1.9 Gbit/s)
+	 * bottleneck.  Once a round's ACKs come back to back, the train
+	 * ends it when it has lasted half of delay_min, 4 ms, plus the
+	 * cushion for GSO/GRO bursts: four 64 KB bursts at the pacing
+	 * rate, 200% of 1448 B * cwnd 1355 / srtt 4.2 ms = 934 MB/s here,
+	 * so 280 us (not the 1 ms cap): (4000 + 280) / 2 = 2140 us, 331
+	 * ACKs into the round that began at cwnd 1024.
+	 */
+	bk_establish(h, &c, 4000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(hs_pipe(&c, 4000, 6, "TcpExt:TCPHystartTrainDetect",
+	    20000), 1355);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 1355);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainCwnd"), 1355);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+}
+END_TEST
+
 START_TEST(test_hystart_not_reno)
 {
 	struct fx_conn c;
@@ -468,6 +538,7 @@ cc_suite(void)
 	tcase_add_test(tc, test_hystart_ack_gaps_are_no_train);
 	tcase_add_test(tc, test_hystart_not_below_low_window);
 	tcase_add_test(tc, test_hystart_again_after_timeout);
+	tcase_add_test(tc, test_hystart_train_cushion);
 	tcase_add_test(tc, test_hystart_not_reno);
 	suite_add_tcase(s, tc);
 	return s;
