@@ -79,7 +79,8 @@ else
 	# One shared lab per machine: wait for whoever uses it (the lock is
 	# held on fd 9 until this script exits), unless the caller holds it
 	# already (tools.sh runs its test under flock -o, TCPX_LAB_LOCKED=1).
-	if [ "${TCPX_LAB_LOCKED:-0}" != 1 ]; then
+	if [ "${TCPX_LAB_LOCKED:-0}" != 1 ] &&
+	    [ "$(readlink /proc/$$/fd/9 2>/dev/null)" != /run/tcpx/lab.lock ]; then
 		mkdir -p /run/tcpx
 		exec 9> /run/tcpx/lab.lock
 		flock -w 300 9 ||

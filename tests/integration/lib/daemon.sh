@@ -53,9 +53,13 @@ ip netns del "tcpx-probe-$$"
 # One lab per machine: a second `make check` (another checkout, another
 # user) waits here instead of tearing our lab down mid-test.  The lock is
 # held on fd 9 until this script exits; background jobs do not keep it.
-mkdir -p /run/tcpx
-exec 9> /run/tcpx/lab.lock
-flock -w 300 9 || say "warning: the lab is busy for 5 min; going ahead"
+# A caller that holds it already (fd 9 open on the lock: tools.sh, a lab
+# script running tests) is not waited for.
+if [ "$(readlink /proc/$$/fd/9 2>/dev/null)" != /run/tcpx/lab.lock ]; then
+	mkdir -p /run/tcpx
+	exec 9> /run/tcpx/lab.lock
+	flock -w 300 9 || say "warning: the lab is busy for 5 min; going ahead"
+fi
 scripts/lab up >/dev/null 2>&1 || fail "scripts/lab up failed"
 
 # start_tcpxd [ARGS...]: tcpxd in tcpx-host, foreground, log in
