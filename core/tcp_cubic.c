@@ -258,7 +258,8 @@ hystart_update(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t delay)
 	if (HYSTART_DETECT & HYSTART_ACK_TRAIN) {
 		now = hystart_now_us(e);
 		/* ACKs close together since the round began: the train. */
-		if ((int32_t)(now - ca->last_ack) <= (int32_t)HYSTART_ACK_DELTA_US) {
+		if ((int32_t)(now - ca->last_ack) <=
+		    (int32_t)HYSTART_ACK_DELTA_US) {
 			ca->last_ack = now;
 			threshold = sk->delay_min_us + hystart_ack_delay(sk);
 			/*
@@ -268,7 +269,8 @@ hystart_update(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t delay)
 			 * qdisc paces; the engine is never paced.)
 			 */
 			threshold >>= 1;
-			if ((int32_t)(now - ca->round_start) > (int32_t)threshold)
+			if ((int32_t)(now - ca->round_start) >
+			    (int32_t)threshold)
 				hystart_found(e, sk, true);
 		}
 	}

@@ -166,7 +166,7 @@ struct tcp_sock {
 	uint32_t prior_cwnd, prior_ssthresh;	/* before the reduction */
 	uint32_t prr_delivered, prr_out;	/* RFC 6937, in segments */
 	uint32_t delay_min_us;	/* smallest RTT sample (CUBIC) */
-	uint64_t pacing_rate;	/* bytes/s, Linux's sk_pacing_rate; not enforced */
+	uint64_t pacing_rate;	/* bytes/s, Linux's sk_pacing_rate (HyStart) */
 	struct tcp_cubic {
 		uint32_t cnt;		/* ACKs per cwnd increment */
 		uint32_t last_max_cwnd;	/* W_max */
@@ -430,14 +430,14 @@ void tcp_update_pacing_rate(struct tcp_sock *sk);
  * for the RTT samples (Linux's seq_rtt_us and ca_rtt_us).
  */
 struct tcp_ackstamp {
-	bool acked;		/* a segment was newly acknowledged (FLAG_ACKED) */
+	bool acked;		/* segments newly acknowledged (FLAG_ACKED) */
 	bool retrans_acked;	/* ... one sent more than once among them */
 	bool have_acked, have_sacked;
-	uint64_t first_acked_sent;	/* when the first original one ACKed went */
-	uint64_t acked_sent;	/* ... and the latest */
-	uint64_t first_sacked_sent;	/* the same for those SACKed */
-	uint64_t sacked_sent;
-	uint32_t first_sacked_seq, sacked_seq;	/* where they start */
+	/* When the first and the latest original segment ACKed went. */
+	uint64_t first_acked_sent, acked_sent;
+	/* The same for those SACKed, and where they start. */
+	uint64_t first_sacked_sent, sacked_sent;
+	uint32_t first_sacked_seq, sacked_seq;
 };
 /* [seq, end) went out now (again, where it overlaps what went before). */
 void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,

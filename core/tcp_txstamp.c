@@ -231,7 +231,8 @@ tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
 			lo = r->seq;
 			hi = r->end;
 			if (SEQ_LT(lo, start))
-				lo = r->seq + txs_pcount(start - r->seq, mss) * mss;
+				lo = r->seq +
+				    txs_pcount(start - r->seq, mss) * mss;
 			if (SEQ_GT(hi, end))
 				hi = r->seq + (end - r->seq) / mss * mss;
 			if (!SEQ_LT(lo, hi))
