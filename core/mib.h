@@ -94,7 +94,11 @@
 	X(TCPEXT_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo") \
 	X(TCPEXT_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent") \
 	X(TCPEXT_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit") \
-	X(TCPEXT_TCPLOSSPROBERECOVERY, "TcpExt", "TCPLossProbeRecovery")
+	X(TCPEXT_TCPLOSSPROBERECOVERY, "TcpExt", "TCPLossProbeRecovery") \
+	X(TCPEXT_TCPHYSTARTTRAINDETECT, "TcpExt", "TCPHystartTrainDetect") \
+	X(TCPEXT_TCPHYSTARTTRAINCWND, "TcpExt", "TCPHystartTrainCwnd") \
+	X(TCPEXT_TCPHYSTARTDELAYDETECT, "TcpExt", "TCPHystartDelayDetect") \
+	X(TCPEXT_TCPHYSTARTDELAYCWND, "TcpExt", "TCPHystartDelayCwnd")
 
 enum tcpx_mib_id {
 #define TCPX_MIB_ENUM(id, g, n) MIB_##id,

@@ -118,6 +118,32 @@ tcp_cwnd_validate(struct tcp_sock *sk, bool limited)
 }
 
 /*
+ * Linux's pacing rate, from tcp_update_pacing_rate(): the current rate,
+ * cwnd (or what is in flight, if more) MSS-sized segments per srtt, at
+ * tcp_pacing_ss_ratio (200%) while cwnd is under half of ssthresh, at
+ * tcp_pacing_ca_ratio (120%) after; without an srtt yet, undivided.
+ * The engine does not pace; CUBIC's HyStart reads it, as Linux's does.
+ */
+#define TCP_PACING_SS_RATIO	200u
+#define TCP_PACING_CA_RATIO	120u
+
+void
+tcp_update_pacing_rate(struct tcp_sock *sk)
+{
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
+	uint32_t out = (sk->snd_max - sk->snd_una + mss - 1) / mss;
+	uint64_t rate = (uint64_t)mss * ((1000000 / 100) << 3);
+
+	rate *= sk->snd_cwnd < sk->snd_ssthresh / 2 ? TCP_PACING_SS_RATIO :
+	    TCP_PACING_CA_RATIO;
+	rate *= sk->snd_cwnd > out ? sk->snd_cwnd : out;
+	/* srtt8_us is srtt << 3, as Linux's srtt_us: the shift cancels. */
+	if (sk->srtt8_us != 0)
+		rate /= sk->srtt8_us;
+	sk->pacing_rate = rate;
+}
+
+/*
  * Reno (RFC 5681): slow start to ssthresh, then one segment per
  * window of ACKs; halve on loss.
  */

@@ -2,13 +2,29 @@
  * tcp_cubic.c - CUBIC congestion control (RFC 9438), with the constants
  * and fixed-point units of Linux's tcp_cubic.c: beta 717/1024 (~0.7),
  * C = 410/1024 (~0.4), fast convergence and the TCP-friendly (Reno)
- * region on.  No HyStart: slow start runs to the first loss.
+ * region on.
  *
  * Time comes from the engine clock in milliseconds (Linux's jiffies at
  * HZ=1000); the cubic curve is evaluated with t in 1/1024 s, so
  *   W(t) = C (t - K)^3 + W_max  is  (410 * offs^3) >> 40  segments
  * and K = cbrt(W_max - cwnd) / C), in the same units, from an integer
  * cube root.  No floating point.
+ *
+ * Slow start ends early by HyStart, as Linux 6.x's with its defaults
+ * (hystart=1, hystart_detect=3, hystart_low_window=16,
+ * hystart_ack_delta_us=2000).  From a cwnd of 16 segments on, each
+ * round trip of slow start (until SND.UNA passes what was sent when it
+ * began) is watched two ways, on the microsecond clock:
+ *   ACK train: ACKs keep coming at most 2 ms apart for longer than half
+ *     the smallest RTT (plus a cushion for GSO/GRO batching): the pipe
+ *     is full;
+ *   delay: the smallest of the round's RTT samples, once it has 8, is
+ *     above the smallest RTT ever seen by more than an eighth of it,
+ *     4 to 16 ms: a queue is building.
+ * Either sets ssthresh to cwnd (TcpExt TCPHystartTrainDetect /
+ * TCPHystartDelayDetect, and the cwnd in ...Cwnd), once per slow start:
+ * it starts over only at a timeout (CA_Loss).  The RTT samples are
+ * tcp_txstamp.c's, Linux's ca_rtt_us.
  */
 #include <string.h>
 
@@ -23,6 +39,19 @@
 #define CUBE_FACTOR	((1ULL << CUBE_SHIFT) / CUBE_RTT_SCALE)
 /* Reno-friendly slope: 3 (1 - beta) / (1 + beta) per RTT, times 8. */
 #define BETA_FRIENDLY	(8u * (BETA_SCALE + BETA) / 3u / (BETA_SCALE - BETA))
+
+/* HyStart: Linux's module parameters, at their defaults. */
+#define HYSTART_ACK_TRAIN	0x1
+#define HYSTART_DELAY		0x2
+#define HYSTART_DETECT		(HYSTART_ACK_TRAIN | HYSTART_DELAY)
+#define HYSTART_LOW_WINDOW	16u	/* segments */
+#define HYSTART_ACK_DELTA_US	2000u
+/* Samples a round takes before its smallest RTT is judged. */
+#define HYSTART_MIN_SAMPLES	8u
+#define HYSTART_DELAY_MIN_US	4000u
+#define HYSTART_DELAY_MAX_US	16000u
+/* Linux's sk_gso_max_size on a device without BIG TCP. */
+#define HYSTART_GSO_MAX_SIZE	65536u
 
 static uint32_t
 cubic_now_ms(const struct tcpx_engine *e)
@@ -55,11 +84,33 @@ cubic_reset(struct tcp_sock *sk)
 	sk->delay_min_us = 0;
 }
 
+/*
+ * The microsecond clock cut to 32 bits, as Linux's bictcp_clock_us:
+ * HyStart only takes differences of it, as signed 32-bit ones.
+ */
+static uint32_t
+hystart_now_us(const struct tcpx_engine *e)
+{
+	return (uint32_t)e->now;
+}
+
+/* A new round of slow start: what is in flight now marks its end. */
+static void
+hystart_reset(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	struct tcp_cubic *ca = &sk->cubic;
+
+	ca->round_start = ca->last_ack = hystart_now_us(e);
+	ca->end_seq = sk->snd_max;	/* Linux's snd_nxt: the highest sent */
+	ca->curr_rtt = UINT32_MAX;
+	ca->sample_cnt = 0;
+}
+
 static void
 cubic_init(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	(void)e;
 	cubic_reset(sk);
+	hystart_reset(e, sk);
 }
 
 /* Linux's bictcp_update(): the ACKs per cwnd increment for this RTT. */
@@ -161,6 +212,85 @@ cubic_ssthresh(struct tcpx_engine *e, struct tcp_sock *sk)
 	return w > 2 ? w : 2;
 }
 
+/*
+ * Linux's hystart_ack_delay(): delay_min was measured on the small
+ * bursts of early slow start; as they grow to 64 KB (GSO, then GRO at
+ * the receiver) the ACKs of a round spread out more than the path
+ * alone would, which on a short RTT passes for a train.  Allow four
+ * such bursts at the pacing rate (two at the real rate, which pacing
+ * doubles), at most 1 ms; nothing while the rate is unknown.
+ */
+static uint32_t
+hystart_ack_delay(const struct tcp_sock *sk)
+{
+	uint64_t us;
+
+	if (sk->pacing_rate == 0)
+		return 0;
+	us = (uint64_t)HYSTART_GSO_MAX_SIZE * 4 * 1000000 / sk->pacing_rate;
+	return us < 1000 ? (uint32_t)us : 1000;
+}
+
+static void
+hystart_found(struct tcpx_engine *e, struct tcp_sock *sk, bool train)
+{
+	sk->cubic.found = true;
+	if (train) {
+		MIB_INC(e, TCPEXT_TCPHYSTARTTRAINDETECT);
+		MIB_ADD(e, TCPEXT_TCPHYSTARTTRAINCWND, sk->snd_cwnd);
+	} else {
+		MIB_INC(e, TCPEXT_TCPHYSTARTDELAYDETECT);
+		MIB_ADD(e, TCPEXT_TCPHYSTARTDELAYCWND, sk->snd_cwnd);
+	}
+	/* This ACK's cwnd growth, still to come, is congestion avoidance. */
+	sk->snd_ssthresh = sk->snd_cwnd;
+}
+
+/* Linux's hystart_update(): one RTT sample `delay` (us) in slow start. */
+static void
+hystart_update(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t delay)
+{
+	struct tcp_cubic *ca = &sk->cubic;
+	uint32_t now, threshold, thresh;
+
+	if (SEQ_GT(sk->snd_una, ca->end_seq))
+		hystart_reset(e, sk);
+	if (HYSTART_DETECT & HYSTART_ACK_TRAIN) {
+		now = hystart_now_us(e);
+		/* ACKs close together since the round began: the train. */
+		if ((int32_t)(now - ca->last_ack) <=
+		    (int32_t)HYSTART_ACK_DELTA_US) {
+			ca->last_ack = now;
+			threshold = sk->delay_min_us + hystart_ack_delay(sk);
+			/*
+			 * Half an RTT of them: the first segments of the
+			 * round are back while its last ones are still
+			 * leaving.  (Linux waits a whole RTT when the fq
+			 * qdisc paces; the engine is never paced.)
+			 */
+			threshold >>= 1;
+			if ((int32_t)(now - ca->round_start) >
+			    (int32_t)threshold)
+				hystart_found(e, sk, true);
+		}
+	}
+	if (HYSTART_DETECT & HYSTART_DELAY) {
+		if (ca->curr_rtt > delay)
+			ca->curr_rtt = delay;
+		if (ca->sample_cnt < HYSTART_MIN_SAMPLES) {
+			ca->sample_cnt++;
+		} else {
+			thresh = sk->delay_min_us >> 3;
+			if (thresh < HYSTART_DELAY_MIN_US)
+				thresh = HYSTART_DELAY_MIN_US;
+			if (thresh > HYSTART_DELAY_MAX_US)
+				thresh = HYSTART_DELAY_MAX_US;
+			if (ca->curr_rtt > sk->delay_min_us + thresh)
+				hystart_found(e, sk, false);
+		}
+	}
+}
+
 static void
 cubic_pkts_acked(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t rtt_us)
 {
@@ -174,13 +304,17 @@ cubic_pkts_acked(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t rtt_us)
 		rtt_us = 1;
 	if (sk->delay_min_us == 0 || sk->delay_min_us > rtt_us)
 		sk->delay_min_us = rtt_us;
+	/* A small window says too little about the path to judge. */
+	if (!ca->found && sk->snd_cwnd < sk->snd_ssthresh &&
+	    sk->snd_cwnd >= HYSTART_LOW_WINDOW)
+		hystart_update(e, sk, rtt_us);
 }
 
 static void
 cubic_on_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	(void)e;
 	cubic_reset(sk);
+	hystart_reset(e, sk);
 }
 
 static void

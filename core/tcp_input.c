@@ -278,26 +278,62 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 }
 
 /*
- * An RTT sample for this ACK (Linux's tcp_ack_update_rtt): the timed
- * segment when it is covered (Karn: never a retransmitted one), else
- * the echoed timestamp (RFC 7323 4.1, in ms; a retransmission carries
- * its own TSval, so it is no ambiguity).  0 when there is none.
+ * The RTT the echoed timestamp gives (RFC 7323 4.1, in ms; a
+ * retransmission carries its own TSval, so it is no ambiguity), as
+ * Linux's tcp_rtt_tsopt_us.  0 when there is none.
  */
 static uint64_t
-ack_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
+ts_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 {
 	uint32_t ms;
 
-	if (sk->rtt_timing && SEQ_GEQ(seg->ack, sk->rtt_seq)) {
-		sk->rtt_timing = false;
-		return e->now - sk->rtt_start > 0 ? e->now - sk->rtt_start : 1;
-	}
 	if (ts_present(sk, seg) && seg->opt.ts_ecr != 0) {
 		ms = tcp_tsval(e, sk->ts_off) - seg->opt.ts_ecr;
 		if ((int32_t)ms >= 0)
 			return (uint64_t)(ms != 0 ? ms : 1) * 1000;
 	}
 	return 0;
+}
+
+/*
+ * The sample for the RTT estimator (Linux's seq_rtt_us in
+ * tcp_ack_update_rtt): the first original segment newly acknowledged,
+ * unless a resent one is among them (Karn), else the first newly
+ * SACKed, else the timestamp.  -1: none.
+ */
+static int64_t
+seq_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg,
+    const struct tcp_ackstamp *as)
+{
+	uint64_t ts;
+
+	if (as->have_acked && !as->retrans_acked)
+		return (int64_t)(e->now - as->first_acked_sent);
+	if (as->have_sacked)
+		return (int64_t)(e->now - as->first_sacked_sent);
+	if (as->acked && (ts = ts_rtt(e, sk, seg)) != 0)
+		return (int64_t)ts;
+	return -1;
+}
+
+/*
+ * The sample congestion control gets (Linux's ca_rtt_us): the latest
+ * original segment newly SACKed, else the latest newly acknowledged
+ * unless a resent one is among them, else the timestamp.  -1: none.
+ */
+static int64_t
+ca_rtt(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg,
+    const struct tcp_ackstamp *as)
+{
+	uint64_t ts;
+
+	if (as->have_sacked)
+		return (int64_t)(e->now - as->sacked_sent);
+	if (as->have_acked && !as->retrans_acked)
+		return (int64_t)(e->now - as->acked_sent);
+	if (as->acked && (ts = ts_rtt(e, sk, seg)) != 0)
+		return (int64_t)ts;
+	return -1;
 }
 
 /*
@@ -313,8 +349,9 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint32_t ack = seg->ack, nwin, acked, seq0, dend, adata, segs;
 	uint32_t old_wnd = sk->snd_wnd, sacked = 0, mss, sb_before;
 	uint32_t acked_sacked = 0;
-	uint64_t rtt;
-	bool dupack, dsack = false, reducing;
+	int64_t rtt, ca;
+	struct tcp_ackstamp as;
+	bool dupack, dsack = false, reducing, in_flight;
 	uint32_t reno_before, lost_before;
 
 	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
@@ -330,10 +367,12 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		return 0;	/* old duplicate: ignore the ACK field */
 	}
 	tcp_cc_check(e, sk);
+	in_flight = sk->snd_una != sk->snd_max;
 	mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
 	sk->last_ack_us = e->now;
 	sk->probes_out = 0;
 	acked = ack - sk->snd_una;
+	memset(&as, 0, sizeof(as));
 
 	/* Window update (RFC 9293 SND.WL1/WL2; Linux's tcp_may_update_window). */
 	nwin = (seg->flags & TH_SYN) ? seg->wnd :
@@ -353,7 +392,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	}
 	/* RFC 2018 / RFC 6675: what the peer holds above the ACK. */
 	if (sk->sack_ok && seg->opt.nsack > 0)
-		sacked = tcp_sack_input(e, sk, seg, &dsack);
+		sacked = tcp_sack_input(e, sk, seg, &dsack, &as);
 	/*
 	 * RFC 5681 2: a duplicate ACK; not one reporting a duplicate
 	 * segment (D-SACK), as Linux's FLAG_DSACKING_ACK.
@@ -372,6 +411,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->bytes_acked += adata;
 		if (sk->fin_queued && SEQ_GT(ack, sk->fin_seq))
 			sk->fin_acked = true;
+		tcp_txstamp_acked(sk, ack, &as);
 		sk->snd_una = ack;
 		if (SEQ_LT(sk->snd_nxt, ack))
 			sk->snd_nxt = ack;
@@ -379,15 +419,18 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_sack_clean(sk);
 		/* SACKed bytes now acknowledged were delivered before. */
 		acked_sacked = sb_before - sk->sacked_bytes;
-		if ((rtt = ack_rtt(e, sk, seg)) != 0) {
-			tcp_rtt_sample(sk, rtt);
-			sk->backoff = 0;
-			if (sk->cc->pkts_acked != NULL)
-				sk->cc->pkts_acked(e, sk, (uint32_t)rtt);
-		}
 		sk->retransmits = 0;
 		sk->retrans_stamp = 0;
 	}
+	/* RTT (Linux's tcp_ack_update_rtt): from a SACK alone too. */
+	if ((rtt = seq_rtt(e, sk, seg, &as)) >= 0) {
+		tcp_rtt_sample(sk, (uint64_t)rtt);
+		sk->backoff = 0;
+	}
+	/* Linux's pkts_acked, from tcp_clean_rtx_queue: SACKs alone too. */
+	if ((ca = ca_rtt(e, sk, seg, &as)) >= 0 && sk->cc->pkts_acked != NULL)
+		sk->cc->pkts_acked(e, sk, ca < UINT32_MAX ? (uint32_t)ca :
+		    UINT32_MAX);
 
 	reducing = sk->ca_state == TCP_CAS_RECOVERY;
 	reno_before = sk->reno_sacked;
@@ -420,6 +463,9 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->cc->cong_avoid(e, sk, segs);
 		tcp_sndbuf_expand(e, sk);
 	}
+	/* Linux's tcp_cong_control ends so, for any ACK to data in flight. */
+	if (in_flight)
+		tcp_update_pacing_rate(sk);
 
 	tcp_tlp_ack(e, sk, dupack && sacked == 0, dsack);
 	if (acked > 0) {
@@ -554,6 +600,8 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 			MIB_INC(e, TCPEXT_TCPFASTOPENACTIVEFAIL);
 			sk->lost_end = sk->recover = sk->snd_max;
 			sk->high_rxt = sk->snd_una;
+			if (sk->cc->on_loss != NULL)
+				sk->cc->on_loss(e, sk);
 			sk->ca_state = TCP_CAS_LOSS;
 		}
 	}

@@ -218,6 +218,11 @@ xmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 		    (!TAILQ_EMPTY(&sk->ofo) || sk->dsack))
 			sack_blocks(sk, &out.opt, sk->ts_ok ? 3 : 4);
 	}
+	/* Data and FIN take sequence space: remember when it went. */
+	if (!(flags & TH_RST))
+		tcp_txstamp_sent(e, sk, seq + ((flags & TH_SYN) ? 1 : 0),
+		    seq + ((flags & TH_SYN) ? 1 : 0) + len +
+		    ((flags & TH_FIN) ? 1 : 0));
 	if (gso_size != 0 && len > gso_size) {
 		/* One super-segment stands for this many (tcp_skb_pcount). */
 		pcount = (len + gso_size - 1) / gso_size;
@@ -415,9 +420,6 @@ tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 	/* The retry budget (tcp_retries2) counts from the first resend. */
 	if (sk->retrans_stamp == 0)
 		sk->retrans_stamp = e->now;
-	/* Karn: a sample spanning a retransmission is ambiguous. */
-	if (sk->rtt_timing && SEQ_LT(seq, sk->rtt_seq))
-		sk->rtt_timing = false;
 	if (sk->rto_at == 0)
 		tcp_rto_arm(e, sk);
 	return sent;
@@ -678,11 +680,6 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		MIB_ADD(e, TCPEXT_TCPORIGDATASENT, (len + mss - 1) / mss);
 		if (sk->ca_state == TCP_CAS_RECOVERY)
 			sk->prr_out += (len + mss - 1) / mss;
-		if (!sk->rtt_timing) {
-			sk->rtt_timing = true;
-			sk->rtt_seq = sk->snd_nxt + len;
-			sk->rtt_start = e->now;
-		}
 		sk->snd_nxt += len + (fin ? 1 : 0);
 		sent_new = true;
 		if (len % mss != 0)

@@ -133,7 +133,6 @@ enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->prr_delivered = sk->prr_out = 0;
 	sk->cwnd_acked = 0;
 	set_ca_state(sk, TCP_CAS_RECOVERY);
-	sk->rtt_timing = false;
 }
 
 void
@@ -280,8 +279,6 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 		sk->prior_cwnd = sk->snd_cwnd;
 		sk->prior_ssthresh = sk->snd_ssthresh;
 		sk->snd_ssthresh = sk->cc->ssthresh(e, sk);
-		if (sk->cc->on_loss != NULL)
-			sk->cc->on_loss(e, sk);
 	}
 	/* A SACKed head means the receiver reneged: trust nothing. */
 	if (sk->sb_n > 0 && !SEQ_GT(sk->sb[0].start, sk->snd_una))
@@ -295,10 +292,12 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->lost_end = sk->snd_max;
 	sk->high_rxt = sk->snd_una;
 	sk->recover = sk->snd_max;
-	sk->rtt_timing = false;
 	sk->rxt_n = 0;
 	sk->tlp_at = 0;
 	sk->tlp_high_seq = 0;
+	/* Linux's set_state(TCP_CA_Loss): on every timeout, backoffs too. */
+	if (sk->cc->on_loss != NULL)
+		sk->cc->on_loss(e, sk);
 	set_ca_state(sk, TCP_CAS_LOSS);
 }
 

@@ -21,6 +21,7 @@ tcp_sack_reset(struct tcp_sock *sk)
 {
 	sk->sb_n = 0;
 	sk->sacked_bytes = 0;
+	tcp_txstamp_unsack(sk);
 }
 
 static void
@@ -75,7 +76,7 @@ sb_add(struct tcp_sock *sk, uint32_t start, uint32_t end)
 
 uint32_t
 tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
-    const struct tcp_seg *seg, bool *dsack)
+    const struct tcp_seg *seg, bool *dsack, struct tcp_ackstamp *as)
 {
 	const struct tcp_opts *o = &seg->opt;
 	uint32_t before = sk->sacked_bytes, s, end;
@@ -104,6 +105,7 @@ tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
 		if (SEQ_LT(s, seg->ack))
 			s = seg->ack;
 		sb_add(sk, s, end);
+		tcp_txstamp_sacked(sk, s, end, as);
 	}
 	sb_recount(sk);
 	return sk->sacked_bytes > before ? sk->sacked_bytes - before : 0;

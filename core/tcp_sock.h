@@ -25,6 +25,25 @@
 
 struct tcp_cc_ops;
 
+/*
+ * When each stretch of the sequence space was last sent: one entry per
+ * transmission, as Linux keeps one timestamp per skb (skb_mstamp), so
+ * that an ACK yields the RTT of the segments it newly covers
+ * (tcp_txstamp.c).
+ */
+struct tcp_txstamp {
+	uint32_t seq, end;
+	uint64_t sent_us;
+	bool retrans;		/* ever sent again: no sample (Karn) */
+	bool sacked;		/* SACKed: its sample was taken then */
+};
+struct tcp_txstamps {
+	struct tcp_txstamp *v;	/* v[head .. head + n), sorted by seq */
+	uint32_t head, n, cap;
+	/* Entries went missing (no memory): no samples until all is ACKed. */
+	bool blind;
+};
+
 /* A byte ring: the send queue (unacked + unsent) or the receive queue. */
 struct tcp_ring {
 	uint8_t *buf;
@@ -125,12 +144,10 @@ struct tcp_sock {
 	/* Retransmission (RFC 6298) and congestion control (NewReno). */
 	uint32_t srtt_us, rttvar_us, rto_us;
 	bool rtt_valid;
-	bool rtt_timing;	/* a segment is being timed (no timestamps) */
-	uint32_t rtt_seq;	/* ... ending at this sequence */
-	uint64_t rtt_start;	/* ... sent at this time */
 	uint32_t retransmits;	/* consecutive timeouts of the same data */
 	uint32_t backoff;	/* RTO doublings now in effect */
 	uint64_t retrans_stamp;	/* first (re)transmission of the head, us */
+	struct tcp_txstamps txs;	/* send times of what is in flight */
 	uint32_t snd_cwnd;	/* segments */
 	uint32_t snd_ssthresh;	/* segments */
 	uint32_t cwnd_acked;	/* bytes acked towards the next cwnd step */
@@ -149,6 +166,7 @@ struct tcp_sock {
 	uint32_t prior_cwnd, prior_ssthresh;	/* before the reduction */
 	uint32_t prr_delivered, prr_out;	/* RFC 6937, in segments */
 	uint32_t delay_min_us;	/* smallest RTT sample (CUBIC) */
+	uint64_t pacing_rate;	/* bytes/s, Linux's sk_pacing_rate (HyStart) */
 	struct tcp_cubic {
 		uint32_t cnt;		/* ACKs per cwnd increment */
 		uint32_t last_max_cwnd;	/* W_max */
@@ -159,6 +177,13 @@ struct tcp_sock {
 		uint32_t epoch_start;	/* ms, 0 = no epoch */
 		uint32_t ack_cnt;
 		uint32_t tcp_cwnd;	/* the Reno-friendly estimate */
+		/* HyStart: slow start's round in progress. */
+		uint32_t round_start;	/* us (32-bit clock), when it began */
+		uint32_t last_ack;	/* us, the last ACK of the train */
+		uint32_t end_seq;	/* it ends when SND.UNA passes this */
+		uint32_t curr_rtt;	/* its smallest RTT sample, us */
+		uint8_t sample_cnt;	/* samples it has taken */
+		bool found;		/* slow start's exit point was found */
 	} cubic;
 
 	/* RFC 6675 SACK scoreboard and loss marks (tcp_sack.c). */
@@ -366,10 +391,17 @@ struct tcp_cc_ops {
 	/* `acked` segments acknowledged or SACKed while cwnd-limited. */
 	void (*cong_avoid)(struct tcpx_engine *e, struct tcp_sock *sk,
 	    uint32_t acked);
-	/* An RTT sample (us) came with this ACK; may be NULL. */
+	/*
+	 * The ACK newly acknowledged or SACKed segments: the RTT (us) of
+	 * the latest one sent (Linux's pkts_acked, ack_sample.rtt_us).
+	 * Not called when the ACK gives no sample; may be NULL.
+	 */
 	void (*pkts_acked)(struct tcpx_engine *e, struct tcp_sock *sk,
 	    uint32_t rtt_us);
-	/* Entering CA_Loss (an RTO); may be NULL. */
+	/*
+	 * Entering CA_Loss (Linux's set_state(TCP_CA_Loss)): each RTO,
+	 * and a Fast Open SYN's data resent; may be NULL.
+	 */
 	void (*on_loss)(struct tcpx_engine *e, struct tcp_sock *sk);
 	/* First transmission after the connection went idle; may be NULL. */
 	void (*tx_start)(struct tcpx_engine *e, struct tcp_sock *sk,
@@ -390,12 +422,44 @@ void tcp_cong_avoid_ai(struct tcp_sock *sk, uint32_t w, uint32_t acked);
 bool tcp_is_cwnd_limited(const struct tcp_sock *sk);
 /* After a send: remember whether cwnd was what stopped us. */
 void tcp_cwnd_validate(struct tcp_sock *sk, bool limited);
+/* Linux's tcp_update_pacing_rate(), after each ACK's cwnd update. */
+void tcp_update_pacing_rate(struct tcp_sock *sk);
+
+/*
+ * tcp_txstamp.c: send times, and what an ACK newly covered of them,
+ * for the RTT samples (Linux's seq_rtt_us and ca_rtt_us).
+ */
+struct tcp_ackstamp {
+	bool acked;		/* segments newly acknowledged (FLAG_ACKED) */
+	bool retrans_acked;	/* ... one sent more than once among them */
+	bool have_acked, have_sacked;
+	/* When the first and the latest original segment ACKed went. */
+	uint64_t first_acked_sent, acked_sent;
+	/* The same for those SACKed, and where they start. */
+	uint64_t first_sacked_sent, sacked_sent;
+	uint32_t first_sacked_seq, sacked_seq;
+};
+/* [seq, end) went out now (again, where it overlaps what went before). */
+void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t seq, uint32_t end);
+/* SND.UNA (not yet updated) moves to `ack`: note, forget what it passes. */
+void tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack,
+    struct tcp_ackstamp *as);
+/* [start, end) is SACKed: note what it newly covers. */
+void tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
+    struct tcp_ackstamp *as);
+/* The receiver reneged: nothing counts as SACKed any more. */
+void tcp_txstamp_unsack(struct tcp_sock *sk);
+void tcp_txstamp_free(struct tcp_sock *sk);
 
 /* tcp_sack.c: the sender's SACK scoreboard (RFC 2018, RFC 6675). */
 void tcp_sack_reset(struct tcp_sock *sk);
-/* Take in the ACK's SACK blocks; returns bytes newly SACKed. */
+/*
+ * Take in the ACK's SACK blocks, noting in `as` what they newly cover;
+ * returns bytes newly SACKed.
+ */
 uint32_t tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
-    const struct tcp_seg *seg, bool *dsack);
+    const struct tcp_seg *seg, bool *dsack, struct tcp_ackstamp *as);
 /* Forget what SND.UNA has passed. */
 void tcp_sack_clean(struct tcp_sock *sk);
 bool tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq);

@@ -98,6 +98,7 @@ tcp_sock_alloc(struct tcpx_engine *e)
 	sk->rto_us = TCP_TIMEOUT_INIT_US;
 	sk->snd_cwnd = TCP_INIT_CWND;
 	sk->snd_ssthresh = 0x7fffffff;
+	sk->pacing_rate = UINT64_MAX;	/* Linux's ~0: unknown yet */
 	sk->mss = TCP_MSS_DEFAULT;
 	sk->rcv_mss = TCP_MSS_DEFAULT;
 	return sk;
@@ -162,6 +163,7 @@ tcp_sock_free(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_ring_free(&sk->snd);
 	tcp_ring_free(&sk->rcv);
 	tcp_ofo_purge(sk);
+	tcp_txstamp_free(sk);
 	if (id >= 0 && e->ops.event != NULL)
 		e->ops.event(e->ops.ctx, id, TCPX_EV_CLOSED);
 	free(sk);
@@ -384,6 +386,8 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->rcv_mss = (uint16_t)hint;
 	sk->snd_cwnd = TCP_INIT_CWND;
 	tcp_cc_init(e, sk);
+	/* Linux sets it from the handshake's ACK, the SYN's RTT known. */
+	tcp_update_pacing_rate(sk);
 	/* Loss recovery starts Open, with an empty scoreboard. */
 	tcp_sack_reset(sk);
 	sk->ca_state = TCP_CAS_OPEN;

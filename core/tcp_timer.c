@@ -152,7 +152,6 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 			sk->rto_us = sk->rto_us * 2 > TCP_RTO_MAX_US ?
 			    (uint32_t)TCP_RTO_MAX_US : sk->rto_us * 2;
 		}
-		sk->rtt_timing = false;
 		sk->snd_nxt = sk->iss;
 		tcp_send_syn(e, sk, true);
 		tcp_rto_arm(e, sk);

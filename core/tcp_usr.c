@@ -38,6 +38,7 @@ tcp_active_open(struct tcpx_engine *e, struct tcp_sock *sk,
 	tcp_init_rcv_window(e, sk, sk->advmss);
 	sk->snd.max = (uint32_t)sk->opt.sndbuf;
 	sk->snd_una = sk->snd_nxt = sk->snd_max = sk->iss;
+	tcp_txstamp_free(sk);
 	sk->rcv_nxt = sk->rcv_wup = sk->rcv_adv = 0;
 	sk->rto_us = TCP_TIMEOUT_INIT_US;
 	sk->retransmits = sk->backoff = 0;

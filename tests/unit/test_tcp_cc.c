@@ -4,8 +4,11 @@
  * the initial window of 10, Reno's one segment per RTT in congestion
  * avoidance and its halving on loss, CUBIC's 0.7 reduction and its
  * cubic curve back to W_max (concave, then convex), the choice of
- * algorithm by TCP_CONGESTION and net.ipv4.tcp_congestion_control, and
- * the restart window after idle (tcp_slow_start_after_idle).
+ * algorithm by TCP_CONGESTION and net.ipv4.tcp_congestion_control, the
+ * restart window after idle (tcp_slow_start_after_idle), and CUBIC's
+ * HyStart ending slow start on rising delay or on an ACK train (also
+ * through a modelled bottleneck, where the pacing rate sizes the
+ * train's GSO cushion).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -210,6 +213,311 @@ START_TEST(test_no_restart_when_disabled)
 }
 END_TEST
 
+/*
+ * HyStart.  The peer's ACKs come at chosen times; the RTT sample of an
+ * ACK is the time since the segment it newly covers was sent.
+ */
+
+/* Where, in a round, a counter went up, and cwnd just before that ACK. */
+struct hs_hit {
+	int at;			/* index of the ACK in the round; -1: none */
+	uint32_t cwnd;
+};
+
+/*
+ * One round trip: take what was sent, wait `rtt`, ACK the first
+ * segment, then each next one `gap` later; refill.  Notes the first ACK
+ * after which `mib` (if not NULL) went up.  Returns the segments taken.
+ */
+static unsigned
+hs_round(struct fx_conn *c, uint64_t rtt, uint64_t gap, const char *mib,
+    struct hs_hit *hit)
+{
+	static struct bk_seg segs[BK_MAXSEGS];
+	unsigned n = bk_take(h, c, segs, BK_MAXSEGS);
+	uint64_t before = mib != NULL ? h_mib(h, mib) : 0;
+	uint32_t cwnd;
+
+	if (hit != NULL) {
+		hit->at = -1;
+		hit->cwnd = 0;
+	}
+	h_advance(h, rtt);
+	for (unsigned i = 0; i < n; i++) {
+		if (i > 0 && gap > 0)
+			h_advance(h, gap);
+		cwnd = bk_info(h, c).snd_cwnd;
+		bk_ack(h, c, segs[i].seq + segs[i].len, segs[i].tsval, NULL, 0);
+		if (mib != NULL && hit != NULL && hit->at < 0 &&
+		    h_mib(h, mib) != before) {
+			hit->at = (int)i;
+			hit->cwnd = cwnd;
+		}
+	}
+	bk_fill(h, c);
+	return n;
+}
+
+/*
+ * Two rounds at 10 ms: cwnd 10 -> 20 -> 40, with a send buffer that
+ * never runs short (so every ACK in slow start sends two segments).
+ * HyStart starts watching at the 7th ACK of the first (cwnd 16): its
+ * first round ends with what was sent by then, segment 22 (the first
+ * 10, two more for each of six ACKs).  Its second round starts at the
+ * ACK of segment 23 and ends with segment 54 (30 sent, then two for
+ * each of its 12 ACKs before that one).
+ */
+static void
+hs_two_rounds(struct fx_conn *c, const char *cc)
+{
+	int sndbuf = 1 << 20;
+
+	bk_establish(h, c, 10000, true, cc);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c->s, SOL_SOCKET, SO_SNDBUF,
+	    &sndbuf, sizeof(sndbuf)), 0);
+	bk_fill(h, c);
+	ck_assert_uint_eq(hs_round(c, 10000, 0, NULL, NULL), 10);
+	ck_assert_uint_eq(hs_round(c, 10000, 0, NULL, NULL), 20);
+	ck_assert_uint_eq(bk_info(h, c).snd_cwnd, 40);
+}
+
+START_TEST(test_hystart_delay)
+{
+	struct fx_conn c;
+	struct hs_hit hit;
+	struct tcpx_sockinfo info;
+
+	hs_two_rounds(&c, NULL);
+	/*
+	 * The RTT doubles to 20 ms: a queue.  Segments 31..54 finish
+	 * the HyStart round whose smallest sample is still 10 ms; the
+	 * round from segment 55 takes 8 samples of 20 ms, and the 9th
+	 * (segment 63, the 33rd ACK, cwnd 40 + 32) finds 20 ms above 10
+	 * + 4 ms: ssthresh = cwnd, so slow start ends there.
+	 */
+	ck_assert_uint_eq(hs_round(&c, 20000, 0, "TcpExt:TCPHystartDelayDetect",
+	    &hit), 40);
+	ck_assert_int_eq(hit.at, 32);
+	ck_assert_uint_eq(hit.cwnd, 72);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.snd_ssthresh, 72);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayCwnd"), 72);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainDetect"), 0);
+	/* The last 7 ACKs were congestion avoidance: +2 at most. */
+	ck_assert_uint_le(info.snd_cwnd, 74);
+	/* Once per slow start: a worse queue changes nothing more. */
+	hs_round(&c, 40000, 0, NULL, NULL);
+	hs_round(&c, 40000, 0, NULL, NULL);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 1);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 72);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+}
+END_TEST
+
+START_TEST(test_hystart_flat_rtt_keeps_slow_start)
+{
+	struct fx_conn c;
+	unsigned want = 40;
+
+	/* The same RTT every round: cwnd doubles as long as we look. */
+	hs_two_rounds(&c, NULL);
+	for (int r = 0; r < 4; r++) {
+		hs_round(&c, 10000, 0, NULL, NULL);
+		want *= 2;
+		ck_assert_uint_ge(bk_info(h, &c).snd_cwnd, want);
+	}
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainDetect"), 0);
+}
+END_TEST
+
+START_TEST(test_hystart_ack_train)
+{
+	struct fx_conn c;
+	struct hs_hit hit;
+
+	hs_two_rounds(&c, NULL);
+	/*
+	 * The ACKs come 1 ms apart.  The HyStart round from segment 55
+	 * (the 25th ACK) sees them close together; the train is long
+	 * enough once it spans more than half of delay_min plus the 1 ms
+	 * cushion (the pacing rate, a few MB/s, makes it the full 1 ms):
+	 * (10 + 1) / 2 = 5.5 ms, at the 7th ACK of the round, segment 61
+	 * (cwnd 40 + 30).  The delay test would need 9 samples.
+	 */
+	ck_assert_uint_eq(hs_round(&c, 10000, 1000,
+	    "TcpExt:TCPHystartTrainDetect", &hit), 40);
+	ck_assert_int_eq(hit.at, 30);
+	ck_assert_uint_eq(hit.cwnd, 70);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 70);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainDetect"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainCwnd"), 70);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+}
+END_TEST
+
+START_TEST(test_hystart_ack_gaps_are_no_train)
+{
+	struct fx_conn c;
+
+	/* ACKs 3 ms apart are no train (more than hystart_ack_delta_us). */
+	hs_two_rounds(&c, NULL);
+	hs_round(&c, 10000, 3000, NULL, NULL);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainDetect"), 0);
+}
+END_TEST
+
+START_TEST(test_hystart_not_below_low_window)
+{
+	struct fx_conn c;
+
+	/*
+	 * The first round trip, cwnd 10 -> 20, with its ACKs 1 ms apart
+	 * over 9 ms.  HyStart looks only from cwnd 16, the 7th ACK: its
+	 * round starts there and lasts 3 ms, under the 5.5 ms a train
+	 * needs.  (Counted from the first ACK, the 7th would be one.)
+	 */
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(hs_round(&c, 10000, 1000, NULL, NULL), 10);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 20);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainDetect"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+}
+END_TEST
+
+START_TEST(test_hystart_again_after_timeout)
+{
+	struct fx_conn c;
+	static struct bk_seg segs[BK_MAXSEGS];
+	struct hs_hit hit;
+	uint32_t cwnd, ssthresh;
+	int r;
+
+	hs_two_rounds(&c, NULL);
+	hs_round(&c, 20000, 0, "TcpExt:TCPHystartDelayDetect", &hit);
+	ck_assert_uint_eq(hit.cwnd, 72);
+	/*
+	 * The whole next flight is lost, and the loss probe after it: the
+	 * RTO resends the head.
+	 */
+	(void)bk_take(h, &c, segs, BK_MAXSEGS);
+	for (r = 0; r < 100; r++) {
+		h_advance(h, 10000);
+		if (bk_info(h, &c).snd_cwnd == 1)
+			break;
+		(void)bk_take(h, &c, segs, BK_MAXSEGS);
+	}
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+	ssthresh = bk_info(h, &c).snd_ssthresh;
+	ck_assert_uint_gt(ssthresh, 32);
+	/*
+	 * CA_Loss starts HyStart over (found, delay_min, the round).  Slow
+	 * start resends the flight at 10 ms until cwnd is 16, then the RTT
+	 * is 20 ms.  The samples are the timestamps' (Karn: resent data
+	 * gives no other); the round begun at the timeout lasts past all
+	 * of this, and its 9th sample at cwnd 16 + 8 finds the queue.
+	 */
+	hit.at = -1;
+	for (r = 0; r < 10 && hit.at < 0; r++) {
+		cwnd = bk_info(h, &c).snd_cwnd;
+		hs_round(&c, cwnd >= 16 ? 20000 : 10000, 0,
+		    "TcpExt:TCPHystartDelayDetect", &hit);
+	}
+	ck_assert_int_ge(hit.at, 0);
+	ck_assert_uint_eq(hit.cwnd, 24);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 24);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 2);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayCwnd"), 72 + 24);
+}
+END_TEST
+
+/*
+ * A path of base RTT `rtt` through a bottleneck that passes a segment
+ * every `gap`: each segment is ACKed alone, at its send time + `rtt`
+ * or `gap` after the ACK before, whichever is later; the application
+ * keeps the buffer full.  Runs until `mib` goes up (returns the cwnd
+ * just before that ACK) or for `max` ACKs (returns 0).
+ */
+static uint32_t
+hs_pipe(struct fx_conn *c, uint64_t rtt, uint64_t gap, const char *mib,
+    unsigned max)
+{
+	static struct bk_seg segs[BK_MAXSEGS];
+	static struct { uint32_t end, tsval; uint64_t at; } q[BK_MAXSEGS];
+	unsigned head = 0, tail = 0, n, k;
+	uint64_t last = 0, before = h_mib(h, mib);
+	uint32_t cwnd;
+
+	for (unsigned a = 0; a < max; a++) {
+		n = bk_take(h, c, segs, BK_MAXSEGS);
+		for (unsigned i = 0; i < n; i++, tail++) {
+			ck_assert_uint_lt(tail - head, BK_MAXSEGS);
+			last = h->now + rtt > last + gap ? h->now + rtt :
+			    last + gap;
+			k = tail % BK_MAXSEGS;
+			q[k].end = segs[i].seq + segs[i].len;
+			q[k].tsval = segs[i].tsval;
+			q[k].at = last;
+		}
+		if (head == tail)
+			break;
+		k = head++ % BK_MAXSEGS;
+		if (q[k].at > h->now)
+			h_run_until(h, q[k].at);
+		cwnd = bk_info(h, c).snd_cwnd;
+		bk_ack(h, c, q[k].end, q[k].tsval, NULL, 0);
+		bk_fill(h, c);
+		if (h_mib(h, mib) != before)
+			return cwnd;
+	}
+	return 0;
+}
+
+START_TEST(test_hystart_train_cushion)
+{
+	struct fx_conn c;
+
+	/*
+	 * Slow start at 4 ms through a 1448 B / 6 us (1.9 Gbit/s)
+	 * bottleneck.  Once a round's ACKs come back to back, the train
+	 * ends it when it has lasted half of delay_min, 4 ms, plus the
+	 * cushion for GSO/GRO bursts: four 64 KB bursts at the pacing
+	 * rate, 200% of 1448 B * cwnd 1355 / srtt 4.2 ms = 934 MB/s here,
+	 * so 280 us (not the 1 ms cap): (4000 + 280) / 2 = 2140 us, 331
+	 * ACKs into the round that began at cwnd 1024.
+	 */
+	bk_establish(h, &c, 4000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(hs_pipe(&c, 4000, 6, "TcpExt:TCPHystartTrainDetect",
+	    20000), 1355);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 1355);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainCwnd"), 1355);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+}
+END_TEST
+
+START_TEST(test_hystart_not_reno)
+{
+	struct fx_conn c;
+
+	/* The delay and the train of the tests above: Reno slow-starts on. */
+	hs_two_rounds(&c, "reno");
+	hs_round(&c, 20000, 0, NULL, NULL);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 80);
+	hs_round(&c, 10000, 1000, NULL, NULL);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 160);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartTrainDetect"), 0);
+}
+END_TEST
+
 static Suite *
 cc_suite(void)
 {
@@ -224,6 +532,14 @@ cc_suite(void)
 	tcase_add_test(tc, test_cubic_reduction_and_curve);
 	tcase_add_test(tc, test_restart_after_idle);
 	tcase_add_test(tc, test_no_restart_when_disabled);
+	tcase_add_test(tc, test_hystart_delay);
+	tcase_add_test(tc, test_hystart_flat_rtt_keeps_slow_start);
+	tcase_add_test(tc, test_hystart_ack_train);
+	tcase_add_test(tc, test_hystart_ack_gaps_are_no_train);
+	tcase_add_test(tc, test_hystart_not_below_low_window);
+	tcase_add_test(tc, test_hystart_again_after_timeout);
+	tcase_add_test(tc, test_hystart_train_cushion);
+	tcase_add_test(tc, test_hystart_not_reno);
 	suite_add_tcase(s, tc);
 	return s;
 }

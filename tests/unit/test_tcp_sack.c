@@ -347,7 +347,7 @@ START_TEST(test_rtt_estimator)
 	ck_assert_uint_eq(info.rtt_us, 10000);
 	ck_assert_uint_eq(info.rttvar_us, 5000);
 	ck_assert_uint_eq(info.rto_us, 210000);
-	/* A timed segment, acknowledged 30 ms later. */
+	/* A segment, acknowledged 30 ms after it went. */
 	bk_send_n(h, &c, 1);
 	ck_assert_uint_eq(bk_take(h, &c, s, 4), 1);
 	h_advance(h, 30000);
@@ -356,7 +356,7 @@ START_TEST(test_rtt_estimator)
 	ck_assert_uint_eq(info.rtt_us, 12500);
 	ck_assert_uint_eq(info.rttvar_us, 8750);
 	ck_assert_uint_eq(info.rto_us, 212500);
-	/* Two segments; the first is timed (20 ms)... */
+	/* Two segments, each acknowledged alone: the first 20 ms... */
 	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_NODELAY,
 	    &(int){ 1 }, sizeof(int)), 0);
 	bk_send_n(h, &c, 1);
@@ -367,7 +367,7 @@ START_TEST(test_rtt_estimator)
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.rtt_us, 13437);
 	ck_assert_uint_eq(info.rttvar_us, 8437);
-	/* ... the second is measured by its echoed timestamp: 26 ms. */
+	/* ... the second 26 ms after it went. */
 	h_advance(h, 6000);
 	bk_ack(h, &c, s[1].seq + 1, s[1].tsval, NULL, 0);
 	info = bk_info(h, &c);
@@ -386,6 +386,37 @@ START_TEST(test_rtt_estimator)
 }
 END_TEST
 
+START_TEST(test_rtt_from_send_times)
+{
+	struct fx_conn c;
+	struct bk_seg s[4];
+
+	/*
+	 * The estimator's sample is the first segment an ACK newly
+	 * covers, timed from when it went, in microseconds (Linux's
+	 * seq_rtt_us), as CUBIC's is the last (ca_rtt_us).
+	 */
+	bk_establish(h, &c, 10000, true, NULL);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_NODELAY,
+	    &(int){ 1 }, sizeof(int)), 0);
+	bk_send_n(h, &c, 1);
+	h_advance(h, 5000);
+	bk_send_n(h, &c, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 4), 2);
+	/* One ACK for both, 25 and 20 ms after they went: 25 counts. */
+	h_advance(h, 20000);
+	bk_ack(h, &c, s[1].seq + 1, s[0].tsval, NULL, 0);
+	/* srtt 10 + (25 - 10) / 8 ms. */
+	ck_assert_uint_eq(bk_info(h, &c).rtt_us, 11875);
+	/* 300 us, which a millisecond timestamp would call 1 ms. */
+	bk_send_n(h, &c, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 4), 1);
+	h_advance(h, 300);
+	bk_ack(h, &c, s[0].seq + 1, s[0].tsval, NULL, 0);
+	ck_assert_uint_eq(bk_info(h, &c).rtt_us, 10428);
+}
+END_TEST
+
 static Suite *
 sack_suite(void)
 {
@@ -398,6 +429,7 @@ sack_suite(void)
 	tcase_add_test(tc, test_dsack_sent_for_duplicate);
 	tcase_add_test(tc, test_dsack_sent_for_ofo_duplicate);
 	tcase_add_test(tc, test_dsack_received_is_no_loss);
+	tcase_add_test(tc, test_rtt_from_send_times);
 	tcase_add_test(tc, test_rtt_estimator);
 	suite_add_tcase(s, tc);
 	return s;
