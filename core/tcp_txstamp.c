@@ -19,8 +19,12 @@
 
 #include "engine.h"
 
-/* Entries kept after the queue empties; a larger array is given back. */
-#define TXS_KEEP	1024
+/*
+ * Entries kept after the queue empties; a larger array is given back,
+ * so that an idle connection holds 192 bytes at most, whatever it once
+ * had in flight, and a request/response one does not allocate per reply.
+ */
+#define TXS_KEEP	8
 
 static struct tcp_txstamp *
 txs_at(struct tcp_txstamps *q, uint32_t k)
@@ -65,7 +69,7 @@ txs_room(struct tcp_txstamps *q)
 		q->head = 0;
 		return true;
 	}
-	cap = q->cap != 0 ? q->cap * 2 : 64;
+	cap = q->cap != 0 ? q->cap * 2 : TXS_KEEP;
 	if ((v = realloc(q->v, cap * sizeof(*v))) == NULL)
 		return false;
 	q->v = v;
