@@ -423,12 +423,15 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->retrans_stamp = 0;
 	}
 	/* RTT (Linux's tcp_ack_update_rtt): from a SACK alone too. */
+	ca = ca_rtt(e, sk, seg, &as);
 	if ((rtt = seq_rtt(e, sk, seg, &as)) >= 0) {
+		/* The minimum takes the latest segment's RTT (ca_rtt_us). */
+		tcp_rtt_min_update(e, sk, (uint64_t)(ca >= 0 ? ca : rtt));
 		tcp_rtt_sample(sk, (uint64_t)rtt);
 		sk->backoff = 0;
 	}
 	/* Linux's pkts_acked, from tcp_clean_rtx_queue: SACKs alone too. */
-	if ((ca = ca_rtt(e, sk, seg, &as)) >= 0 && sk->cc->pkts_acked != NULL)
+	if (ca >= 0 && sk->cc->pkts_acked != NULL)
 		sk->cc->pkts_acked(e, sk, ca < UINT32_MAX ? (uint32_t)ca :
 		    UINT32_MAX);
 
@@ -571,8 +574,10 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 	}
 
 	/* Our SYN is acknowledged: ESTABLISHED. */
-	if (sk->retransmits == 0)
+	if (sk->retransmits == 0) {
+		tcp_rtt_min_update(e, sk, e->now - sk->syn_sent_us);
 		tcp_rtt_sample(sk, e->now - sk->syn_sent_us);
+	}
 	syn_data = sk->tfo_syn_data ? sk->tfo_syn_len : 0;
 	/* Fast Open client: keep the server's cookie (RFC 7413 4.1). */
 	if (sk->tfo_req && seg->opt.has_fastopen &&
@@ -730,8 +735,11 @@ pass:
 			return;
 		}
 		if (sk->snd_una == sk->iss) {
-			if (sk->retransmits == 0 && sk->syn_sent_us != 0)
+			if (sk->retransmits == 0 && sk->syn_sent_us != 0) {
+				tcp_rtt_min_update(e, sk,
+				    e->now - sk->syn_sent_us);
 				tcp_rtt_sample(sk, e->now - sk->syn_sent_us);
+			}
 			sk->snd_una = sk->iss + 1;
 		}
 		sk->snd_wnd = (seg->flags & TH_SYN) ? seg->wnd :

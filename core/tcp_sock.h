@@ -167,6 +167,16 @@ struct tcp_sock {
 	uint32_t prr_delivered, prr_out;	/* RFC 6937, in segments */
 	uint32_t delay_min_us;	/* smallest RTT sample (CUBIC) */
 	uint64_t pacing_rate;	/* bytes/s, Linux's sk_pacing_rate (HyStart) */
+	/*
+	 * The smallest RTT over the last tcp_min_rtt_wlen seconds (Linux's
+	 * rtt_min, a windowed min-filter): the best sample and the best
+	 * ones of the window's later quarter and half, each with its time
+	 * in ms, so that the minimum can age out without keeping every
+	 * sample.
+	 */
+	struct tcp_minmax {
+		struct { uint32_t t, v; } s[3];
+	} rtt_min;
 	struct tcp_cubic {
 		uint32_t cnt;		/* ACKs per cwnd increment */
 		uint32_t last_max_cwnd;	/* W_max */
@@ -360,6 +370,9 @@ bool tcp_done(struct tcpx_engine *e, struct tcp_sock *sk, int err,
 bool tcp_reset(struct tcpx_engine *e, struct tcp_sock *sk);
 /* RFC 6298 update from one RTT sample. */
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt_us);
+/* The same ACK's sample for the windowed minimum (tcpi_min_rtt). */
+void tcp_rtt_min_update(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint64_t rtt_us);
 /* Effective send MSS from the peer's MSS, ours and the options in use. */
 void tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Set up the send side after the handshake (cwnd, RTO, keepalive). */

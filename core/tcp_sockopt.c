@@ -348,6 +348,9 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	ti->tcpi_bytes_sent = in.bytes_sent;
 	ti->tcpi_bytes_retrans = in.bytes_retrans;
 	ti->tcpi_snd_wnd = in.snd_wnd;
+	ti->tcpi_min_rtt = in.min_rtt_us;
+	ti->tcpi_pacing_rate = in.pacing_rate;
+	ti->tcpi_max_pacing_rate = UINT64_MAX;	/* SO_MAX_PACING_RATE unset */
 }
 
 static int

@@ -5,6 +5,7 @@
  * nobody takes, socket ids, TCP_INFO-style introspection and names.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +81,9 @@ tcp_full_space(const struct tcpx_engine *e, const struct tcp_sock *sk)
 	return (uint32_t)space;
 }
 
+static uint32_t tcp_minmax_reset(struct tcp_minmax *m, uint32_t t,
+    uint32_t v);
+
 struct tcp_sock *
 tcp_sock_alloc(struct tcpx_engine *e)
 {
@@ -99,6 +103,7 @@ tcp_sock_alloc(struct tcpx_engine *e)
 	sk->snd_cwnd = TCP_INIT_CWND;
 	sk->snd_ssthresh = 0x7fffffff;
 	sk->pacing_rate = UINT64_MAX;	/* Linux's ~0: unknown yet */
+	tcp_minmax_reset(&sk->rtt_min, 0, UINT32_MAX);	/* none yet */
 	sk->mss = TCP_MSS_DEFAULT;
 	sk->rcv_mss = TCP_MSS_DEFAULT;
 	return sk;
@@ -436,6 +441,70 @@ tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk)
 	}
 }
 
+static uint32_t
+tcp_minmax_reset(struct tcp_minmax *m, uint32_t t, uint32_t v)
+{
+	m->s[0].t = m->s[1].t = m->s[2].t = t;
+	m->s[0].v = m->s[1].v = m->s[2].v = v;
+	return v;
+}
+
+/*
+ * Linux's minmax_running_min (Kathleen Nichols' windowed filter): s[0]
+ * is the minimum, s[1] and s[2] the best later candidates.  A new
+ * minimum, or a window with nothing left in it, starts over; otherwise
+ * the candidates take the sample where it beats them, and move up as
+ * s[0] ages out, a quarter and a half of the window on taking fresh
+ * ones, so the minimum a path no longer has lasts one window at most.
+ */
+static void
+tcp_minmax_min(struct tcp_minmax *m, uint32_t win, uint32_t t, uint32_t v)
+{
+	uint32_t dt;
+
+	if (v <= m->s[0].v || t - m->s[2].t > win) {
+		(void)tcp_minmax_reset(m, t, v);
+		return;
+	}
+	if (v <= m->s[1].v) {
+		m->s[1].t = m->s[2].t = t;
+		m->s[1].v = m->s[2].v = v;
+	} else if (v <= m->s[2].v) {
+		m->s[2].t = t;
+		m->s[2].v = v;
+	}
+	dt = t - m->s[0].t;
+	if (dt > win) {
+		m->s[0] = m->s[1];
+		m->s[1] = m->s[2];
+		m->s[2].t = t;
+		m->s[2].v = v;
+		if (t - m->s[0].t > win) {
+			m->s[0] = m->s[1];
+			m->s[1] = m->s[2];
+		}
+	} else if (m->s[1].t == m->s[0].t && dt > win / 4) {
+		m->s[1].t = m->s[2].t = t;
+		m->s[1].v = m->s[2].v = v;
+	} else if (m->s[2].t == m->s[1].t && dt > win / 2) {
+		m->s[2].t = t;
+		m->s[2].v = v;
+	}
+}
+
+void
+tcp_rtt_min_update(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint64_t rtt_us)
+{
+	uint32_t win = (uint32_t)e->sysctl.tcp_min_rtt_wlen * 1000u;
+
+	/* Linux floors a 0 sample at one jiffy; a microsecond here. */
+	if (rtt_us == 0)
+		rtt_us = 1;
+	tcp_minmax_min(&sk->rtt_min, win, tcpx_now_ms(e),
+	    rtt_us < UINT32_MAX ? (uint32_t)rtt_us : UINT32_MAX - 1);
+}
+
 void
 tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt_us)
 {
@@ -670,4 +739,8 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	info->lastrcv_ms = ms_since(e, sk->last_rcv_us);
 	info->lastack_ms = ms_since(e, sk->last_ack_us);
 	info->keepalive_probes = sk->keepalive_probes;
+	info->min_rtt_us = sk->rtt_min.s[0].v;
+	info->pacing_rate = sk->pacing_rate;
+	if (sk->cc != NULL)
+		(void)snprintf(info->cc, sizeof(info->cc), "%s", sk->cc->name);
 }

@@ -240,6 +240,9 @@ struct tcpx_sockinfo {
 	uint32_t segs_out, segs_in, total_retrans;
 	uint32_t lastsnd_ms, lastrcv_ms, lastack_ms;
 	uint32_t keepalive_probes;
+	uint32_t min_rtt_us;		/* UINT32_MAX: no sample yet */
+	uint64_t pacing_rate;		/* bytes/s; UINT64_MAX: unknown */
+	char cc[16];			/* congestion control: "cubic" */
 };
 int tcpx_sock_info(struct tcpx_engine *e, int s, struct tcpx_sockinfo *info);
 void tcpx_foreach(struct tcpx_engine *e,

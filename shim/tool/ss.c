@@ -65,6 +65,7 @@ struct ss_cond {
 struct ss_opts {
 	uint32_t states;
 	int info, timers, procs, ext, json, header, tcp;
+	int numeric;			/* -n: rates in bits/s, unscaled */
 	int no_state_col;		/* `state X`: ss drops the column */
 	int ncond;
 	struct ss_cond cond[SS_MAXCOND];
@@ -232,10 +233,31 @@ comm_of(int pid, char *comm, size_t len)
 	fclose(f);
 }
 
+/* A rate as ss writes it: scaled, 3 digits, or with -n whole. */
+static const char *
+bw(const struct ss_opts *o, char *buf, size_t len, double bps)
+{
+	if (o->numeric)
+		snprintf(buf, len, "%.0f", bps);
+	else if (bps >= 1e12)
+		snprintf(buf, len, "%.3gT", bps / 1e12);
+	else if (bps >= 1e9)
+		snprintf(buf, len, "%.3gG", bps / 1e9);
+	else if (bps >= 1e6)
+		snprintf(buf, len, "%.3gM", bps / 1e6);
+	else if (bps >= 1e3)
+		snprintf(buf, len, "%.3gK", bps / 1e3);
+	else
+		snprintf(buf, len, "%g", bps);
+	return buf;
+}
+
 /* ss -i's line, in ss's order and words. */
 static void
-print_info(const struct tcpx_sockinfo *si)
+print_info(const struct ss_opts *o, const struct tcpx_sockinfo *si)
 {
+	char b[32];
+
 	printf("\n\t");
 	if (si->options & TCPX_OPT_TS)
 		printf(" ts");
@@ -243,6 +265,8 @@ print_info(const struct tcpx_sockinfo *si)
 		printf(" sack");
 	if (si->options & TCPX_OPT_TFO)
 		printf(" fastopen");
+	if (si->cc[0] != '\0')
+		printf(" %.*s", (int)sizeof(si->cc), si->cc);
 	if (si->options & TCPX_OPT_WSCALE)
 		printf(" wscale:%u,%u", si->snd_wscale, si->rcv_wscale);
 	printf(" rto:%g", si->rto_us / 1000.0);
@@ -266,10 +290,20 @@ print_info(const struct tcpx_sockinfo *si)
 	printf(" bytes_acked:%llu bytes_received:%llu segs_out:%u segs_in:%u",
 	    (unsigned long long)si->bytes_acked,
 	    (unsigned long long)si->bytes_received, si->segs_out, si->segs_in);
+	/* ss's estimate of what cwnd allows: cwnd * mss per srtt. */
+	if (si->rtt_us != 0 && si->snd_mss != 0 && si->snd_cwnd != 0)
+		printf(" send %sbps", bw(o, b, sizeof(b), (double)si->snd_cwnd *
+		    si->snd_mss * 8e6 / si->rtt_us));
 	printf(" lastsnd:%u lastrcv:%u lastack:%u", si->lastsnd_ms,
 	    si->lastrcv_ms, si->lastack_ms);
+	if (si->pacing_rate != 0 && si->pacing_rate != UINT64_MAX)
+		printf(" pacing_rate %sbps", bw(o, b, sizeof(b),
+		    (double)si->pacing_rate * 8));
 	if (si->retransmits || si->total_retrans)
 		printf(" retrans:%u/%u", si->retransmits, si->total_retrans);
+	/* Unset (no sample yet) shows as nothing, not as 4294967.295. */
+	if (si->min_rtt_us != 0 && si->min_rtt_us != UINT32_MAX)
+		printf(" minrtt:%g", si->min_rtt_us / 1000.0);
 	printf(" snd_wnd:%u rcv_wnd:%u", si->snd_wnd, si->rcv_wnd);
 }
 
@@ -371,7 +405,7 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 			printf(" orphan");
 	}
 	if (o->info && si.state != TCP_ST_LISTEN && si.id >= 0)
-		print_info(&si);
+		print_info(o, &si);
 	printf("\n");
 	o->shown++;
 }
@@ -431,7 +465,8 @@ short_flags(struct ss_opts *o, const char *arg, int *all, int *listen,
 		case 'e': o->ext = 1; break;
 		case 'H': o->header = 0; break;
 		case 's': *sum = 1; break;
-		case 'n': case 'r': case '4': case 'm': case 'O': break;
+		case 'n': o->numeric = 1; break;
+		case 'r': case '4': case 'm': case 'O': break;
 		case 'u': case 'w': case 'x': case 'd': case 'S':
 			*other_proto = 1;
 			break;
@@ -484,8 +519,9 @@ cmd_ss(int argc, char **argv)
 			o.ext = 1;
 		} else if (strcmp(a, "--no-header") == 0) {
 			o.header = 0;
-		} else if (strcmp(a, "--tcp") == 0 ||
-		    strcmp(a, "--numeric") == 0 || strcmp(a, "--ipv4") == 0) {
+		} else if (strcmp(a, "--numeric") == 0) {
+			o.numeric = 1;
+		} else if (strcmp(a, "--tcp") == 0 || strcmp(a, "--ipv4") == 0) {
 			;
 		} else if (strcmp(a, "--summary") == 0) {
 			sum = 1;

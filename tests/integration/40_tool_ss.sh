@@ -43,8 +43,16 @@ out=$($H "$TCPX" ss -tnoH state established)
 echo "$out" | grep -Eq "timer:\(keepalive,(2[0-9]|30)sec,0\)" ||
 	{ echo "$out" >&2; fail "ss -o: want timer:(keepalive,~29sec,0)"; }
 out=$($H "$TCPX" ss -tniH state established)
-echo "$out" | grep -Eq "^[[:space:]]+ ts sack wscale:[0-9]+,7 rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ .*mss:[0-9]+ .*cwnd:10 .*bytes_acked:6 bytes_received:5" ||
-	{ echo "$out" >&2; fail "ss -i: internals not as expected (ts sack wscale rto rtt mss cwnd bytes)"; }
+echo "$out" | grep -Eq "^[[:space:]]+ ts sack cubic wscale:[0-9]+,7 rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ .*mss:[0-9]+ .*cwnd:10 .*bytes_acked:6 bytes_received:5" ||
+	{ echo "$out" >&2; fail "ss -i: internals not as expected (ts sack cubic wscale rto rtt mss cwnd bytes)"; }
+# ss's rates, whole with -n: send = cwnd * mss per srtt; the pacing rate
+# 200% of that in slow start; minrtt at most the srtt.
+echo "$out" | grep -Eq " send [0-9]+bps .*pacing_rate [0-9]+bps .*minrtt:[0-9.]+ snd_wnd:" ||
+	{ echo "$out" >&2; fail "ss -i: want send, pacing_rate and minrtt"; }
+awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^rtt:/) { split(substr($i, 5), r, "/"); rtt = r[1] }
+	if ($i ~ /^minrtt:/) m = substr($i, 8); if ($i == "send") s = $(i + 1); if ($i == "pacing_rate") p = $(i + 1) } }
+	END { sub(/bps/, "", s); sub(/bps/, "", p); exit !(m > 0 && m <= rtt && p + 0 > s + 0) }' <<< "$out" ||
+	{ echo "$out" >&2; fail "ss -i: minrtt above the srtt, or pacing_rate not above send"; }
 say "ok: ss -o keepalive timer, ss -i internals"
 
 $H "$TCPX" ss -ta --json > "$T/ss.json" || fail "ss --json failed"

@@ -39,6 +39,7 @@ struct linux_tcp_info {
 	uint64_t pacing_rate, max_pacing_rate;
 	uint64_t bytes_acked, bytes_received;
 	uint32_t segs_out, segs_in;
+	uint32_t notsent_bytes, min_rtt;
 };
 
 struct conn {
@@ -507,6 +508,91 @@ START_TEST(tcp_info_after_handshake)
 }
 END_TEST
 
+static struct linux_tcp_info
+info_of(int s)
+{
+	struct linux_tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0xff, sizeof(ti));
+	ck_assert_int_eq(tcpx_getsockopt(h->e, s, IPPROTO_TCP, TCP_INFO, &ti,
+	    &len), 0);
+	ck_assert_uint_eq(len, sizeof(ti));
+	return ti;
+}
+
+/* 100 bytes out, answered after `rtt` by an ACK. */
+static void
+exchange(struct conn *c, uint32_t *snd_nxt, uint64_t rtt)
+{
+	struct tcp_seg seg;
+	struct h_seg g;
+	char buf[100];
+
+	memset(buf, 'm', sizeof(buf));
+	ck_assert_int_eq(tcpx_send(h->e, c->s, buf, sizeof(buf), 0), 100);
+	ck_assert(h_take(h, &seg));
+	ck_assert_uint_eq(seg.seq, *snd_nxt);
+	c->our_ts = seg.opt.ts_val;
+	*snd_nxt += 100;
+	h_advance(h, rtt);
+	peer_seg(&g, c, TH_ACK, PEER_ISS + 1, *snd_nxt);
+	h_inject(h, &g);
+}
+
+/*
+ * tcpi_min_rtt is Linux's windowed minimum: the handshake's 10 ms holds
+ * while it is less than tcp_min_rtt_wlen (300 s) old, then the 20 ms of
+ * the samples since is the minimum; tcpi_pacing_rate is 200% of cwnd
+ * segments per srtt in slow start, tcpi_max_pacing_rate unlimited.
+ */
+START_TEST(tcp_info_min_rtt_and_pacing)
+{
+	struct linux_tcp_info ti;
+	struct conn c;
+	uint32_t nxt;
+	int i;
+
+	start_connect(&c);
+	ti = info_of(c.s);
+	ck_assert_uint_eq(ti.min_rtt, UINT32_MAX);	/* no sample yet */
+	finish_connect(&c, 10 * MS);
+	ti = info_of(c.s);
+	ck_assert_uint_eq(ti.min_rtt, 10000);
+	/* 1448 * 10 segments / 10 ms at 200%: 2896000 bytes/s. */
+	ck_assert_uint_eq(ti.pacing_rate, 2896000);
+	ck_assert_uint_eq(ti.max_pacing_rate, UINT64_MAX);
+
+	nxt = c.iss + 1;
+	for (i = 0; i < 9; i++) {		/* 20 ms RTTs, 30 s apart */
+		h_advance(h, 30000 * MS);
+		exchange(&c, &nxt, 20 * MS);
+	}
+	ti = info_of(c.s);			/* 270 s on: still 10 ms */
+	ck_assert_uint_eq(ti.min_rtt, 10000);
+	for (i = 0; i < 2; i++) {
+		h_advance(h, 30000 * MS);
+		exchange(&c, &nxt, 20 * MS);
+	}
+	ti = info_of(c.s);			/* 330 s on: aged out */
+	ck_assert_uint_eq(ti.min_rtt, 20000);
+	/* A lower sample is the minimum at once. */
+	h_advance(h, 1000 * MS);
+	exchange(&c, &nxt, 5 * MS);
+	ck_assert_uint_eq(info_of(c.s).min_rtt, 5000);
+
+	/* A window of 60 s: the 5 ms goes after a minute of 20 ms. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_min_rtt_wlen",
+	    "60"), 0);
+	for (i = 0; i < 4; i++) {
+		h_advance(h, 20000 * MS);
+		exchange(&c, &nxt, 20 * MS);
+	}
+	ck_assert_uint_eq(info_of(c.s).min_rtt, 20000);
+	tcpx_close(h->e, c.s);
+}
+END_TEST
+
 START_TEST(sendto_fastopen_calls)
 {
 	struct sockaddr_in sin;
@@ -600,6 +686,7 @@ usrreq_suite(void)
 	tcase_add_test(tc, tcp_options);
 	tcase_add_test(tc, options_need_closed_state);
 	tcase_add_test(tc, tcp_info_after_handshake);
+	tcase_add_test(tc, tcp_info_min_rtt_and_pacing);
 	tcase_add_test(tc, sendto_fastopen_calls);
 	tcase_add_test(tc, foreach_lists_everything);
 	suite_add_tcase(s, tc);
