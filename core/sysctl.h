@@ -51,7 +51,10 @@
 	X(neigh_mcast_solicit, "net.ipv4.neigh.default.mcast_solicit", 3, 1, 32) \
 	X(neigh_unres_qlen, "net.ipv4.neigh.default.unres_qlen", 101, 0, 65535) \
 	X(busy_poll, "net.core.busy_poll", 0, 0, 1000000) \
-	X(tcp_early_retrans, "net.ipv4.tcp_early_retrans", 3, 0, 4)
+	X(tcp_early_retrans, "net.ipv4.tcp_early_retrans", 3, 0, 4) \
+	/* Bits as Linux: 1 RACK loss detection, 2 static reo_wnd, 4 no
+	 * dupthresh; 0 leaves RFC 6675 alone (tcp_rack.c). */ \
+	X(tcp_recovery, "net.ipv4.tcp_recovery", 1, 0, 7)
 
 /*
  * Multi-valued sysctls are text-formatted specially in sysctl.c; they are

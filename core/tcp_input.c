@@ -351,7 +351,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	uint32_t acked_sacked = 0;
 	int64_t rtt, ca;
 	struct tcp_ackstamp as;
-	bool dupack, dsack = false, reducing, in_flight;
+	bool dupack, dsack = false, reducing, in_flight, reo;
 	uint32_t reno_before, lost_before;
 
 	/* RFC 5961 5.2: an ACK for data never sent, or far too old. */
@@ -373,6 +373,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	sk->probes_out = 0;
 	acked = ack - sk->snd_una;
 	memset(&as, 0, sizeof(as));
+	as.prior_fack = sk->sb_n > 0 ? sk->sb[sk->sb_n - 1].end : sk->snd_una;
 
 	/* Window update (RFC 9293 SND.WL1/WL2; Linux's tcp_may_update_window). */
 	nwin = (seg->flags & TH_SYN) ? seg->wnd :
@@ -411,7 +412,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		sk->bytes_acked += adata;
 		if (sk->fin_queued && SEQ_GT(ack, sk->fin_seq))
 			sk->fin_acked = true;
-		tcp_txstamp_acked(sk, ack, &as);
+		tcp_txstamp_acked(e, sk, ack, &as);
 		sk->snd_una = ack;
 		if (SEQ_LT(sk->snd_nxt, ack))
 			sk->snd_nxt = ack;
@@ -438,7 +439,10 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	reducing = sk->ca_state == TCP_CAS_RECOVERY;
 	reno_before = sk->reno_sacked;
 	lost_before = sk->lost_end;
-	tcp_fastretrans_alert(e, sk, acked, dupack);
+	/* Linux's tcp_check_sack_reordering (tcpi_reord_seen). */
+	if (as.reord)
+		sk->reord_seen++;
+	reo = tcp_fastretrans_alert(e, sk, acked, dupack);
 	/*
 	 * Segments this ACK newly delivered (Linux's acked_sacked): newly
 	 * acknowledged bytes not SACKed before, newly SACKed bytes; without
@@ -474,8 +478,10 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (acked > 0) {
 		/* RFC 6298 5.2 / 5.3; a loss probe before it (RFC 8985 7.2). */
 		if (sk->snd_una == sk->snd_max) {
-			sk->rto_at = sk->tlp_at = 0;
-		} else {
+			sk->rto_at = sk->tlp_at = sk->reo_at = 0;
+		} else if (!reo) {
+			/* Linux's tcp_set_xmit_timer takes RACK's slot. */
+			sk->reo_at = 0;
 			sk->rto_at = e->now + sk->rto_us;
 			(void)tcp_tlp_schedule(e, sk, true);
 		}

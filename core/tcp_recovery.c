@@ -99,8 +99,8 @@ check_lost_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->rxt_n = (uint8_t)n;
 }
 
-static void
-enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
+void
+tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint32_t head = sk->mss;
 
@@ -185,17 +185,18 @@ tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk)
 	MIB_INC(e, TCPEXT_TCPDSACKUNDO);
 }
 
-void
+bool
 tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t acked, bool dupack)
 {
+	bool rack = tcp_rack_on(e, sk), dupthresh_on, reo = false;
 	uint32_t dupthresh = (uint32_t)e->sysctl.tcp_reordering;
 	uint32_t flight = sk->snd_max - sk->snd_una, mss = sk->mss;
 
 	if (sk->snd_una == sk->snd_max && sk->ca_state != TCP_CAS_LOSS &&
 	    sk->ca_state != TCP_CAS_RECOVERY) {
 		ca_open(sk);
-		return;
+		return false;
 	}
 	/* Reno emulation: a duplicate ACK is a segment that got through. */
 	if (!sk->sack_ok) {
@@ -213,7 +214,16 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 			sk->reno_sacked = flight / mss > 0 ? flight / mss - 1 :
 			    0;
 	}
-	tcp_sack_mark_lost(e, sk);
+	/*
+	 * RFC 6675's DupThresh, then RACK's clock (Linux's
+	 * tcp_identify_packet_loss); with bit 4 of tcp_recovery RACK
+	 * decides alone.  In CA_Loss all is lost already.
+	 */
+	dupthresh_on = tcp_rack_dupthresh(e, sk);
+	if (dupthresh_on)
+		tcp_sack_mark_lost(e, sk);
+	if (rack && sk->ca_state != TCP_CAS_LOSS)
+		reo = tcp_rack_mark_lost(e, sk);
 
 	switch (sk->ca_state) {
 	case TCP_CAS_RECOVERY:
@@ -235,7 +245,9 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 				    sk->snd_max);
 			sk->high_rxt = sk->snd_una;
 		}
-		check_lost_retrans(e, sk);
+		/* RACK finds lost retransmissions by their send time. */
+		if (!rack)
+			check_lost_retrans(e, sk);
 		break;
 	case TCP_CAS_LOSS:
 		if (!SEQ_LT(sk->snd_una, sk->recover))
@@ -255,14 +267,15 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 		    SEQ_GT(sk->sb[sk->sb_n - 1].start, sk->lost_end))
 			sk->lost_end = sk->sb[sk->sb_n - 1].start;
 		if (SEQ_GT(sk->lost_end, sk->snd_una) ||
-		    sk->dupacks >= dupthresh) {
-			enter_recovery(e, sk);
+		    (dupthresh_on && sk->dupacks >= dupthresh)) {
+			tcp_enter_recovery(e, sk);
 			break;
 		}
 		set_ca_state(sk, sk->sb_n > 0 || sk->reno_sacked > 0 ||
 		    sk->dupacks > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
 		break;
 	}
+	return reo;
 }
 
 void
@@ -295,6 +308,7 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->rxt_n = 0;
 	sk->tlp_at = 0;
 	sk->tlp_high_seq = 0;
+	sk->reo_at = 0;
 	/* Linux's set_state(TCP_CA_Loss): on every timeout, backoffs too. */
 	if (sk->cc->on_loss != NULL)
 		sk->cc->on_loss(e, sk);

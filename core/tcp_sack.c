@@ -105,7 +105,7 @@ tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
 		if (SEQ_LT(s, seg->ack))
 			s = seg->ack;
 		sb_add(sk, s, end);
-		tcp_txstamp_sacked(sk, s, end, as);
+		tcp_txstamp_sacked(e, sk, s, end, as);
 	}
 	sb_recount(sk);
 	return sk->sacked_bytes > before ? sk->sacked_bytes - before : 0;

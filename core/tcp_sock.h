@@ -207,6 +207,19 @@ struct tcp_sock {
 	/* Recent retransmissions: where, and snd_max when they went. */
 	struct tcp_rxt_rec { uint32_t seq, mark; } rxt[TCP_RXT_MAX];
 	uint8_t rxt_n;
+	/*
+	 * RACK (RFC 8985, Linux's tp->rack; tcp_rack.c): the send time and
+	 * end of the most recently sent segment among those delivered, the
+	 * RTT it gave, and whether an ACK moved it since the last look.
+	 */
+	struct tcp_rack {
+		uint64_t mstamp;
+		uint32_t end_seq;
+		uint32_t rtt_us;
+		uint8_t reo_wnd_steps;	/* reo_wnd in min_rtt / 4 (1 here) */
+		bool advanced;
+	} rack;
+	uint32_t reord_seen;	/* reorderings observed (tcpi_reord_seen) */
 
 	/* RFC 2883 D-SACK to report in our next ACK. */
 	bool dsack;
@@ -228,6 +241,7 @@ struct tcp_sock {
 	uint64_t persist_at;	/* zero-window probe */
 	uint64_t fw2_at;	/* orphaned FIN-WAIT-2 */
 	uint64_t tlp_at;	/* tail loss probe (RFC 8985 7) */
+	uint64_t reo_at;	/* RACK reordering timeout (RFC 8985 6.2) */
 	uint32_t tlp_high_seq;	/* snd_max when the probe went; 0 = none */
 	bool tlp_retrans;	/* the probe resent old data */
 
@@ -451,16 +465,19 @@ struct tcp_ackstamp {
 	/* The same for those SACKed, and where they start. */
 	uint64_t first_sacked_sent, sacked_sent;
 	uint32_t first_sacked_seq, sacked_seq;
+	/* Where SACKs reached before this ACK (Linux's prior_fack). */
+	uint32_t prior_fack;
+	bool reord;		/* an original segment was overtaken */
 };
 /* [seq, end) went out now (again, where it overlaps what went before). */
 void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t seq, uint32_t end);
 /* SND.UNA (not yet updated) moves to `ack`: note, forget what it passes. */
-void tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack,
-    struct tcp_ackstamp *as);
+void tcp_txstamp_acked(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t ack, struct tcp_ackstamp *as);
 /* [start, end) is SACKed: note what it newly covers. */
-void tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
-    struct tcp_ackstamp *as);
+void tcp_txstamp_sacked(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t start, uint32_t end, struct tcp_ackstamp *as);
 /* The receiver reneged: nothing counts as SACKed any more. */
 void tcp_txstamp_unsack(struct tcp_sock *sk);
 void tcp_txstamp_free(struct tcp_sock *sk);
@@ -487,11 +504,14 @@ bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
 /* tcp_recovery.c: Linux's congestion-avoidance state machine. */
 /*
  * After an ACK was processed: leave or enter recovery (fast retransmit,
- * RFC 6675 / RFC 6582), undo on D-SACK.  `acked` bytes of new data,
- * `dupack` whether it was a duplicate ACK.
+ * RFC 6675 / RFC 6582, RACK), undo on D-SACK.  `acked` bytes of new
+ * data, `dupack` whether it was a duplicate ACK.  True if RACK armed
+ * the reordering timer (then the ACK leaves the RTO alone, as Linux).
  */
-void tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
+bool tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t acked, bool dupack);
+/* Fast recovery starts (Linux's tcp_enter_recovery). */
+void tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk);
 /*
  * In recovery, after each ACK: cwnd from Proportional Rate Reduction
  * (RFC 6937, Linux's tcp_cwnd_reduction), `delivered` segments newly
@@ -506,6 +526,20 @@ void tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk,
     bool force);
 /* A D-SACK reported one of our retransmissions as needless. */
 void tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk);
+
+/* tcp_rack.c: RACK loss detection (RFC 8985 6.2, Linux's tcp_rack_*). */
+/* RACK decides losses here (SACK, net.ipv4.tcp_recovery bit 1). */
+bool tcp_rack_on(const struct tcpx_engine *e, const struct tcp_sock *sk);
+/* RFC 6675's DupThresh counts too (not RACK, or bit 4 clear). */
+bool tcp_rack_dupthresh(const struct tcpx_engine *e,
+    const struct tcp_sock *sk);
+/* A stretch newly ACKed or SACKed (Linux's tcp_rack_advance). */
+void tcp_rack_delivered(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_txstamp *r, struct tcp_ackstamp *as);
+/* After an ACK: mark what RACK finds lost; true if it armed reo_at. */
+bool tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk);
+/* reo_at expired (Linux's tcp_rack_reo_timeout). */
+void tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk);
 
 /* tcp_output.c: one new segment, cwnd aside (a loss probe); false if none. */
 bool tcp_send_new_segment(struct tcpx_engine *e, struct tcp_sock *sk);

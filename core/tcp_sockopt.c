@@ -347,6 +347,7 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	    sk->snd.len - (sk->snd_max - sk->snd_una) : 0;
 	ti->tcpi_bytes_sent = in.bytes_sent;
 	ti->tcpi_bytes_retrans = in.bytes_retrans;
+	ti->tcpi_reord_seen = sk->reord_seen;
 	ti->tcpi_snd_wnd = in.snd_wnd;
 	ti->tcpi_min_rtt = in.min_rtt_us;
 	ti->tcpi_pacing_rate = in.pacing_rate;

@@ -104,6 +104,7 @@ tcp_sock_alloc(struct tcpx_engine *e)
 	sk->snd_ssthresh = 0x7fffffff;
 	sk->pacing_rate = UINT64_MAX;	/* Linux's ~0: unknown yet */
 	tcp_minmax_reset(&sk->rtt_min, 0, UINT32_MAX);	/* none yet */
+	sk->rack.reo_wnd_steps = 1;
 	sk->mss = TCP_MSS_DEFAULT;
 	sk->rcv_mss = TCP_MSS_DEFAULT;
 	return sk;
@@ -223,7 +224,7 @@ tcp_done(struct tcpx_engine *e, struct tcp_sock *sk, int err,
 	tcp_set_state(e, sk, TCP_ST_CLOSED, cause);
 	sk->shut_rd = sk->shut_wr = true;
 	sk->rto_at = sk->delack_at = sk->keep_at = sk->persist_at = 0;
-	sk->fw2_at = sk->tlp_at = 0;
+	sk->fw2_at = sk->tlp_at = sk->reo_at = 0;
 	timer_cancel(e, &sk->timer);
 	tcp_ring_drop(&sk->snd, sk->snd.len);
 	tcp_ofo_purge(sk);
@@ -692,12 +693,16 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	/* ss's Send-Q: bytes written and not yet acknowledged. */
 	info->send_q = sk->snd.len;
 	/* Which timer ss would show (Linux's tcp4_seq_show order). */
-	if (sk->rto_at != 0 || sk->tlp_at != 0) {
-		/* A loss probe shows as "on" too (inet_diag's timer 1). */
+	if (sk->rto_at != 0 || sk->tlp_at != 0 || sk->reo_at != 0) {
+		/* Loss probe and RACK timers show as "on" too (timer 1). */
+		uint64_t at = sk->rto_at;
+
+		if (sk->tlp_at != 0 && (at == 0 || sk->tlp_at < at))
+			at = sk->tlp_at;
+		if (sk->reo_at != 0 && (at == 0 || sk->reo_at < at))
+			at = sk->reo_at;
 		info->timer = TCPX_TIMER_RETRANS;
-		info->timer_expires_us = rel(e, sk->tlp_at != 0 &&
-		    (sk->rto_at == 0 || sk->tlp_at < sk->rto_at) ? sk->tlp_at :
-		    sk->rto_at);
+		info->timer_expires_us = rel(e, at);
 	} else if (sk->persist_at != 0) {
 		info->timer = TCPX_TIMER_PROBE;
 		info->timer_expires_us = rel(e, sk->persist_at);

@@ -20,11 +20,11 @@ tcp_timer_init(struct tcp_sock *sk)
 void
 tcp_timer_update(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t d[6] = { sk->rto_at, sk->persist_at, sk->delack_at,
-	    sk->keep_at, sk->fw2_at, sk->tlp_at };
+	uint64_t d[7] = { sk->rto_at, sk->persist_at, sk->delack_at,
+	    sk->keep_at, sk->fw2_at, sk->tlp_at, sk->reo_at };
 	uint64_t when = UINT64_MAX;
 
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < 7; i++)
 		if (d[i] != 0 && d[i] < when)
 			when = d[i];
 	timer_arm(e, &sk->timer, when);
@@ -447,9 +447,16 @@ tcp_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 		trace_timer(e, sk, "loss_probe");
 		tcp_tlp_fire(e, sk);
 	}
+	/* RACK's reordering timer (tcp_rack.c) before the RTO, too. */
+	if (sk->reo_at != 0 && sk->reo_at <= now) {
+		sk->reo_at = 0;
+		trace_timer(e, sk, "reo_timeout");
+		tcp_rack_reo_timeout(e, sk);
+	}
 	if (sk->rto_at != 0 && sk->rto_at <= now) {
 		sk->rto_at = 0;
 		sk->tlp_at = 0;
+		sk->reo_at = 0;
 		if (tcp_retransmit_timer(e, sk))
 			return;
 	}

@@ -165,7 +165,8 @@ txs_count_acked(const struct tcp_txstamp *r, struct tcp_ackstamp *as)
 }
 
 void
-tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack, struct tcp_ackstamp *as)
+tcp_txstamp_acked(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t ack,
+    struct tcp_ackstamp *as)
 {
 	struct tcp_txstamps *q = &sk->txs;
 	struct tcp_txstamp *r;
@@ -178,8 +179,11 @@ tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack, struct tcp_ackstamp *as)
 			 * What SND.UNA passed without an ACK (the data of a
 			 * Fast Open SYN, taken with the SYN-ACK) is no news.
 			 */
-			if (SEQ_GT(r->end, sk->snd_una))
+			if (SEQ_GT(r->end, sk->snd_una)) {
 				txs_count_acked(r, as);
+				if (!r->sacked)
+					tcp_rack_delivered(e, sk, r, as);
+			}
 			q->head++;
 			q->n--;
 			continue;
@@ -194,8 +198,11 @@ tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack, struct tcp_ackstamp *as)
 		if (pcount <= 1)
 			break;
 		r->seq = ack;
-		if (txs_pcount(r->end - ack, mss) < pcount)
+		if (txs_pcount(r->end - ack, mss) < pcount) {
 			txs_count_acked(r, as);
+			if (!r->sacked)
+				tcp_rack_delivered(e, sk, r, as);
+		}
 		break;
 	}
 	if (q->n == 0) {
@@ -211,8 +218,8 @@ tcp_txstamp_acked(struct tcp_sock *sk, uint32_t ack, struct tcp_ackstamp *as)
 }
 
 void
-tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
-    struct tcp_ackstamp *as)
+tcp_txstamp_sacked(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t start,
+    uint32_t end, struct tcp_ackstamp *as)
 {
 	struct tcp_txstamps *q = &sk->txs;
 	struct tcp_txstamp *r;
@@ -251,6 +258,7 @@ tcp_txstamp_sacked(struct tcp_sock *sk, uint32_t start, uint32_t end,
 			r = txs_at(q, k);
 		}
 		r->sacked = true;
+		tcp_rack_delivered(e, sk, r, as);
 		if (r->retrans)
 			continue;
 		if (!as->have_sacked || SEQ_LT(r->seq, as->first_sacked_seq)) {

@@ -24,6 +24,7 @@
  *   tcp_recovery.c  loss recovery states (fast retransmit, NewReno,
  *                   CA_Loss after an RTO), lost retransmissions, D-SACK undo
  *   tcp_tlp.c       tail loss probes (RFC 8985 7)
+ *   tcp_rack.c      RACK time-based loss detection (RFC 8985 6)
  *   tcp_txstamp.c   when each stretch in flight was sent: the RTT samples
  *                   an ACK gives
  *   tcp_cc.c        the congestion-control interface, Reno

@@ -49,6 +49,9 @@ START_TEST(test_rto_backoff_and_holes)
 	struct tcpx_sockinfo info;
 	unsigned n, resent[32] = { 0 };
 
+	/* DupThresh alone: RACK would resend S0 after 22 ms (test_tcp_rack). */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_recovery", "0"),
+	    0);
 	bk_establish(h, &c, 10000, true, NULL);
 	bk_fill(h, &c);
 	t0 = h->now;

@@ -52,7 +52,7 @@ acked(uint32_t a)
 	struct tcp_ackstamp as;
 
 	memset(&as, 0, sizeof(as));
-	tcp_txstamp_acked(sk, SEQ0 + a, &as);
+	tcp_txstamp_acked(h->e, sk, SEQ0 + a, &as);
 	sk->snd_una = SEQ0 + a;
 	return as;
 }
@@ -63,7 +63,7 @@ sacked(uint32_t a, uint32_t b)
 	struct tcp_ackstamp as;
 
 	memset(&as, 0, sizeof(as));
-	tcp_txstamp_sacked(sk, SEQ0 + a, SEQ0 + b, &as);
+	tcp_txstamp_sacked(h->e, sk, SEQ0 + a, SEQ0 + b, &as);
 	return as;
 }
 

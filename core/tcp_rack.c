@@ -1,0 +1,250 @@
+/*
+ * tcp_rack.c - RACK, time-based loss detection (RFC 8985 6.2; Linux's
+ * net/ipv4/tcp_recovery.c, on with bit 1 of net.ipv4.tcp_recovery).
+ *
+ * A segment is lost once one sent after it has been delivered and
+ * more than that delivery's RTT plus a reordering window has passed
+ * since it was sent.  Counting time, not segments as RFC 6675's
+ * DupThresh does, catches a loss with fewer than three segments behind
+ * it, and a lost retransmission.  What it finds lost feeds the marks
+ * RFC 6675 uses (lost_end, tcp_sack.c), so that retransmission and PRR
+ * go as they do for DupThresh; a lost retransmission goes again at
+ * once, as tcp_recovery.c's check_lost_retrans would send it.
+ *
+ * As Linux: SACK connections only (without SACK, NewReno's marks
+ * stay), and DupThresh still counts unless bit 4 of tcp_recovery is
+ * set (TCP_RACK_NO_DUPTHRESH).
+ *
+ * XXX Not here: Linux's tcp_rack_update_reo_wnd (D-SACKs widening the
+ * window step by step, bit 2 of tcp_recovery), so reo_wnd_steps stays
+ * 1; the TSecr test of tcp_skb_spurious_retrans; RACK in CA_Loss,
+ * where every un-SACKed byte is lost already.
+ */
+#include "engine.h"
+
+/* Bits of net.ipv4.tcp_recovery (Linux's TCP_RACK_*). */
+#define TCP_RACK_LOSS_DETECTION	0x1
+#define TCP_RACK_NO_DUPTHRESH	0x4
+
+bool
+tcp_rack_on(const struct tcpx_engine *e, const struct tcp_sock *sk)
+{
+	return sk->sack_ok &&
+	    (e->sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION) != 0;
+}
+
+bool
+tcp_rack_dupthresh(const struct tcpx_engine *e, const struct tcp_sock *sk)
+{
+	return !tcp_rack_on(e, sk) ||
+	    (e->sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH) == 0;
+}
+
+/*
+ * Linux's tcp_rack_sent_after(): t1 went after t2; segments sent at
+ * the same instant (a burst, one GSO write) go in sequence order.
+ */
+static bool
+sent_after(uint64_t t1, uint64_t t2, uint32_t seq1, uint32_t seq2)
+{
+	return t1 > t2 || (t1 == t2 && SEQ_GT(seq1, seq2));
+}
+
+/* The minimum RTT, UINT32_MAX with no sample yet (Linux's tcp_min_rtt). */
+static uint32_t
+min_rtt(const struct tcp_sock *sk)
+{
+	return sk->rtt_min.s[0].v;
+}
+
+void
+tcp_rack_delivered(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_txstamp *r, struct tcp_ackstamp *as)
+{
+	uint64_t rtt;
+
+	if (!sk->sack_ok)
+		return;
+	/*
+	 * An original segment delivered below what was SACKed before
+	 * this ACK was overtaken on the way: reordering (Linux's
+	 * tcp_check_sack_reordering, from tcp_sacktag_one and
+	 * tcp_clean_rtx_queue).
+	 */
+	if (!r->retrans && SEQ_LT(r->seq, as->prior_fack))
+		as->reord = true;
+	/*
+	 * Linux's tcp_rack_advance().  A resent segment delivered sooner
+	 * than the minimum RTT after the resend was most likely the
+	 * original arriving late: its time says nothing.
+	 */
+	rtt = e->now - r->sent_us;
+	if (r->retrans && rtt < min_rtt(sk))
+		return;
+	sk->rack.advanced = true;
+	sk->rack.rtt_us = rtt < UINT32_MAX ? (uint32_t)rtt : UINT32_MAX;
+	if (sent_after(r->sent_us, sk->rack.mstamp, r->end, sk->rack.end_seq)) {
+		sk->rack.mstamp = r->sent_us;
+		sk->rack.end_seq = r->end;
+	}
+}
+
+/*
+ * Linux's tcp_rack_reo_wnd().  Without reordering seen, none in
+ * recovery, nor once DupThresh segments are SACKed (that is where
+ * RFC 6675 would start recovery anyway); else a quarter of the
+ * minimum RTT, a path property, rather than of the smoothed one,
+ * which queues and delayed ACKs inflate; never more than SRTT.
+ */
+static uint32_t
+rack_reo_wnd(const struct tcpx_engine *e, const struct tcp_sock *sk)
+{
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT, w;
+	uint32_t sacked_out = (sk->sacked_bytes + mss - 1) / mss;
+
+	if (sk->reord_seen == 0) {
+		if (sk->ca_state >= TCP_CAS_RECOVERY)
+			return 0;
+		if (sacked_out >= (uint32_t)e->sysctl.tcp_reordering &&
+		    (e->sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH) == 0)
+			return 0;
+	}
+	w = (min_rtt(sk) >> 2) * sk->rack.reo_wnd_steps;
+	return w < sk->srtt_us ? w : sk->srtt_us;
+}
+
+/* Send a lost retransmission [seq, end) again, one segment of it. */
+static void
+rack_resend(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t end)
+{
+	uint32_t len = end - seq;
+
+	if (len > sk->mss)
+		len = sk->mss;
+	if (tcp_retransmit_range(e, sk, seq, len) == 0)
+		return;
+	sk->prr_out++;
+	sk->undo_retrans++;
+	MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
+	MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+}
+
+/*
+ * Linux's tcp_rack_detect_loss().  Linux walks its queue in send-time
+ * order and stops at the first segment not sent before the RACK
+ * segment; the send-time record here is in sequence order, and a
+ * resend moves a stretch later in time, so every entry is looked at.
+ * Originals are in time order among themselves, so those found lost
+ * are the first ones: lost_end moves up to the last, and NextSeg
+ * resends them.  A stretch below HighRxt was resent in this recovery:
+ * found lost again, it goes once more now.  Returns true if anything
+ * was newly found lost; *timeout is the longest wait (us) until one
+ * still in doubt would be.
+ */
+static bool
+rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t *timeout)
+{
+	struct tcp_txstamps *q = &sk->txs;
+	uint32_t reo_wnd = rack_reo_wnd(e, sk), from;
+	int64_t remaining;
+	bool lost = false;
+
+	*timeout = 0;
+	if (q->blind)
+		return false;
+	/* Each resend may cut an entry in two: index, never a pointer. */
+	for (uint32_t k = 0; k < q->n; k++) {
+		struct tcp_txstamp r = q->v[q->head + k];
+
+		from = SEQ_MAX(sk->high_rxt, sk->snd_una);
+		if (r.sacked || !SEQ_GT(r.end, sk->snd_una))
+			continue;
+		/* Marked lost already, not yet resent. */
+		if (SEQ_GEQ(r.seq, from) && SEQ_LEQ(r.end, sk->lost_end))
+			continue;
+		if (!sent_after(sk->rack.mstamp, r.sent_us, sk->rack.end_seq,
+		    r.end))
+			continue;
+		remaining = (int64_t)sk->rack.rtt_us + reo_wnd -
+		    (int64_t)(e->now - r.sent_us);
+		if (remaining > 0) {
+			if (remaining > *timeout)
+				*timeout = (uint32_t)remaining;
+			continue;
+		}
+		if (SEQ_GEQ(r.seq, from)) {
+			if (SEQ_GT(r.end, sk->lost_end))
+				sk->lost_end = r.end;
+			lost = true;
+		} else if (sk->ca_state == TCP_CAS_RECOVERY) {
+			rack_resend(e, sk, r.seq, r.end);
+			lost = true;
+		}
+	}
+	return lost;
+}
+
+/*
+ * Reordering timer (Linux's ICSK_TIME_REO_TIMEOUT).
+ * Armed: after an ACK that moved the RACK segment leaves segments sent
+ *   before it neither delivered nor yet old enough to call lost: when
+ *   the oldest of them will be, rounded up to jiffies (HZ 250) plus
+ *   Linux's TCP_TIMEOUT_MIN of two, at most one RTO away.  That ACK
+ *   does not restart the RTO (nor schedule a loss probe).
+ * Cleared: by a later ACK of new data that arms nothing, when all is
+ *   acknowledged, by the RTO, and when it fires.
+ * Expiry (tcp_rack_reo_timeout): look again; if anything is lost now,
+ *   enter recovery if not in it and retransmit; restart the RTO.
+ */
+bool
+tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t when;
+	uint32_t timeout;
+
+	if (!sk->rack.advanced)
+		return false;
+	/* Until the next delivery nothing can change. */
+	sk->rack.advanced = false;
+	(void)rack_detect_loss(e, sk, &timeout);
+	if (timeout == 0)
+		return false;
+	when = ((uint64_t)timeout + TCP_DELACK_TICK_US - 1) /
+	    TCP_DELACK_TICK_US * TCP_DELACK_TICK_US + 2 * TCP_DELACK_TICK_US;
+	if (when > sk->rto_us)
+		when = sk->rto_us;
+	sk->reo_at = e->now + when;
+	tcp_timer_update(e, sk);
+	return true;
+}
+
+void
+tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint32_t timeout;
+	uint64_t at;
+
+	if (sk->snd_una == sk->snd_max || !tcp_rack_on(e, sk) ||
+	    sk->ca_state == TCP_CAS_LOSS)
+		return;
+	if (rack_detect_loss(e, sk, &timeout)) {
+		if (sk->ca_state != TCP_CAS_RECOVERY) {
+			tcp_enter_recovery(e, sk);
+			tcp_cwnd_reduction(sk, 1, false, true);
+		}
+		tcp_xmit_retransmit(e, sk, false);
+	}
+	/*
+	 * Linux's tcp_rearm_rto() with the timer not the RTO's: the RTO
+	 * counts from when the head went, a jiffy from now at the least.
+	 */
+	at = e->now + sk->rto_us;
+	if (sk->txs.n > 0 && !sk->txs.blind)
+		at = sk->txs.v[sk->txs.head].sent_us + sk->rto_us;
+	if (at < e->now + TCP_DELACK_TICK_US)
+		at = e->now + TCP_DELACK_TICK_US;
+	sk->rto_at = at;
+	tcp_timer_update(e, sk);
+}
