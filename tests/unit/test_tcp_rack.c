@@ -1,0 +1,293 @@
+/*
+ * test_tcp_rack.c - RACK time-based loss detection (core/tcp_rack.c,
+ * RFC 8985 6.2, Linux's tcp_recovery.c), segment by segment against a
+ * scripted peer on the fake clock.  The handshake takes 10 ms, so SRTT
+ * and the minimum RTT are 10 ms and the reordering window a quarter of
+ * that, 2.5 ms:
+ *   - a segment still missing when one sent 5 ms after it is SACKed,
+ *     10 ms after that one went, is lost: fast retransmit with two
+ *     segments SACKed, where DupThresh wants three;
+ *   - a segment overtaken but arriving within the window is not
+ *     resent; with bit 4 (no DupThresh) not even with four SACKed;
+ *   - with no further ACK the reordering timer (2.5 ms rounded up to
+ *     a 4 ms jiffy, plus two) resends it 12 ms after the SACK, and the
+ *     RTO restarts from there;
+ *   - net.ipv4.tcp_recovery 0: nothing of this, the RTO resends.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "harness.h"
+#include "bulk_fixture.h"
+
+static struct harness *h;
+
+static void
+setup(void)
+{
+	h = h_new();
+}
+
+static void
+teardown(void)
+{
+	h_free(h);
+	h = NULL;
+}
+
+static void
+set_recovery(const char *v)
+{
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_recovery", v), 0);
+}
+
+/* Linux's tcpi_ca_state, from the socket itself. */
+static int
+ca_state(const struct fx_conn *c)
+{
+	return tcp_sock_by_id(h->e, c->s)->ca_state;
+}
+
+/* Start of segment i of the stream. */
+static uint32_t
+seg_at(const struct fx_conn *c, unsigned i)
+{
+	return c->iss + 1 + i * BK_MSS;
+}
+
+/*
+ * S0..S2 go at t0, S3 at t0 + 5 ms; S0 is lost.  S1 is SACKed at
+ * t0 + 10 ms, S3 at t0 + 15 ms: two segments SACKed, two blocks.
+ * Returns what the second SACK released.
+ */
+static unsigned
+lost_head_two_sacked(struct fx_conn *c, struct bk_seg *s, unsigned max)
+{
+	uint32_t blk[4];
+	uint32_t ts;
+
+	bk_establish(h, c, 10000, true, NULL);
+	bk_send_n(h, c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, c, s, max), 3);
+	ts = s[2].tsval;
+	h_advance(h, 5000);
+	bk_send_n(h, c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, c, s, max), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(c, 3));
+	h_advance(h, 5000);
+	blk[0] = seg_at(c, 1);
+	blk[1] = seg_at(c, 2);
+	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	H_EXPECT_NONE(h);
+	h_advance(h, 5000);
+	blk[0] = seg_at(c, 3);
+	blk[1] = seg_at(c, 4);
+	blk[2] = seg_at(c, 1);
+	blk[3] = seg_at(c, 2);
+	bk_ack(h, c, seg_at(c, 0), ts, blk, 2);
+	return bk_take(h, c, s, max);
+}
+
+START_TEST(test_rack_lost_with_two_sacked)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+
+	/*
+	 * S3 went 5 ms after S0 and is SACKed 10 ms after it went: S0,
+	 * 15 ms old, is past RTT + reo_wnd (12.5 ms).  Recovery, and PRR
+	 * lets the head go at once.
+	 */
+	ck_assert_uint_eq(lost_head_two_sacked(&c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	ck_assert_uint_eq(s[0].len, BK_MSS);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
+	ck_assert(ca_state(&c) == TCP_CAS_RECOVERY);
+	/* S2, sent with S0 and as old, is lost too: next ACK, it goes. */
+	h_advance(h, 1000);
+	bk_ack(h, &c, seg_at(&c, 2), s[0].tsval, (uint32_t[]){ seg_at(&c, 3),
+	    seg_at(&c, 4) }, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(&c, 2));
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
+}
+END_TEST
+
+START_TEST(test_rack_reordering_within_window)
+{
+	struct fx_conn c;
+	struct bk_seg s[64];
+	struct tcp_sock *sk;
+	uint32_t blk[2], ts;
+	uint64_t t0;
+
+	/* S0 overtaken by S1, arriving 2 ms later: within the window. */
+	bk_establish(h, &c, 10000, true, NULL);
+	sk = tcp_sock_by_id(h->e, c.s);
+	bk_send_n(h, &c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 64), 3);
+	ts = s[2].tsval;
+	t0 = h->now;
+	h_advance(h, 10000);
+	blk[0] = seg_at(&c, 1);
+	blk[1] = seg_at(&c, 2);
+	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 1);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(sk->reo_at, t0 + 22000);
+	h_advance(h, 2000);
+	bk_ack(h, &c, seg_at(&c, 3), ts, NULL, 0);
+	ck_assert_uint_eq(sk->reo_at, 0);
+	h_run_until(h, t0 + 100000);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+	/* Linux's tcp_check_sack_reordering counted it (tcpi_reord_seen). */
+	ck_assert_uint_eq(sk->reord_seen, 1);
+}
+END_TEST
+
+START_TEST(test_rack_no_dupthresh_reordering)
+{
+	struct fx_conn c;
+	struct bk_seg s[64];
+	uint32_t blk[2], ts;
+	unsigned n;
+
+	/*
+	 * Bit 4: DupThresh does not count.  S1..S4 are SACKed (DupThresh
+	 * would call S0 lost), S0 arrives 1 ms later: only new data goes.
+	 */
+	set_recovery("5");
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(bk_take(h, &c, s, 64), 10);
+	ts = s[9].tsval;
+	h_advance(h, 10000);
+	blk[0] = seg_at(&c, 1);
+	blk[1] = seg_at(&c, 5);
+	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 1);
+	n = bk_take(h, &c, s, 64);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert(SEQ_GEQ(s[i].seq, seg_at(&c, 10)));
+	ck_assert(ca_state(&c) == TCP_CAS_DISORDER);
+	h_advance(h, 1000);
+	bk_ack(h, &c, seg_at(&c, 5), ts, NULL, 0);
+	n = bk_take(h, &c, s, 64);
+	for (unsigned i = 0; i < n; i++)
+		ck_assert(SEQ_GEQ(s[i].seq, seg_at(&c, 10)));
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 0);
+}
+END_TEST
+
+/*
+ * S0..S2 at t0, S0 lost; S1 and S2 SACKed at t0 + 10 ms, then silence.
+ * Returns t0.
+ */
+static uint64_t
+lost_head_then_silence(struct fx_conn *c)
+{
+	struct bk_seg s[16];
+	uint32_t blk[2], ts;
+	uint64_t t0;
+
+	bk_establish(h, c, 10000, true, NULL);
+	bk_send_n(h, c, 3 * BK_MSS);
+	t0 = h->now;
+	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
+	ts = s[2].tsval;
+	h_advance(h, 10000);
+	blk[0] = seg_at(c, 1);
+	blk[1] = seg_at(c, 2);
+	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	blk[1] = seg_at(c, 3);
+	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	H_EXPECT_NONE(h);
+	return t0;
+}
+
+START_TEST(test_rack_reo_timer_fires)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	struct tcpx_sockinfo info;
+	uint64_t t0 = lost_head_then_silence(&c);
+
+	/* 2.5 ms: one jiffy, plus TCP_TIMEOUT_MIN's two: 12 ms on. */
+	h_run_until(h, t0 + 22000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 22000);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	info = bk_info(h, &c);
+	ck_assert(ca_state(&c) == TCP_CAS_RECOVERY);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	/* The RTO counts from the resent head (Linux's tcp_rearm_rto). */
+	ck_assert_uint_eq(info.timer_expires_us, info.rto_us);
+	/* It arrives: all acknowledged, recovery over, nothing more. */
+	h_advance(h, 10000);
+	bk_ack(h, &c, seg_at(&c, 3), s[0].tsval, NULL, 0);
+	ck_assert(ca_state(&c) == TCP_CAS_OPEN);
+	h_run_until(h, h->now + 2000000);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
+}
+END_TEST
+
+START_TEST(test_rack_off_keeps_rfc6675)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint64_t t0, rto;
+
+	/* The same two scripts: DupThresh waits, the RTO resends. */
+	set_recovery("0");
+	ck_assert_uint_eq(lost_head_two_sacked(&c, s, 16), 0);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
+	ck_assert(ca_state(&c) == TCP_CAS_DISORDER);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
+	h_free(h);
+
+	h = h_new();
+	set_recovery("0");
+	t0 = lost_head_then_silence(&c);
+	rto = bk_info(h, &c).rto_us;
+	h_run_until(h, t0 + rto - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + rto);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 0);
+}
+END_TEST
+
+static Suite *
+rack_suite(void)
+{
+	Suite *s = suite_create("tcp_rack");
+	TCase *tc = tcase_create("rack");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_rack_lost_with_two_sacked);
+	tcase_add_test(tc, test_rack_reordering_within_window);
+	tcase_add_test(tc, test_rack_no_dupthresh_reordering);
+	tcase_add_test(tc, test_rack_reo_timer_fires);
+	tcase_add_test(tc, test_rack_off_keeps_rfc6675);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(rack_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
