@@ -133,10 +133,12 @@ rack_resend(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 /*
  * Linux's tcp_rack_detect_loss().  Linux walks its queue in send-time
  * order and stops at the first segment not sent before the RACK
- * segment; the send-time record here is in sequence order, and a
- * resend moves a stretch later in time, so every entry is looked at.
- * Originals are in time order among themselves, so those found lost
- * are the first ones: lost_end moves up to the last, and NextSeg
+ * segment.  The send-time record here is in sequence order, and a
+ * resend moves a stretch later in time; but a segment sent once went
+ * after every one below it, and a resent one after its first sending,
+ * so past the first original not sent before the RACK segment nothing
+ * is: the walk stops there, as long as Linux's.  Originals found lost
+ * are thus the first ones: lost_end moves up to the last, and NextSeg
  * resends them.  A stretch below HighRxt was resent in this recovery:
  * found lost again, it goes once more now.  Returns true if anything
  * was newly found lost; *timeout is the longest wait (us) until one
@@ -159,13 +161,16 @@ rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
 		struct tcp_txstamp r = q->v[q->head + k];
 
 		from = SEQ_MAX(sk->high_rxt, sk->snd_una);
+		if (!sent_after(sk->rack.mstamp, r.sent_us, sk->rack.end_seq,
+		    r.end)) {
+			if (!r.retrans)
+				break;
+			continue;
+		}
 		if (r.sacked || !SEQ_GT(r.end, sk->snd_una))
 			continue;
 		/* Marked lost already, not yet resent. */
 		if (SEQ_GEQ(r.seq, from) && SEQ_LEQ(r.end, sk->lost_end))
-			continue;
-		if (!sent_after(sk->rack.mstamp, r.sent_us, sk->rack.end_seq,
-		    r.end))
 			continue;
 		remaining = (int64_t)sk->rack.rtt_us + reo_wnd -
 		    (int64_t)(e->now - r.sent_us);
