@@ -12,6 +12,8 @@
  *   - with no further ACK the reordering timer (2.5 ms rounded up to
  *     a 4 ms jiffy, plus two) resends it 12 ms after the SACK, and the
  *     RTO restarts from there;
+ *   - a retransmission is lost in its turn: a segment sent after it
+ *     is SACKed an RTT later, and it goes again (TCPLostRetransmit);
  *   - net.ipv4.tcp_recovery 0: nothing of this, the RTO resends.
  */
 #include <check.h>
@@ -236,6 +238,47 @@ START_TEST(test_rack_reo_timer_fires)
 }
 END_TEST
 
+START_TEST(test_rack_lost_retransmission)
+{
+	struct fx_conn c;
+	struct bk_seg s[64];
+	uint32_t blk[4], ts, nxt = 0;
+	unsigned n;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(bk_take(h, &c, s, 64), 10);
+	ts = s[9].tsval;
+	/* S1..S4 SACKed: S0 lost, resent with new data after it (PRR). */
+	h_advance(h, 10000);
+	blk[0] = seg_at(&c, 1);
+	blk[1] = seg_at(&c, 5);
+	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 1);
+	n = bk_take(h, &c, s, 64);
+	ck_assert_uint_ge(n, 2);
+	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	ck_assert_uint_eq(s[1].seq, seg_at(&c, 10));
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
+	/*
+	 * An RTT later S10, sent just after the resend, is SACKed and S0
+	 * is not: the resend is lost too, and goes again at once.
+	 */
+	h_advance(h, 10000);
+	blk[0] = seg_at(&c, 10);
+	blk[1] = seg_at(&c, 11);
+	blk[2] = seg_at(&c, 1);
+	blk[3] = seg_at(&c, 5);
+	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 2);
+	n = bk_take(h, &c, s, 64);
+	for (unsigned i = 0; i < n; i++)
+		if (s[i].seq == seg_at(&c, 0))
+			nxt++;
+	ck_assert_uint_eq(nxt, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLostRetransmit"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
+}
+END_TEST
+
 START_TEST(test_rack_off_keeps_rfc6675)
 {
 	struct fx_conn c;
@@ -275,6 +318,7 @@ rack_suite(void)
 	tcase_add_test(tc, test_rack_reordering_within_window);
 	tcase_add_test(tc, test_rack_no_dupthresh_reordering);
 	tcase_add_test(tc, test_rack_reo_timer_fires);
+	tcase_add_test(tc, test_rack_lost_retransmission);
 	tcase_add_test(tc, test_rack_off_keeps_rfc6675);
 	suite_add_tcase(s, tc);
 	return s;
