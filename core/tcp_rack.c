@@ -15,7 +15,7 @@
  * stay), and DupThresh still counts unless bit 4 of tcp_recovery is
  * set (TCP_RACK_NO_DUPTHRESH).
  *
- * XXX Not here: Linux's tcp_rack_update_reo_wnd (D-SACKs widening the
+ * Not here: Linux's tcp_rack_update_reo_wnd (D-SACKs widening the
  * window step by step, bit 2 of tcp_recovery), so reo_wnd_steps stays
  * 1; the TSecr test of tcp_skb_spurious_retrans; RACK in CA_Loss,
  * where every un-SACKed byte is lost already.
