@@ -74,6 +74,48 @@ tcp_ring_write_max(struct tcp_ring *r, const uint8_t *data, uint32_t len,
 	return n;
 }
 
+uint32_t
+tcp_ring_reserve(struct tcp_ring *r, uint32_t len, struct iovec iov[2],
+    int *iovcnt)
+{
+	uint32_t n, tail, first;
+
+	n = r->len >= r->max ? 0 : r->max - r->len;
+	if (len < n)
+		n = len;
+	*iovcnt = 0;
+	if (n == 0)
+		return 0;
+	/*
+	 * Grow by one doubling at most: the caller asks for what it could
+	 * take, not what it has, and a connection that writes a little must
+	 * keep a little buffer (tcp_ring_write grows to what it is given).
+	 */
+	if (r->cap - r->len < n &&
+	    !ring_grow(r, r->cap == 0 ? 4096 : r->len + n < 2 * r->cap ?
+	    r->len + n : 2 * r->cap))
+		return 0;
+	if (r->cap - r->len < n)
+		n = r->cap - r->len;
+	tail = (r->head + r->len) % r->cap;
+	first = r->cap - tail < n ? r->cap - tail : n;
+	iov[0].iov_base = r->buf + tail;
+	iov[0].iov_len = first;
+	*iovcnt = 1;
+	if (n > first) {
+		iov[1].iov_base = r->buf;
+		iov[1].iov_len = n - first;
+		*iovcnt = 2;
+	}
+	return n;
+}
+
+void
+tcp_ring_commit(struct tcp_ring *r, uint32_t n)
+{
+	r->len += n;
+}
+
 void
 tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
     uint32_t len)

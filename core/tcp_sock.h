@@ -318,6 +318,15 @@ uint32_t tcp_ring_write(struct tcp_ring *r, const uint8_t *data,
 uint32_t tcp_ring_write_max(struct tcp_ring *r, const uint8_t *data,
     uint32_t len, uint32_t max);
 /*
+ * Room for up to len more bytes (as many as r->max allows), as one or
+ * two pieces after the content (iov[0..2)); returns their total, 0 when
+ * full or out of memory.  tcp_ring_commit(r, n) then appends the n bytes
+ * written there, n at most that total.
+ */
+uint32_t tcp_ring_reserve(struct tcp_ring *r, uint32_t len,
+    struct iovec iov[2], int *iovcnt);
+void tcp_ring_commit(struct tcp_ring *r, uint32_t n);
+/*
  * What the receive ring may hold: the window is offered from rcv.max,
  * but a window never shrinks and is rounded up to the scale (as
  * Linux's), so the peer may rightly send a little more; Linux absorbs

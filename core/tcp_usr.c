@@ -85,11 +85,14 @@ tcp_active_open(struct tcpx_engine *e, struct tcp_sock *sk,
 	return -EINPROGRESS;
 }
 
-ssize_t
-tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
-    size_t len, int flags)
+/*
+ * May the application write now?  0, or what send(2) fails with: the
+ * pending error (taken), EPIPE after shutdown or close, EAGAIN while
+ * connecting (sk_stream_wait_connect, without blocking).
+ */
+static int
+send_check(struct tcp_sock *sk)
 {
-	uint32_t n;
 	int err;
 
 	if (sk->so_error != 0) {
@@ -113,6 +116,18 @@ tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
 	default:
 		return -EPIPE;
 	}
+	return 0;
+}
+
+ssize_t
+tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
+    size_t len, int flags)
+{
+	uint32_t n;
+	int err;
+
+	if ((err = send_check(sk)) != 0)
+		return err;
 	if (len == 0)
 		return 0;
 	if (len > UINT32_MAX)
@@ -123,6 +138,41 @@ tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
 	sk->more = (flags & MSG_MORE) != 0;
 	tcp_output(e, sk);
 	return n;
+}
+
+ssize_t
+tcp_usr_send_reserve(struct tcpx_engine *e, struct tcp_sock *sk, size_t len,
+    struct iovec *iov, int *iovcnt)
+{
+	uint32_t n;
+	int err;
+
+	(void)e;
+	*iovcnt = 0;
+	if ((err = send_check(sk)) != 0)
+		return err;
+	if (len == 0)
+		return -EINVAL;
+	n = tcp_ring_reserve(&sk->snd, len > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)len, iov, iovcnt);
+	return n != 0 ? (ssize_t)n : -EAGAIN;
+}
+
+int
+tcp_usr_send_commit(struct tcpx_engine *e, struct tcp_sock *sk, size_t n,
+    int flags)
+{
+	/* Only what the reservation left room for, and only when sendable. */
+	if (n > tcp_ring_space(&sk->snd) ||
+	    (n > 0 && (sk->so_error != 0 || sk->shut_wr)))
+		return -EINVAL;
+	if (n > 0)
+		tcp_ring_commit(&sk->snd, (uint32_t)n);
+	else if (!sk->more)
+		return 0;	/* nothing queued, nothing held back */
+	sk->more = (flags & MSG_MORE) != 0;
+	tcp_output(e, sk);
+	return 0;
 }
 
 /*

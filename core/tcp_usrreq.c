@@ -221,6 +221,35 @@ tcpx_send(struct tcpx_engine *e, int s, const void *buf, size_t len,
 }
 
 ssize_t
+tcpx_send_reserve(struct tcpx_engine *e, int s, size_t len, struct iovec *iov,
+    int *iovcnt)
+{
+	struct tcp_sock *sk = tcp_sock_by_id(e, s);
+
+	if (sk == NULL)
+		return -EBADF;
+	if (iov == NULL || iovcnt == NULL || *iovcnt < 2)
+		return -EINVAL;
+	if (sk->state == TCP_ST_LISTEN) {
+		*iovcnt = 0;
+		return -EPIPE;
+	}
+	return tcp_usr_send_reserve(e, sk, len, iov, iovcnt);
+}
+
+int
+tcpx_send_commit(struct tcpx_engine *e, int s, size_t n, int flags)
+{
+	struct tcp_sock *sk = tcp_sock_by_id(e, s);
+
+	if (sk == NULL)
+		return -EBADF;
+	if (sk->state == TCP_ST_LISTEN)
+		return -EPIPE;
+	return tcp_usr_send_commit(e, sk, n, flags);
+}
+
+ssize_t
 tcpx_recv(struct tcpx_engine *e, int s, void *buf, size_t len, int flags)
 {
 	struct tcp_sock *sk = tcp_sock_by_id(e, s);

@@ -170,6 +170,11 @@ int tcp_active_open(struct tcpx_engine *e, struct tcp_sock *sk,
     const void *data, size_t len);
 ssize_t tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk,
     const void *buf, size_t len, int flags);
+/* tcpx_send_reserve / tcpx_send_commit (tcpx.h), the socket checked. */
+ssize_t tcp_usr_send_reserve(struct tcpx_engine *e, struct tcp_sock *sk,
+    size_t len, struct iovec *iov, int *iovcnt);
+int tcp_usr_send_commit(struct tcpx_engine *e, struct tcp_sock *sk,
+    size_t n, int flags);
 ssize_t tcp_usr_recv(struct tcpx_engine *e, struct tcp_sock *sk, void *buf,
     size_t len, int flags);
 /* tcpx_recv_peek / tcpx_recv_consume (tcpx.h), the socket checked. */

@@ -160,6 +160,28 @@ ssize_t tcpx_sendto_fastopen(struct tcpx_engine *e, int s, const void *buf,
 /* Bytes taken into the send buffer, or -EAGAIN, -EPIPE, -ENOTCONN... */
 ssize_t tcpx_send(struct tcpx_engine *e, int s, const void *buf, size_t len,
     int flags);
+/*
+ * Zero-copy writes: tcpx_send without its copy, for a host that reads
+ * the application's bytes straight into the send buffer (tcpxd reads
+ * the application's socketpair there).  tcpx_send_reserve points
+ * iov[0..*iovcnt) (*iovcnt is the room on entry, at least 2: the send
+ * queue is a ring that may wrap) at free room for up to len bytes and
+ * returns its total; or, taking nothing, what tcpx_send would return
+ * instead: -EAGAIN when the buffer is full or the connection not yet
+ * up, the pending error (cleared), -EPIPE.  The pointers are valid
+ * until the next call into the engine other than tcpx_send_commit.
+ *
+ * tcpx_send_commit queues the first n bytes written there exactly as
+ * tcpx_send queues what it copied (flags: MSG_MORE), and sends what is
+ * due.  0, or -EINVAL if n is more than the room reserved.  A host
+ * that filled the whole room commits with MSG_MORE (more is likely
+ * waiting, and a short tail should not go on its own), and commits 0
+ * bytes without it when it finds there is no more: that sends what
+ * MSG_MORE held back.
+ */
+ssize_t tcpx_send_reserve(struct tcpx_engine *e, int s, size_t len,
+    struct iovec *iov, int *iovcnt);
+int tcpx_send_commit(struct tcpx_engine *e, int s, size_t n, int flags);
 /* Bytes read, 0 at EOF, -EAGAIN when nothing is there; flags: MSG_PEEK. */
 ssize_t tcpx_recv(struct tcpx_engine *e, int s, void *buf, size_t len,
     int flags);

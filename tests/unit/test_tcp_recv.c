@@ -6,6 +6,11 @@
  * same bytes and results and send the same segments (window updates,
  * held-back ACKs), across a ring wrap, partial consumes, a closed
  * window, autotuning, EOF, reset and misuse.
+ *
+ * The zero-copy write (tcpx_send_reserve and tcpx_send_commit) the same
+ * way against tcpx_send: the same segments from both engines, through a
+ * full send buffer, a wrap of the send ring and the errors send(2)
+ * reports.
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -89,6 +94,8 @@ tw_same_output(struct tcp_seg *last)
 		ck_assert_uint_eq(a.ack, b.ack);
 		ck_assert_uint_eq(a.wnd, b.wnd);
 		ck_assert_uint_eq(a.len, b.len);
+		if (a.len > 0)		/* the same bytes, too */
+			ck_assert_mem_eq(a.data, b.data, a.len);
 		ck_assert_uint_eq(a.opt.ts_val, b.opt.ts_val);
 		ck_assert_uint_eq(a.opt.nsack, b.opt.nsack);
 		c[0].our_ts = c[1].our_ts = a.opt.ts_val;
@@ -140,6 +147,186 @@ tw_read(size_t len)
 		ck_assert_mem_eq(a, b, (size_t)na);
 	return na;
 }
+
+/*
+ * tcpx_send made of reserve, copy and commit on engine 1; tcpx_send on
+ * engine 0; the same result.  Returns the bytes taken.
+ */
+static ssize_t
+tw_write(const uint8_t *p, size_t len)
+{
+	struct iovec iov[2];
+	int iovcnt = 2;
+	ssize_t na, room;
+	size_t done = 0, k;
+
+	na = tcpx_send(h[0]->e, c[0].s, p, len, 0);
+	room = tcpx_send_reserve(h[1]->e, c[1].s, len, iov, &iovcnt);
+	if (room <= 0) {
+		ck_assert_int_eq(iovcnt, 0);
+		ck_assert_int_eq(room, na);
+		return na;
+	}
+	ck_assert_int_le(room, (ssize_t)len);
+	for (int i = 0; i < iovcnt; i++) {
+		k = iov[i].iov_len;
+		memcpy(iov[i].iov_base, p + done, k);
+		done += k;
+	}
+	ck_assert_uint_eq(done, (size_t)room);
+	/* As tcpxd: MSG_MORE while the write is not all in (bridge.c). */
+	ck_assert_int_eq(tcpx_send_commit(h[1]->e, c[1].s, done,
+	    (ssize_t)done < na ? MSG_MORE : 0), 0);
+	/* One reservation may be short of what tcpx_send took: go on. */
+	while ((ssize_t)done < na) {
+		iovcnt = 2;
+		room = tcpx_send_reserve(h[1]->e, c[1].s, (size_t)na - done,
+		    iov, &iovcnt);
+		ck_assert_int_gt(room, 0);
+		k = 0;
+		for (int i = 0; i < iovcnt; i++) {
+			memcpy(iov[i].iov_base, p + done + k,
+			    iov[i].iov_len);
+			k += iov[i].iov_len;
+		}
+		done += k;
+		ck_assert_int_eq(tcpx_send_commit(h[1]->e, c[1].s, k,
+		    (ssize_t)done < na ? MSG_MORE : 0), 0);
+	}
+	ck_assert_int_eq((ssize_t)done, na);
+	return na;
+}
+
+/* Both engines' output so far, the same; the end of the last data. */
+static uint32_t
+tw_sent_end(uint32_t end)
+{
+	struct tcp_seg a, b;
+
+	ck_assert_uint_eq(h_out_count(h[0]), h_out_count(h[1]));
+	while (h_take(h[0], &a)) {
+		ck_assert(h_take(h[1], &b));
+		ck_assert_uint_eq(a.flags, b.flags);
+		ck_assert_uint_eq(a.seq, b.seq);
+		ck_assert_uint_eq(a.len, b.len);
+		if (a.len > 0) {
+			ck_assert_mem_eq(a.data, b.data, a.len);
+			if (SEQ_GT(a.seq + a.len, end))
+				end = a.seq + a.len;
+		}
+		c[0].our_ts = c[1].our_ts = a.opt.ts_val;
+	}
+	return end;
+}
+
+/* The peer acknowledges what both engines sent. */
+static void
+tw_ack(uint32_t upto)
+{
+	for (int i = 0; i < 2; i++) {
+		c[i].snd = upto;
+		fx_peer(h[i], &c[i], TH_ACK, NULL, 0);
+	}
+}
+
+START_TEST(reserve_commit_as_send)
+{
+	struct tcp_seg last;
+	uint32_t start, end;
+	size_t off = 0;
+	ssize_t n;
+	int rounds, wraps = 0;
+
+	fill_pattern();
+	tw_establish();
+	start = c[0].iss + 1;
+	/*
+	 * A small write grows the send ring a little only (one doubling
+	 * per reservation), a big one as far as the buffer allows; either
+	 * way the segments are tcpx_send's.
+	 */
+	ck_assert_int_eq(tw_write(pattern, 100), 100);
+	(void)tw_same_output(&last);
+	ck_assert_uint_eq(last.len, 100);
+	ck_assert_uint_eq(last.seq, start);
+	off = 100;
+	end = start + 100;
+	tw_ack(end);
+	end = tw_sent_end(end);
+	/* Fill the send buffer: both stop at the same byte with EAGAIN. */
+	for (rounds = 0; rounds < 64; rounds++) {
+		n = tw_write(pattern + off, 60000);
+		if (n < 0)
+			break;
+		off += (size_t)n;
+		end = tw_sent_end(end);
+	}
+	ck_assert_int_eq(n, -EAGAIN);
+	/*
+	 * ACKs of what went out free room, new writes fill it: the ring
+	 * wraps, and both engines still send the same bytes.
+	 */
+	for (rounds = 0; rounds < 40 && off < sizeof(pattern) - 65536;
+	    rounds++) {
+		tw_ack(end);
+		end = tw_sent_end(end);
+		n = tw_write(pattern + off, 65536);
+		if (n > 0) {
+			off += (size_t)n;
+			if (SEQ_LT(end, start + (uint32_t)off))
+				wraps++;
+		}
+		end = tw_sent_end(end);
+	}
+	ck_assert_int_gt(wraps, 0);
+	ck_assert_uint_gt(off, 400000);	/* more than one buffer's worth */
+	while (SEQ_LT(end, start + (uint32_t)off) && rounds++ < 400) {
+		tw_ack(end);
+		end = tw_sent_end(end);
+	}
+	ck_assert_uint_eq(end, start + (uint32_t)off);
+}
+END_TEST
+
+START_TEST(reserve_errors)
+{
+	struct iovec iov[2];
+	int iovcnt;
+
+	tw_establish();
+	/* Too little room for a wrapped reservation; nothing to reserve. */
+	iovcnt = 1;
+	ck_assert_int_eq(tcpx_send_reserve(h[1]->e, c[1].s, 10, iov, &iovcnt),
+	    -EINVAL);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_send_reserve(h[1]->e, c[1].s, 0, iov, &iovcnt),
+	    -EINVAL);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_send_reserve(h[1]->e, 999, 10, iov, &iovcnt),
+	    -EBADF);
+	/* More than reserved room cannot be committed. */
+	iovcnt = 2;
+	ck_assert_int_gt(tcpx_send_reserve(h[1]->e, c[1].s, 10, iov, &iovcnt),
+	    0);
+	ck_assert_int_eq(tcpx_send_commit(h[1]->e, c[1].s, 1u << 30, 0),
+	    -EINVAL);
+	H_EXPECT_NONE(h[1]);
+	/* After shutdown(SHUT_WR): EPIPE, as send(2). */
+	ck_assert_int_eq(tcpx_shutdown(h[1]->e, c[1].s, SHUT_WR), 0);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_send_reserve(h[1]->e, c[1].s, 10, iov, &iovcnt),
+	    -EPIPE);
+	ck_assert_int_eq(iovcnt, 0);
+	/* A reset: the error once (taken), then EPIPE. */
+	tw_peer(TH_RST, NULL, 0);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_send_reserve(h[0]->e, c[0].s, 10, iov, &iovcnt),
+	    -ECONNRESET);
+	iovcnt = 2;
+	ck_assert_int_eq(tcpx_send_reserve(h[0]->e, c[0].s, 10, iov, &iovcnt),
+	    -EPIPE);
+}
+END_TEST
 
 START_TEST(peek_across_wrap)
 {
@@ -373,6 +560,8 @@ recv_suite(void)
 	tcase_add_test(tc, eof_after_data);
 	tcase_add_test(tc, reset_after_data);
 	tcase_add_test(tc, shut_rd_and_misuse);
+	tcase_add_test(tc, reserve_commit_as_send);
+	tcase_add_test(tc, reserve_errors);
 	suite_add_tcase(s, tc);
 	return s;
 }
