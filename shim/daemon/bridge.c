@@ -184,7 +184,6 @@ bridge_reap(struct tcpxd *d)
 
 	while ((b = LIST_FIRST(&d->zombies)) != NULL) {
 		LIST_REMOVE(b, all);
-		free(b->out);
 		free(b);
 	}
 	listen_reap(d);
@@ -306,26 +305,6 @@ bridge_pair_bufs(int fd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
-/*
- * Keep bytes read from the app that the engine's send buffer could not
- * take yet in a buffer of their own.  Everything else moves through the
- * daemon's one staging buffer, so an idle connection holds no buffer at
- * all.
- */
-static int
-keep(uint8_t **bufp, size_t *lenp, size_t *offp, const uint8_t *p,
-    size_t n)
-{
-	free(*bufp);
-	*bufp = malloc(n);
-	*offp = *lenp = 0;
-	if (*bufp == NULL)
-		return -ENOMEM;
-	memcpy(*bufp, p, n);
-	*lenp = n;
-	return 0;
-}
-
 void
 bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 {
@@ -434,72 +413,70 @@ pump_in(struct tcpxd *d, struct bsock *b)
 	}
 }
 
-/* app -> TCP. */
+/*
+ * app -> TCP, without a copy of our own: the socketpair read lands in
+ * the engine's send buffer (tcpx_send_reserve), and only as much is
+ * read as the buffer has room for, so nothing is ever held here.  When
+ * it is full, out_full takes EPOLLIN off until the engine frees room
+ * (EV_OUT), and the program's writes wait in the socketpair, as they
+ * would wait in a kernel socket's buffer.
+ */
 static void
 pump_out(struct tcpxd *d, struct bsock *b)
 {
-	ssize_t n, s;
+	struct iovec iov[2];
+	ssize_t room, n;
+	bool more = false;
+	int iovcnt;
 
 	while (!b->app_eof && b->eid >= 0 && !b->eng_dead) {
-		if (b->out_off < b->out_len) {
-			n = tcpx_send(d->eng, b->eid, b->out + b->out_off,
-			    b->out_len - b->out_off, 0);
-			if (n > 0) {
-				b->out_off += (size_t)n;
-				continue;
-			}
-			if (n == -EAGAIN || n == 0)
-				break;	/* the send buffer is full: wait EV_OUT */
+		iovcnt = 2;
+		room = tcpx_send_reserve(d->eng, b->eid, BRIDGE_BUF, iov,
+		    &iovcnt);
+		if (room == -EAGAIN) {
+			b->out_full = true;	/* wait EV_OUT */
+			break;
+		}
+		if (room < 0) {
 			/* EPIPE etc.: the connection cannot take data. */
-			b->out_off = b->out_len = 0;
 			b->eng_dead = true;
 			break;
 		}
-		if (b->out != NULL) {
-			free(b->out);
-			b->out = NULL;
-		}
-		b->out_off = b->out_len = 0;
+		b->out_full = false;
 		/*
 		 * Read only what epoll said is there: most passes come from
 		 * the engine (data or ACKs arrived), and a read that says
 		 * EAGAIN is a system call for nothing.  EPOLLIN is watched
-		 * whenever nothing is kept, and the watch is level-triggered,
-		 * so nothing written is left unread.
+		 * whenever the engine has room, and the watch is
+		 * level-triggered, so nothing written is left unread.
 		 */
 		if (!b->rd_ready)
 			break;
-		n = read(b->w.fd, d->iobuf, BRIDGE_BUF);
+		n = readv(b->w.fd, iov, iovcnt);
 		if (n > 0) {
-			s = tcpx_send(d->eng, b->eid, d->iobuf, (size_t)n, 0);
 			/*
-			 * A short read drained the socketpair: stop without
-			 * the read that would say EAGAIN (epoll is level
-			 * triggered, so more data or EOF wakes us again).
+			 * A read that filled the room leaves more behind,
+			 * likely: MSG_MORE holds a short tail back until the
+			 * rest is in, so the segments are those of the
+			 * program's write, not of our read sizes.  A short
+			 * read drained the socketpair: stop without the read
+			 * that would say EAGAIN (epoll is level-triggered, so
+			 * more data or EOF wakes us again).
 			 */
-			if ((size_t)n < BRIDGE_BUF)
+			more = n == room;
+			(void)tcpx_send_commit(d->eng, b->eid, (size_t)n,
+			    more ? MSG_MORE : 0);
+			if (!more) {
 				b->rd_ready = false;
-			if (s == n && (size_t)n < BRIDGE_BUF)
-				break;
-			if (s == n)
-				continue;
-			if (s < 0 && s != -EAGAIN) {
-				b->eng_dead = true;
 				break;
 			}
-			if (s < 0)
-				s = 0;
-			if (keep(&b->out, &b->out_len, &b->out_off,
-			    d->iobuf + s, (size_t)(n - s)) < 0) {
-				logx("sock %d: out of memory: connection "
-				    "reset", b->handle);
-				b->eng_dead = true;
-				break;
-			}
-			break;	/* the send buffer is full: wait EV_OUT */
+			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (more)	/* nothing followed after all: send the tail */
+			(void)tcpx_send_commit(d->eng, b->eid, 0, 0);
+		more = false;
 		b->rd_ready = false;
 		if (n == 0) {
 			b->app_eof = true;
@@ -625,7 +602,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 	if (!fresh)
 		pump_out(d, b);
 
-	if (b->app_gone && b->app_eof && b->out_off >= b->out_len) {
+	if (b->app_gone && b->app_eof) {
 		conn_finish(d, b);
 		return;
 	}
@@ -638,13 +615,13 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		/* Read what it left (EOF or ECONNRESET) on the next pass. */
 		b->rd_ready = true;
 		pump_out(d, b);
-		if (b->app_eof && b->out_off >= b->out_len) {
+		if (b->app_eof) {
 			conn_finish(d, b);
 			return;
 		}
 	}
 	if (b->app_eof && !b->app_gone && !b->shut_wr &&
-	    b->out_off >= b->out_len && b->eid >= 0 && !b->eng_dead) {
+	    b->eid >= 0 && !b->eng_dead) {
 		/* shutdown(SHUT_WR) by the program: FIN after the data. */
 		(void)tcpx_shutdown(d->eng, b->eid, SHUT_WR);
 		b->shut_wr = true;
@@ -676,7 +653,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		watch_off(d, &b->w);
 		return;
 	}
-	if (b->established && !b->app_eof && b->out_off >= b->out_len &&
+	if (b->established && !b->app_eof && !b->out_full &&
 	    !b->eng_dead)
 		want |= EPOLLIN;
 	if (b->in_wait)

@@ -104,8 +104,7 @@ struct bsock {
 	uint64_t linger_until;	/* us; lingering close in progress */
 	int err;		/* errno kept after the engine socket is gone */
 	bool in_wait;		/* the engine holds bytes our end could not take */
-	uint8_t *out;		/* app -> engine bytes not yet taken */
-	size_t out_len, out_off;
+	bool out_full;		/* the engine's send buffer is full */
 	/* A blocking connect's reply, held until it resolves (ctl_proto.h
 	 * TCPX_CONNECT_WAIT): the client, its request, the program's end. */
 	struct client *waiter;
