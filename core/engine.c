@@ -21,6 +21,7 @@ tcpx_engine_new(const struct tcpx_config *cfg, const struct tcpx_ops *ops,
 		e->cfg.mtu = 1500;
 	if (ops != NULL)
 		e->ops = *ops;
+	e->tx = e->txbuf;
 	e->now = now_us;
 	RB_INIT(&e->timers);
 	tcpx_sysctl_defaults(&e->sysctl);

@@ -31,6 +31,7 @@ struct tcpx_engine {
 	uint16_t ip_id;
 	unsigned rx_flags;		/* TCPX_RX_* of the frame being input */
 	uint16_t tx_gso_size;		/* nonzero: the frame built is a GSO one */
+	uint8_t *tx;			/* the frame being built: txbuf, or lent */
 	uint8_t txbuf[TCPX_FRAME_MAX];	/* frames are built here, one at a time */
 };
 

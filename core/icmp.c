@@ -21,7 +21,7 @@ void
 icmp_input(struct tcpx_engine *e, const struct ipv4_view *ip)
 {
 	struct icmp_view ic;
-	uint8_t *p = e->txbuf + LINK_IP_OFF;
+	uint8_t *p = e->tx + LINK_IP_OFF;
 	size_t n, cap;
 	uint16_t sum;
 
@@ -40,7 +40,7 @@ icmp_input(struct tcpx_engine *e, const struct ipv4_view *ip)
 	if (ic.type != ICMP_ECHO)
 		return;
 	MIB_INC(e, ICMP_INECHOS);
-	cap = sizeof(e->txbuf) - LINK_IP_OFF - IPV4_HLEN_MIN;
+	cap = TCPX_FRAME_MAX - LINK_IP_OFF - IPV4_HLEN_MIN;
 	n = icmp_build_echo_reply(p + IPV4_HLEN_MIN, cap, ic.id, ic.seq,
 	    ic.data, ic.data_len);
 	if (n == 0)

@@ -31,9 +31,9 @@ void
 link_xmit_ip(struct tcpx_engine *e, const uint8_t mac[6], const uint8_t *ip,
     size_t len)
 {
-	uint8_t *p = e->txbuf + LINK_IP_OFF;
+	uint8_t *p = e->tx + LINK_IP_OFF;
 
-	if (len > sizeof(e->txbuf) - LINK_IP_OFF)
+	if (len > TCPX_FRAME_MAX - LINK_IP_OFF)
 		return;
 	if (ip != p)
 		memmove(p, ip, len);
@@ -47,9 +47,9 @@ link_xmit_ip(struct tcpx_engine *e, const uint8_t mac[6], const uint8_t *ip,
 			    (uint16_t)((p[0] & 0x0f) * 4), 16);
 			return;
 		}
-		eth_build(e->txbuf, ETH_HLEN_, mac, e->cfg.mac,
+		eth_build(e->tx, ETH_HLEN_, mac, e->cfg.mac,
 		    ETHERTYPE_IPV4_);
-		e->ops.output_gso(e->ops.ctx, e->txbuf, ETH_HLEN_ + len,
+		e->ops.output_gso(e->ops.ctx, e->tx, ETH_HLEN_ + len,
 		    e->tx_gso_size, (uint16_t)(ETH_HLEN_ + (p[0] & 0x0f) * 4),
 		    16);
 		return;
@@ -60,8 +60,8 @@ link_xmit_ip(struct tcpx_engine *e, const uint8_t mac[6], const uint8_t *ip,
 		e->ops.output(e->ops.ctx, p, len);
 		return;
 	}
-	eth_build(e->txbuf, ETH_HLEN_, mac, e->cfg.mac, ETHERTYPE_IPV4_);
-	e->ops.output(e->ops.ctx, e->txbuf, ETH_HLEN_ + len);
+	eth_build(e->tx, ETH_HLEN_, mac, e->cfg.mac, ETHERTYPE_IPV4_);
+	e->ops.output(e->ops.ctx, e->tx, ETH_HLEN_ + len);
 }
 
 int
@@ -76,10 +76,36 @@ ip_send(struct tcpx_engine *e, uint32_t dst, size_t len)
 	}
 	MIB_INC(e, IP_OUTREQUESTS);
 	if (e->cfg.link == TCPX_LINK_RAWIP) {
-		link_xmit_ip(e, NULL, e->txbuf + LINK_IP_OFF, len);
+		link_xmit_ip(e, NULL, e->tx + LINK_IP_OFF, len);
 		return 0;
 	}
-	return arp_output(e, nexthop, e->txbuf + LINK_IP_OFF, len);
+	return arp_output(e, nexthop, e->tx + LINK_IP_OFF, len);
+}
+
+/*
+ * Build the next TCP frame where the host will send it from, if it
+ * lends room (ops->tx_frame): the payload is then copied once, from
+ * the send queue to the host's batch, not twice.  Super-segments only:
+ * they go out at once (ip_gso_ok saw the next hop resolved), where a
+ * frame waiting for ARP would have the lent room overwritten by the
+ * ARP request that arp_output sends before it queues the frame.
+ */
+static void
+tx_borrow(struct tcpx_engine *e)
+{
+	uint8_t *p;
+
+	/* Raw IP frames start past the link header's room: no match. */
+	if (e->cfg.link == TCPX_LINK_ETHER && e->ops.tx_frame != NULL &&
+	    (p = e->ops.tx_frame(e->ops.ctx, TCPX_FRAME_MAX)) != NULL)
+		e->tx = p;
+}
+
+static int
+tx_return(struct tcpx_engine *e, int err)
+{
+	e->tx = e->txbuf;
+	return err;
 }
 
 int
@@ -94,12 +120,12 @@ ip_send_tcp(struct tcpx_engine *e, const struct tcp_out *seg)
 		return -ENETUNREACH;
 	}
 	cap = e->cfg.mtu - IPV4_HLEN_MIN;
-	if (cap > sizeof(e->txbuf) - IP_TCP_OFF)
-		cap = sizeof(e->txbuf) - IP_TCP_OFF;
+	if (cap > TCPX_FRAME_MAX - IP_TCP_OFF)
+		cap = TCPX_FRAME_MAX - IP_TCP_OFF;
 	/* DF is set, so a segment larger than the MTU is the caller's bug. */
-	if ((n = tcp_build(e->txbuf + IP_TCP_OFF, cap, seg)) == 0)
+	if ((n = tcp_build(e->tx + IP_TCP_OFF, cap, seg)) == 0)
 		return -EMSGSIZE;
-	ipv4_build(e->txbuf + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
+	ipv4_build(e->tx + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
 	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
 	    e->ip_id++, (uint16_t)n);
 	return ip_send(e, seg->daddr, IPV4_HLEN_MIN + n);
@@ -139,21 +165,22 @@ ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
 		return -ENETUNREACH;
 	}
 	cap = 65535 - IPV4_HLEN_MIN;
-	if (cap > sizeof(e->txbuf) - IP_TCP_OFF)
-		cap = sizeof(e->txbuf) - IP_TCP_OFF;
+	if (cap > TCPX_FRAME_MAX - IP_TCP_OFF)
+		cap = TCPX_FRAME_MAX - IP_TCP_OFF;
 	/*
 	 * CHECKSUM_PARTIAL, as Linux's tcp_v4_send_check() leaves it:
 	 * whoever cuts the segment completes each piece's checksum, so
 	 * the payload is not summed here.
 	 */
 	partial.csum_partial = true;
-	if ((n = tcp_build(e->txbuf + IP_TCP_OFF, cap, &partial)) == 0)
-		return -EMSGSIZE;
-	ipv4_build(e->txbuf + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
+	tx_borrow(e);
+	if ((n = tcp_build(e->tx + IP_TCP_OFF, cap, &partial)) == 0)
+		return tx_return(e, -EMSGSIZE);
+	ipv4_build(e->tx + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
 	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
 	    e->ip_id++, (uint16_t)n);
 	e->tx_gso_size = gso_size;
 	err = ip_send(e, seg->daddr, IPV4_HLEN_MIN + n);
 	e->tx_gso_size = 0;
-	return err;
+	return tx_return(e, err);
 }

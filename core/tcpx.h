@@ -92,6 +92,15 @@ struct tcpx_ops {
 	 */
 	void (*output_gso)(void *ctx, const uint8_t *frame, size_t len,
 	    uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset);
+	/*
+	 * Where to build the next super-segment: room for `max` bytes that
+	 * the host will send from, so that output_gso, handed that same
+	 * pointer, need not copy the frame (tcpxd builds it in its send
+	 * batch).  Returning NULL, or a NULL op: the engine's own buffer.
+	 * No other frame is output between this call and the frame's.
+	 * Ethernet links only (TCPX_LINK_ETHER).  May be NULL.
+	 */
+	uint8_t *(*tx_frame)(void *ctx, size_t max);
 };
 
 struct tcpx_config {

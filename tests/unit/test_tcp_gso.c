@@ -34,11 +34,30 @@ static struct gso_frame {
 } gso[GSO_MAX];
 static unsigned ngso, gso_taken;
 
+/*
+ * Room lent for super-segments (ops->tx_frame), at an odd offset as
+ * tcpxd's is after a virtio-net header.
+ */
+static uint8_t lent_room[65536 + 128];
+static unsigned nlent;
+
+static uint8_t *
+tx_frame(void *ctx, size_t max)
+{
+	(void)ctx;
+	ck_assert_uint_le(max, sizeof(lent_room) - 10);
+	nlent++;
+	return lent_room + 10;
+}
+
 static void
 output_gso(void *ctx, const uint8_t *frame, size_t len, uint16_t gso_size,
     uint16_t csum_start, uint16_t csum_offset)
 {
 	(void)ctx;
+	/* Lent room: the frame was built in it, not copied out of it. */
+	if (h->e->ops.tx_frame != NULL && h->cfg.link == TCPX_LINK_ETHER)
+		ck_assert_ptr_eq(frame, lent_room + 10);
 	ck_assert_uint_lt(ngso, GSO_MAX);
 	gso[ngso].data = malloc(len);
 	ck_assert_ptr_nonnull(gso[ngso].data);
@@ -136,7 +155,8 @@ take_gso(struct fx_conn *c, uint32_t *seq, uint32_t *len, uint32_t *tsval)
 	*tsval = seg.opt.ts_val;
 }
 
-START_TEST(test_gso_bulk_send)
+static void
+bulk_send(void)
 {
 	struct fx_conn c;
 	uint32_t seq, len, ts, next;
@@ -185,6 +205,38 @@ START_TEST(test_gso_bulk_send)
 	ck_assert_uint_eq(h_mib(h, "Tcp:OutSegs") - out0, 10 + 20 + 40 + 80);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPOrigDataSent"),
 	    10 + 20 + 40 + 80);
+}
+
+START_TEST(test_gso_bulk_send)
+{
+	bulk_send();
+}
+END_TEST
+
+/*
+ * With room lent by the host, each super-segment is built there and
+ * handed over in place: the same segments, checksums and payload
+ * bytes; MSS-sized segments and pure ACKs use the engine's buffer.
+ */
+START_TEST(test_gso_bulk_send_lent_room)
+{
+	teardown();
+	setup_link(TCPX_LINK_ETHER);
+	h->e->ops.tx_frame = tx_frame;
+	nlent = 0;
+	bulk_send();
+	ck_assert_uint_eq(nlent, ngso);
+	ck_assert_uint_eq(ngso, 5);
+}
+END_TEST
+
+/* Raw IP has no room to lend into (tcpxd's tun path has no GSO). */
+START_TEST(test_gso_raw_ip_borrows_nothing)
+{
+	h->e->ops.tx_frame = tx_frame;
+	nlent = 0;
+	bulk_send();
+	ck_assert_uint_eq(nlent, 0);
 }
 END_TEST
 
@@ -377,6 +429,8 @@ gso_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_gso_bulk_send);
+	tcase_add_test(tc, test_gso_bulk_send_lent_room);
+	tcase_add_test(tc, test_gso_raw_ip_borrows_nothing);
 	tcase_add_test(tc, test_gso_lost_super_segment);
 	tcase_add_test(tc, test_gso_cork_holds_tail);
 	tcase_add_test(tc, test_gso_ether_csum_start);
