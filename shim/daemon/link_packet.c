@@ -484,6 +484,24 @@ link_flush(struct tcpxd *d)
 	l->txused = 0;
 }
 
+/*
+ * Room for the engine to build its next frame in (ops->tx_frame): the
+ * arena's next slot, after its vnet header, so that link_queue finds
+ * the frame in place and copies nothing.
+ */
+uint8_t *
+link_tx_room(struct tcpxd *d, size_t max)
+{
+	struct link *l = d->link;
+	size_t hl = l->vnet ? VNET_LEN : 0;
+
+	if (hl + max > TX_ARENA)
+		return NULL;
+	if (l->txused + hl + max > TX_ARENA)
+		link_flush(d);
+	return l->txbuf + l->txused + hl;
+}
+
 /* Queue one frame with its vnet header (vh NULL: an ordinary frame). */
 static void
 link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
@@ -495,7 +513,9 @@ link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
 
 	if (hl + len > TX_ARENA)
 		return;		/* cannot happen: frames are at most 64 KB */
-	if (l->txused + hl + len > TX_ARENA)
+	/* Built in place (link_tx_room): the slot is the frame's already. */
+	if (frame != l->txbuf + l->txused + hl &&
+	    l->txused + hl + len > TX_ARENA)
 		link_flush(d);
 	p = l->txbuf + l->txused;
 	if (hl != 0) {
@@ -504,7 +524,8 @@ link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
 		else
 			memset(p, 0, hl);	/* GSO_NONE, no flags */
 	}
-	memcpy(p + hl, frame, len);
+	if (frame != p + hl)
+		memcpy(p + hl, frame, len);
 	l->iov[l->ntx].iov_base = p;
 	l->iov[l->ntx].iov_len = hl + len;
 	/* Keep every frame 16-byte aligned in the arena. */

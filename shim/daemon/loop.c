@@ -97,6 +97,12 @@ ops_output(void *ctx, const uint8_t *frame, size_t len)
 	link_tx(ctx, frame, len);
 }
 
+static uint8_t *
+ops_tx_frame(void *ctx, size_t max)
+{
+	return link_tx_room(ctx, max);
+}
+
 static void
 ops_output_gso(void *ctx, const uint8_t *frame, size_t len,
     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
@@ -197,6 +203,7 @@ loop_engine_ops(struct tcpxd *d, struct tcpx_ops *ops)
 	memset(ops, 0, sizeof(*ops));
 	ops->ctx = d;
 	ops->output = ops_output;
+	ops->tx_frame = ops_tx_frame;
 	if (link_vnet(d))
 		ops->output_gso = ops_output_gso;
 	ops->event = ops_event;

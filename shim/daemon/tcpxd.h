@@ -232,6 +232,8 @@ void link_tx(struct tcpxd *d, const uint8_t *frame, size_t len);
 void link_tx_gso(struct tcpxd *d, const uint8_t *frame, size_t len,
     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset);
 void link_flush(struct tcpxd *d);
+/* Room in the send batch for the engine's next frame (ops->tx_frame). */
+uint8_t *link_tx_room(struct tcpxd *d, size_t max);
 /* Frames carry a virtio_net_hdr: GSO out, GRO'd frames in. */
 bool link_vnet(const struct tcpxd *d);
 
