@@ -442,6 +442,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	/* Linux's tcp_check_sack_reordering (tcpi_reord_seen). */
 	if (as.reord)
 		sk->reord_seen++;
+	tcp_rack_update_reo_wnd(e, sk, &as);
 	reo = tcp_fastretrans_alert(e, sk, acked, dupack);
 	/*
 	 * Segments this ACK newly delivered (Linux's acked_sacked): newly

@@ -15,15 +15,20 @@
  * stay), and DupThresh still counts unless bit 4 of tcp_recovery is
  * set (TCP_RACK_NO_DUPTHRESH).
  *
- * Not here: Linux's tcp_rack_update_reo_wnd (D-SACKs widening the
- * window step by step, bit 2 of tcp_recovery), so reo_wnd_steps stays
- * 1; the TSecr test of tcp_skb_spurious_retrans; RACK in CA_Loss,
- * where every un-SACKed byte is lost already.
+ * The reordering window widens by a step (min_rtt / 4) when D-SACKs
+ * say a retransmission was spurious, at most once a round trip, and
+ * narrows back to one step after 16 recoveries without one (Linux's
+ * tcp_rack_update_reo_wnd); bit 2 of tcp_recovery keeps it at one.
+ *
+ * Not here: the TSecr test of tcp_skb_spurious_retrans; RACK in
+ * CA_Loss, where every un-SACKed byte is lost already; Linux's
+ * dubious-D-SACK filter (dsack_dups against total_retrans).
  */
 #include "engine.h"
 
 /* Bits of net.ipv4.tcp_recovery (Linux's TCP_RACK_*). */
 #define TCP_RACK_LOSS_DETECTION	0x1
+#define TCP_RACK_STATIC_REO_WND	0x2
 #define TCP_RACK_NO_DUPTHRESH	0x4
 
 bool
@@ -65,6 +70,11 @@ tcp_rack_delivered(struct tcpx_engine *e, struct tcp_sock *sk,
 
 	if (!sk->sack_ok)
 		return;
+	/* The rate sample's newest segment, resends included (Linux's
+	 * tcp_rate_skb_delivered): it dates the ACK's round trip. */
+	if (!as->delivered || r->sent_us > as->delivered_sent)
+		as->delivered_sent = r->sent_us;
+	as->delivered = true;
 	/*
 	 * An original segment delivered below what was SACKed before
 	 * this ACK was overtaken on the way: reordering (Linux's
@@ -252,4 +262,64 @@ tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk)
 		at = e->now + TCP_DELACK_TICK_US;
 	sk->rto_at = at;
 	tcp_timer_update(e, sk);
+}
+
+/*
+ * From Linux's tcp_dsack_seen().  Only a D-SACK that reordering may
+ * explain widens the window: none before any reordering was seen, nor
+ * one for the loss probe (a timer sent that, not RACK).
+ */
+void
+tcp_rack_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end)
+{
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
+
+	if (sk->reord_seen == 0)
+		return;
+	if (sk->tlp_high_seq != 0 && end == sk->tlp_high_seq &&
+	    end - start <= mss)
+		return;
+	sk->rack.dsack_seen = true;
+}
+
+/*
+ * Linux's tcp_rack_update_reo_wnd(), after an ACK's deliveries and
+ * before loss detection.  A spurious retransmission may mean the
+ * window was too narrow for the path's reordering: one step wider.
+ * Not again within the round trip, for a D-SACK then answers a
+ * retransmission made with the old width: Linux compares delivered
+ * counts (rack.last_delivered against the rate sample's
+ * prior_delivered); here the send time of the newest segment this ACK
+ * delivered against when the last step was taken, the same test.  The
+ * width lasts TCP_RACK_RECOVERY_THRESH recoveries (tcp_rack_recovery_done).
+ */
+void
+tcp_rack_update_reo_wnd(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_ackstamp *as)
+{
+	if ((e->sysctl.tcp_recovery & TCP_RACK_STATIC_REO_WND) != 0 ||
+	    !as->delivered)
+		return;
+	if (as->delivered_sent < sk->rack.last_step_us)
+		sk->rack.dsack_seen = false;
+	if (sk->rack.dsack_seen) {
+		if (sk->rack.reo_wnd_steps < 0xff)
+			sk->rack.reo_wnd_steps++;
+		sk->rack.dsack_seen = false;
+		sk->rack.last_step_us = e->now;
+		sk->rack.reo_wnd_persist = TCP_RACK_RECOVERY_THRESH;
+	} else if (sk->rack.reo_wnd_persist == 0) {
+		sk->rack.reo_wnd_steps = 1;
+	}
+}
+
+/*
+ * Linux's tcp_try_undo_recovery(): a recovery (or Loss) that ends
+ * without undo counts towards narrowing the window again.
+ */
+void
+tcp_rack_recovery_done(struct tcp_sock *sk)
+{
+	if (sk->undo_retrans > 0 && sk->rack.reo_wnd_persist > 0)
+		sk->rack.reo_wnd_persist--;
 }

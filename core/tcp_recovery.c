@@ -179,6 +179,9 @@ tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk)
 		return;
 	if (--sk->undo_retrans > 0 || sk->ca_state != TCP_CAS_RECOVERY)
 		return;
+	/* An undone recovery keeps RACK's window wider for one more. */
+	if (sk->rack.reo_wnd_persist < TCP_RACK_RECOVERY_THRESH)
+		sk->rack.reo_wnd_persist++;
 	sk->snd_cwnd = sk->cc->undo_cwnd(e, sk);
 	if (sk->prior_ssthresh > sk->snd_ssthresh)
 		sk->snd_ssthresh = sk->prior_ssthresh;
@@ -231,6 +234,7 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 			/* Full ACK (RFC 6582 3.2 step 3): deflate, done. */
 			sk->snd_cwnd = sk->snd_ssthresh;
 			sk->cwnd_acked = 0;
+			tcp_rack_recovery_done(sk);
 			ca_open(sk);
 			break;
 		}
@@ -250,8 +254,10 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 			check_lost_retrans(e, sk);
 		break;
 	case TCP_CAS_LOSS:
-		if (!SEQ_LT(sk->snd_una, sk->recover))
+		if (!SEQ_LT(sk->snd_una, sk->recover)) {
+			tcp_rack_recovery_done(sk);
 			ca_open(sk);
+		}
 		break;
 	default:
 		if (dupack)

@@ -96,6 +96,7 @@ tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
 		    SEQ_LEQ(end, o->sack[1].end)))) {
 			MIB_INC(e, TCPEXT_TCPDSACKRECV);
 			*dsack = true;
+			tcp_rack_dsack(sk, s, end);
 			tcp_dsack_seen(e, sk);
 			continue;
 		}

@@ -210,14 +210,19 @@ struct tcp_sock {
 	/*
 	 * RACK (RFC 8985, Linux's tp->rack; tcp_rack.c): the send time and
 	 * end of the most recently sent segment among those delivered, the
-	 * RTT it gave, and whether an ACK moved it since the last look.
+	 * RTT it gave, and whether an ACK moved it since the last look;
+	 * the reordering window's adaptation to D-SACKs.
 	 */
 	struct tcp_rack {
 		uint64_t mstamp;
 		uint32_t end_seq;
 		uint32_t rtt_us;
-		uint8_t reo_wnd_steps;	/* reo_wnd in min_rtt / 4 (1 here) */
+		uint8_t reo_wnd_steps;	/* reo_wnd in min_rtt / 4 */
+		uint8_t reo_wnd_persist;	/* recoveries the steps last */
+		bool dsack_seen;	/* a D-SACK since the last step */
 		bool advanced;
+		/* When the last step was taken (Linux's last_delivered). */
+		uint64_t last_step_us;
 	} rack;
 	uint32_t reord_seen;	/* reorderings observed (tcpi_reord_seen) */
 
@@ -477,6 +482,9 @@ struct tcp_ackstamp {
 	/* Where SACKs reached before this ACK (Linux's prior_fack). */
 	uint32_t prior_fack;
 	bool reord;		/* an original segment was overtaken */
+	/* Anything newly delivered, and when the latest of it was sent. */
+	bool delivered;
+	uint64_t delivered_sent;
 };
 /* [seq, end) went out now (again, where it overlaps what went before). */
 void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,
@@ -547,6 +555,15 @@ void tcp_rack_delivered(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_txstamp *r, struct tcp_ackstamp *as);
 /* After an ACK: mark what RACK finds lost; true if it armed reo_at. */
 bool tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Recoveries a widened reo_wnd outlives (Linux's name). */
+#define TCP_RACK_RECOVERY_THRESH	16
+/* The peer reported [start, end) twice (from Linux's tcp_dsack_seen). */
+void tcp_rack_dsack(struct tcp_sock *sk, uint32_t start, uint32_t end);
+/* After an ACK's deliveries (Linux's tcp_rack_update_reo_wnd). */
+void tcp_rack_update_reo_wnd(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_ackstamp *as);
+/* Recovery or Loss ended and no undo was possible. */
+void tcp_rack_recovery_done(struct tcp_sock *sk);
 /* reo_at expired (Linux's tcp_rack_reo_timeout). */
 void tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk);
 

@@ -14,7 +14,11 @@
  *     RTO restarts from there;
  *   - a retransmission is lost in its turn: a segment sent after it
  *     is SACKed an RTT later, and it goes again (TCPLostRetransmit);
- *   - net.ipv4.tcp_recovery 0: nothing of this, the RTO resends.
+ *   - net.ipv4.tcp_recovery 0: nothing of this, the RTO resends;
+ *   - a D-SACK after reordering (a spurious resend) widens the window
+ *     a step (Linux's tcp_rack_update_reo_wnd): a segment 14 ms late
+ *     is waited for; once a round trip at most; back to one step
+ *     after 16 recoveries without D-SACK; never with bit 2.
  */
 #include <check.h>
 #include <string.h>
@@ -307,6 +311,186 @@ START_TEST(test_rack_off_keeps_rfc6675)
 }
 END_TEST
 
+static unsigned
+steps(const struct fx_conn *c)
+{
+	return tcp_sock_by_id(h->e, c->s)->rack.reo_wnd_steps;
+}
+
+/*
+ * Reordering seen (S0 overtaken, 2 ms late), then S3 overtaken by more
+ * than the window: the reordering timer resends it, spuriously, and
+ * the peer reports the duplicate (D-SACK).  Returns the next segment.
+ */
+static unsigned
+spurious_resend(struct fx_conn *c)
+{
+	struct bk_seg s[16];
+	uint32_t blk[2], ts;
+
+	bk_establish(h, c, 10000, true, NULL);
+	bk_send_n(h, c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
+	ts = s[2].tsval;
+	h_advance(h, 10000);
+	blk[0] = seg_at(c, 1);
+	blk[1] = seg_at(c, 3);
+	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	h_advance(h, 2000);
+	bk_ack(h, c, seg_at(c, 3), ts, NULL, 0);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c->s)->reord_seen, 1);
+	/* S3..S5; S4, S5 SACKed an RTT on; the timer resends S3 12 ms later. */
+	bk_send_n(h, c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
+	ts = s[2].tsval;
+	h_advance(h, 10000);
+	blk[0] = seg_at(c, 4);
+	blk[1] = seg_at(c, 6);
+	bk_ack(h, c, seg_at(c, 3), ts, blk, 1);
+	h_advance(h, 12000);
+	ck_assert_uint_eq(bk_take(h, c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(c, 3));
+	/* The original arrives, then the resend: D-SACK. */
+	h_advance(h, 2000);
+	bk_ack(h, c, seg_at(c, 6), ts, NULL, 0);
+	ck_assert(ca_state(c) == TCP_CAS_OPEN);
+	h_advance(h, 8000);
+	blk[0] = seg_at(c, 3);
+	blk[1] = seg_at(c, 4);
+	bk_ack(h, c, seg_at(c, 6), s[0].tsval, blk, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 1);
+	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
+	return 6;
+}
+
+/*
+ * S(i)..S(i+2) go; S(i+1), S(i+2) SACKed an RTT on, S(i) 14 ms after
+ * it went: past one step's timer (12 ms), within two steps' (16 ms).
+ * Returns the retransmissions meanwhile.
+ */
+static uint64_t
+late_by_14ms(struct fx_conn *c, unsigned i)
+{
+	struct bk_seg s[16];
+	uint32_t blk[2], ts;
+	uint64_t t0, before = h_mib(h, "Tcp:RetransSegs");
+
+	bk_send_n(h, c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
+	ts = s[2].tsval;
+	t0 = h->now;
+	h_advance(h, 10000);
+	blk[0] = seg_at(c, i + 1);
+	blk[1] = seg_at(c, i + 3);
+	bk_ack(h, c, seg_at(c, i), ts, blk, 1);
+	h_run_until(h, t0 + 24000);
+	bk_ack(h, c, seg_at(c, i + 3), ts, NULL, 0);
+	h_run_until(h, h->now + 100000);
+	return h_mib(h, "Tcp:RetransSegs") - before;
+}
+
+START_TEST(test_rack_dsack_widens_window)
+{
+	struct fx_conn c;
+	unsigned i = spurious_resend(&c);
+
+	/* The D-SACK waits for an ACK delivering something (a sample). */
+	ck_assert_uint_eq(steps(&c), 1);
+	ck_assert_uint_eq(late_by_14ms(&c, i), 0);
+	ck_assert_uint_eq(steps(&c), 2);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->rack.reo_wnd_persist,
+	    16);
+}
+END_TEST
+
+START_TEST(test_rack_dsack_one_step_per_rtt)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t blk[4], ts;
+	unsigned i = spurious_resend(&c);
+
+	/* S6..S9; S7 SACKed: the pending D-SACK takes its step. */
+	bk_send_n(h, &c, 4 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 4);
+	ts = s[3].tsval;
+	h_advance(h, 10000);
+	blk[0] = seg_at(&c, i + 1);
+	blk[1] = seg_at(&c, i + 2);
+	bk_ack(h, &c, seg_at(&c, i), ts, blk, 1);
+	ck_assert_uint_eq(steps(&c), 2);
+	/*
+	 * Two more D-SACKs, each with a SACK of data sent before that
+	 * step: the same round trip, no further step.
+	 */
+	for (unsigned k = 2; k < 4; k++) {
+		h_advance(h, 500);
+		blk[0] = seg_at(&c, 3);
+		blk[1] = seg_at(&c, 4);
+		blk[2] = seg_at(&c, i + 1);
+		blk[3] = seg_at(&c, i + k + 1);
+		bk_ack(h, &c, seg_at(&c, i), ts, blk, 2);
+		ck_assert_uint_eq(steps(&c), 2);
+	}
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 3);
+	/*
+	 * S6 went again after the step (DupThresh): delivered with a
+	 * D-SACK, it is the next round trip's, and the window widens.
+	 */
+	ck_assert_uint_ge(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, seg_at(&c, i));
+	h_advance(h, 10000);
+	blk[0] = seg_at(&c, 3);
+	blk[1] = seg_at(&c, 4);
+	bk_ack(h, &c, seg_at(&c, i + 4), s[0].tsval, blk, 1);
+	ck_assert_uint_eq(steps(&c), 3);
+}
+END_TEST
+
+START_TEST(test_rack_reo_wnd_back_after_16_recoveries)
+{
+	struct fx_conn c;
+	struct tcp_sock *sk;
+	unsigned i = spurious_resend(&c);
+
+	ck_assert_uint_eq(late_by_14ms(&c, i), 0);
+	sk = tcp_sock_by_id(h->e, c.s);
+	ck_assert_uint_eq(steps(&c), 2);
+	/* Recoveries with a real loss: no D-SACK, no undo. */
+	bk_fill(h, &c);
+	for (unsigned k = 1; k <= 15; k++) {
+		/* Enough in flight for DupThresh (cwnd grew back). */
+		while (bk_info(h, &c).snd_cwnd < 6)
+			(void)bk_round(h, &c, 10000);
+		(void)bk_loss_round(h, &c, 10000);
+		ck_assert_uint_eq(sk->rack.reo_wnd_persist, 16 - k);
+		ck_assert_uint_eq(steps(&c), 2);
+	}
+	while (bk_info(h, &c).snd_cwnd < 6)
+		(void)bk_round(h, &c, 10000);
+	ck_assert_uint_eq(steps(&c), 2);
+	(void)bk_loss_round(h, &c, 10000);
+	ck_assert_uint_eq(sk->rack.reo_wnd_persist, 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 17);
+	/* The next ACK delivering data narrows it. */
+	(void)bk_round(h, &c, 10000);
+	ck_assert_uint_eq(steps(&c), 1);
+}
+END_TEST
+
+START_TEST(test_rack_static_reo_wnd)
+{
+	struct fx_conn c;
+	unsigned i;
+
+	/* Bit 2: the same D-SACK, the window stays; S6 is resent. */
+	set_recovery("3");
+	i = spurious_resend(&c);
+	ck_assert_uint_eq(late_by_14ms(&c, i), 1);
+	ck_assert_uint_eq(steps(&c), 1);
+}
+END_TEST
+
 static Suite *
 rack_suite(void)
 {
@@ -320,6 +504,10 @@ rack_suite(void)
 	tcase_add_test(tc, test_rack_reo_timer_fires);
 	tcase_add_test(tc, test_rack_lost_retransmission);
 	tcase_add_test(tc, test_rack_off_keeps_rfc6675);
+	tcase_add_test(tc, test_rack_dsack_widens_window);
+	tcase_add_test(tc, test_rack_dsack_one_step_per_rtt);
+	tcase_add_test(tc, test_rack_reo_wnd_back_after_16_recoveries);
+	tcase_add_test(tc, test_rack_static_reo_wnd);
 	suite_add_tcase(s, tc);
 	return s;
 }
