@@ -55,21 +55,35 @@ tcp_ring_write(struct tcp_ring *r, const uint8_t *data, uint32_t len)
 	return tcp_ring_write_max(r, data, len, r->max);
 }
 
+/* The n free bytes after the content (n <= cap - len): one or two runs. */
+static int
+ring_room(struct tcp_ring *r, uint32_t n, struct iovec iov[2])
+{
+	uint32_t tail = (r->head + r->len) % r->cap;
+	uint32_t first = r->cap - tail < n ? r->cap - tail : n;
+
+	iov[0].iov_base = r->buf + tail;
+	iov[0].iov_len = first;
+	iov[1].iov_base = r->buf;
+	iov[1].iov_len = n - first;
+	return n > first ? 2 : 1;
+}
+
 uint32_t
 tcp_ring_write_max(struct tcp_ring *r, const uint8_t *data, uint32_t len,
     uint32_t max)
 {
-	uint32_t n, tail, first;
+	struct iovec iov[2];
+	uint32_t n;
 
 	n = r->len >= max ? 0 : max - r->len;
 	if (len < n)
 		n = len;
 	if (n == 0 || !ring_grow(r, r->len + n))
 		return 0;
-	tail = (r->head + r->len) % r->cap;
-	first = r->cap - tail < n ? r->cap - tail : n;
-	memcpy(r->buf + tail, data, first);
-	memcpy(r->buf, data + first, n - first);
+	(void)ring_room(r, n, iov);
+	memcpy(iov[0].iov_base, data, iov[0].iov_len);
+	memcpy(iov[1].iov_base, data + iov[0].iov_len, iov[1].iov_len);
 	r->len += n;
 	return n;
 }
@@ -78,7 +92,7 @@ uint32_t
 tcp_ring_reserve(struct tcp_ring *r, uint32_t len, struct iovec iov[2],
     int *iovcnt)
 {
-	uint32_t n, tail, first;
+	uint32_t n, need;
 
 	n = r->len >= r->max ? 0 : r->max - r->len;
 	if (len < n)
@@ -87,26 +101,21 @@ tcp_ring_reserve(struct tcp_ring *r, uint32_t len, struct iovec iov[2],
 	if (n == 0)
 		return 0;
 	/*
-	 * Grow by one doubling at most: the caller asks for what it could
-	 * take, not what it has, and a connection that writes a little must
-	 * keep a little buffer (tcp_ring_write grows to what it is given).
+	 * Grow by one doubling at most (ring_grow starts at 4096): the
+	 * caller asks for what it could take, not what it has, and a
+	 * connection that writes a little must keep a little buffer
+	 * (tcp_ring_write grows to what it is given).
 	 */
-	if (r->cap - r->len < n &&
-	    !ring_grow(r, r->cap == 0 ? 4096 : r->len + n < 2 * r->cap ?
-	    r->len + n : 2 * r->cap))
-		return 0;
-	if (r->cap - r->len < n)
-		n = r->cap - r->len;
-	tail = (r->head + r->len) % r->cap;
-	first = r->cap - tail < n ? r->cap - tail : n;
-	iov[0].iov_base = r->buf + tail;
-	iov[0].iov_len = first;
-	*iovcnt = 1;
-	if (n > first) {
-		iov[1].iov_base = r->buf;
-		iov[1].iov_len = n - first;
-		*iovcnt = 2;
+	if (r->cap - r->len < n) {
+		need = r->len + n;
+		if (need > (r->cap != 0 ? 2 * r->cap : 4096))
+			need = r->cap != 0 ? 2 * r->cap : 4096;
+		if (!ring_grow(r, need))
+			return 0;
+		if (r->cap - r->len < n)
+			n = r->cap - r->len;
 	}
+	*iovcnt = ring_room(r, n, iov);
 	return n;
 }
 
