@@ -426,9 +426,8 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	/* RTT (Linux's tcp_ack_update_rtt): from a SACK alone too. */
 	ca = ca_rtt(e, sk, seg, &as);
 	if ((rtt = seq_rtt(e, sk, seg, &as)) >= 0) {
-		/* The minimum takes the latest segment's RTT (ca_rtt_us). */
-		tcp_rtt_min_update(e, sk, (uint64_t)(ca >= 0 ? ca : rtt));
-		tcp_rtt_sample(sk, (uint64_t)rtt);
+		tcp_ack_update_rtt(e, sk, (uint64_t)rtt,
+		    (uint64_t)(ca >= 0 ? ca : rtt));
 		sk->backoff = 0;
 	}
 	/* Linux's pkts_acked, from tcp_clean_rtx_queue: SACKs alone too. */
@@ -581,10 +580,9 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 	}
 
 	/* Our SYN is acknowledged: ESTABLISHED. */
-	if (sk->retransmits == 0) {
-		tcp_rtt_min_update(e, sk, e->now - sk->syn_sent_us);
-		tcp_rtt_sample(sk, e->now - sk->syn_sent_us);
-	}
+	if (sk->retransmits == 0)
+		tcp_ack_update_rtt(e, sk, e->now - sk->syn_sent_us,
+		    e->now - sk->syn_sent_us);
 	syn_data = sk->tfo_syn_data ? sk->tfo_syn_len : 0;
 	/* Fast Open client: keep the server's cookie (RFC 7413 4.1). */
 	if (sk->tfo_req && seg->opt.has_fastopen &&
@@ -742,11 +740,10 @@ pass:
 			return;
 		}
 		if (sk->snd_una == sk->iss) {
-			if (sk->retransmits == 0 && sk->syn_sent_us != 0) {
-				tcp_rtt_min_update(e, sk,
+			if (sk->retransmits == 0 && sk->syn_sent_us != 0)
+				tcp_ack_update_rtt(e, sk,
+				    e->now - sk->syn_sent_us,
 				    e->now - sk->syn_sent_us);
-				tcp_rtt_sample(sk, e->now - sk->syn_sent_us);
-			}
 			sk->snd_una = sk->iss + 1;
 		}
 		sk->snd_wnd = (seg->flags & TH_SYN) ? seg->wnd :

@@ -398,9 +398,12 @@ bool tcp_done(struct tcpx_engine *e, struct tcp_sock *sk, int err,
 bool tcp_reset(struct tcpx_engine *e, struct tcp_sock *sk);
 /* RFC 6298 update from one RTT sample. */
 void tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt_us);
-/* The same ACK's sample for the windowed minimum (tcpi_min_rtt). */
-void tcp_rtt_min_update(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint64_t rtt_us);
+/*
+ * Linux's tcp_ack_update_rtt: the estimator takes seq_rtt, the windowed
+ * minimum (tcpi_min_rtt) the latest segment's RTT, ca_rtt.
+ */
+void tcp_ack_update_rtt(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint64_t seq_rtt_us, uint64_t ca_rtt_us);
 /* Effective send MSS from the peer's MSS, ours and the options in use. */
 void tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Set up the send side after the handshake (cwnd, RTO, keepalive). */

@@ -493,9 +493,8 @@ tcp_minmax_min(struct tcp_minmax *m, uint32_t win, uint32_t t, uint32_t v)
 	}
 }
 
-void
-tcp_rtt_min_update(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint64_t rtt_us)
+static void
+rtt_min_update(struct tcpx_engine *e, struct tcp_sock *sk, uint64_t rtt_us)
 {
 	uint32_t win = (uint32_t)e->sysctl.tcp_min_rtt_wlen * 1000u;
 
@@ -567,6 +566,14 @@ tcp_rtt_sample(struct tcp_sock *sk, uint64_t rtt_us)
 	if (rto > TCP_RTO_MAX_US)
 		rto = TCP_RTO_MAX_US;
 	sk->rto_us = (uint32_t)rto;
+}
+
+void
+tcp_ack_update_rtt(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint64_t seq_rtt_us, uint64_t ca_rtt_us)
+{
+	rtt_min_update(e, sk, ca_rtt_us);
+	tcp_rtt_sample(sk, seq_rtt_us);
 }
 
 struct tcp_sock *
