@@ -62,6 +62,28 @@ seg_at(const struct fx_conn *c, unsigned i)
 }
 
 /*
+ * The initial window, S0..S9, goes out; an RTT later S1..S4 are SACKed
+ * and S0 is not (four segments: DupThresh would call S0 lost).
+ * Returns what that ACK released into s; *ts is S9's TSval.
+ */
+static unsigned
+first_flight_head_missing(struct fx_conn *c, struct bk_seg *s, unsigned max,
+    uint32_t *ts)
+{
+	uint32_t blk[2];
+
+	bk_establish(h, c, 10000, true, NULL);
+	bk_fill(h, c);
+	ck_assert_uint_eq(bk_take(h, c, s, max), 10);
+	*ts = s[9].tsval;
+	h_advance(h, 10000);
+	blk[0] = seg_at(c, 1);
+	blk[1] = seg_at(c, 5);
+	bk_ack(h, c, seg_at(c, 0), *ts, blk, 1);
+	return bk_take(h, c, s, max);
+}
+
+/*
  * S0..S2 go at t0, S3 at t0 + 5 ms; S0 is lost.  S1 is SACKed at
  * t0 + 10 ms, S3 at t0 + 15 ms: two segments SACKed, two blocks.
  * Returns what the second SACK released.
@@ -157,7 +179,7 @@ START_TEST(test_rack_no_dupthresh_reordering)
 {
 	struct fx_conn c;
 	struct bk_seg s[64];
-	uint32_t blk[2], ts;
+	uint32_t ts;
 	unsigned n;
 
 	/*
@@ -165,15 +187,7 @@ START_TEST(test_rack_no_dupthresh_reordering)
 	 * would call S0 lost), S0 arrives 1 ms later: only new data goes.
 	 */
 	set_recovery("5");
-	bk_establish(h, &c, 10000, true, NULL);
-	bk_fill(h, &c);
-	ck_assert_uint_eq(bk_take(h, &c, s, 64), 10);
-	ts = s[9].tsval;
-	h_advance(h, 10000);
-	blk[0] = seg_at(&c, 1);
-	blk[1] = seg_at(&c, 5);
-	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 1);
-	n = bk_take(h, &c, s, 64);
+	n = first_flight_head_missing(&c, s, 64, &ts);
 	for (unsigned i = 0; i < n; i++)
 		ck_assert(SEQ_GEQ(s[i].seq, seg_at(&c, 10)));
 	ck_assert(ca_state(&c) == TCP_CAS_DISORDER);
@@ -249,16 +263,8 @@ START_TEST(test_rack_lost_retransmission)
 	uint32_t blk[4], ts, nxt = 0;
 	unsigned n;
 
-	bk_establish(h, &c, 10000, true, NULL);
-	bk_fill(h, &c);
-	ck_assert_uint_eq(bk_take(h, &c, s, 64), 10);
-	ts = s[9].tsval;
 	/* S1..S4 SACKed: S0 lost, resent with new data after it (PRR). */
-	h_advance(h, 10000);
-	blk[0] = seg_at(&c, 1);
-	blk[1] = seg_at(&c, 5);
-	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 1);
-	n = bk_take(h, &c, s, 64);
+	n = first_flight_head_missing(&c, s, 64, &ts);
 	ck_assert_uint_ge(n, 2);
 	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
 	ck_assert_uint_eq(s[1].seq, seg_at(&c, 10));
