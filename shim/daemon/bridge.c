@@ -430,6 +430,13 @@ pump_out(struct tcpxd *d, struct bsock *b)
 	int iovcnt;
 
 	while (!b->app_eof && b->eid >= 0 && !b->eng_dead) {
+		/*
+		 * Nothing readable, and no full buffer to look at again:
+		 * no reservation either (it would give a connection that
+		 * only receives a send buffer).
+		 */
+		if (!b->rd_ready && !b->out_full)
+			break;
 		iovcnt = 2;
 		room = tcpx_send_reserve(d->eng, b->eid, BRIDGE_BUF, iov,
 		    &iovcnt);
