@@ -52,6 +52,8 @@
 	X(neigh_unres_qlen, "net.ipv4.neigh.default.unres_qlen", 101, 0, 65535) \
 	X(busy_poll, "net.core.busy_poll", 0, 0, 1000000) \
 	X(tcp_early_retrans, "net.ipv4.tcp_early_retrans", 3, 0, 4) \
+	/* F-RTO (RFC 5682) after a timeout; Linux's 2 is its SACK form. */ \
+	X(tcp_frto, "net.ipv4.tcp_frto", 2, 0, 2) \
 	/* Bits as Linux: 1 RACK loss detection, 2 static reo_wnd, 4 no
 	 * dupthresh; 0 leaves RFC 6675 alone (tcp_rack.c). */ \
 	X(tcp_recovery, "net.ipv4.tcp_recovery", 1, 0, 7)

@@ -442,7 +442,7 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	if (as.reord)
 		sk->reord_seen++;
 	tcp_rack_update_reo_wnd(e, sk, &as);
-	reo = tcp_fastretrans_alert(e, sk, acked, dupack);
+	reo = tcp_fastretrans_alert(e, sk, seg, &as, acked, sacked, dupack);
 	/*
 	 * Segments this ACK newly delivered (Linux's acked_sacked): newly
 	 * acknowledged bytes not SACKed before, newly SACKed bytes; without

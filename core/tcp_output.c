@@ -639,8 +639,14 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		sk->snd_nxt = seq0;
 	if (sk->snd_una == sk->snd_max && SEQ_LT(sk->snd_nxt, end))
 		idle_restart(e, sk);
-	/* Lost ranges first (RFC 6675 NextSeg rule 1), then new data. */
-	tcp_xmit_retransmit(e, sk, false);
+	/*
+	 * Lost ranges first (RFC 6675 NextSeg rule 1), then new data; once
+	 * new data alone, when F-RTO tries the path (RFC 5682 step 2b).
+	 */
+	if (sk->frto_new)
+		sk->frto_new = false;
+	else
+		tcp_xmit_retransmit(e, sk, false);
 	mss = cur_mss(sk);
 	gso = ip_gso_ok(e, sk->h.tuple.raddr) && mss == sk->mss;
 	while (SEQ_LT(sk->snd_nxt, end)) {

@@ -135,7 +135,7 @@ rack_resend(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	if (tcp_retransmit_range(e, sk, seq, len) == 0)
 		return;
 	sk->prr_out++;
-	sk->undo_retrans++;
+	tcp_undo_note_rxt(e, sk, 1);
 	MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
 	MIB_INC(e, TCPEXT_TCPFASTRETRANS);
 }
@@ -320,6 +320,6 @@ tcp_rack_update_reo_wnd(struct tcpx_engine *e, struct tcp_sock *sk,
 void
 tcp_rack_recovery_done(struct tcp_sock *sk)
 {
-	if (sk->undo_retrans > 0 && sk->rack.reo_wnd_persist > 0)
+	if (sk->rack.reo_wnd_persist > 0)
 		sk->rack.reo_wnd_persist--;
 }

@@ -13,9 +13,24 @@
  *   Loss      the RTO fired: every un-SACKed byte is lost, cwnd 1,
  *             slow start resends the holes (and only the holes).
  *
+ * A reduction found spurious is undone, as Linux's tcp_try_undo_*:
+ * cwnd back to what it was, ssthresh no lower than before.  The proof:
+ *   every retransmission of the episode came back D-SACKed (DSACKUndo,
+ *     late D-SACKs in Open too);
+ *   the ACK ending it echoes a TSval older than the first retransmission
+ *     (RFC 3522 Eifel, Linux's tcp_packet_delayed): the originals got
+ *     through (FullUndo, after a timeout LossUndo);
+ *   a partial ACK does so while no retransmission is in flight: the hole
+ *     was reordering, Recovery is left (PartialUndo);
+ *   F-RTO (RFC 5682, SACK form, net.ipv4.tcp_frto): after a timeout the
+ *     first ACK that moves SND.UNA lets new data go instead of the
+ *     holes, and an ACK or SACK of data never resent then calls the
+ *     timeout spurious (SpuriousRTOs).
+ *
  * Counters as Linux: TCPFastRetrans (each retransmission in Recovery),
  * TCPSlowStartRetrans (each in Loss), TCPSackRecovery /
- * TCPRenoRecovery (entries), TCPDSACKUndo.
+ * TCPRenoRecovery (entries), TCPDSACKUndo, TCPFullUndo, TCPPartialUndo,
+ * TCPLossUndo, TCPSpuriousRTOs, TCPTSReorder, and the D-SACK ones.
  */
 #include <string.h>
 
@@ -28,7 +43,10 @@ set_ca_state(struct tcp_sock *sk, uint8_t st)
 	sk->in_recovery = st == TCP_CAS_RECOVERY;
 }
 
-/* Back to Open: the scoreboard and loss marks start over. */
+/*
+ * Back to Open: the scoreboard and loss marks start over.  The undo
+ * state stays armed: D-SACKs for the episode's resends come late.
+ */
 static void
 ca_open(struct tcp_sock *sk)
 {
@@ -37,7 +55,232 @@ ca_open(struct tcp_sock *sk)
 	sk->lost_end = sk->high_rxt = sk->snd_una;
 	sk->reno_sacked = 0;
 	sk->dupacks = 0;
-	sk->undo_retrans = 0;
+	sk->frto = sk->frto_new = false;
+}
+
+/* Linux's tcp_current_ssthresh(): what a reduction starting now undoes to. */
+static uint32_t
+current_ssthresh(const struct tcp_sock *sk)
+{
+	uint32_t w = (sk->snd_cwnd >> 1) + (sk->snd_cwnd >> 2);
+
+	if (sk->ca_state == TCP_CAS_RECOVERY || sk->ca_state == TCP_CAS_CWR)
+		return sk->snd_ssthresh;
+	return sk->snd_ssthresh > w ? sk->snd_ssthresh : w;
+}
+
+/*
+ * Linux's tcp_init_undo(): a reduction begins, and may be undone.
+ * Resends still in flight may yet come back D-SACKed; -1, not 0, when
+ * there are none, for 0 means "all came back".
+ */
+static void
+init_undo(struct tcp_sock *sk, uint32_t retrans_out)
+{
+	sk->undo_marker = sk->snd_una;
+	sk->undo_armed = true;
+	sk->undo_retrans = retrans_out > 0 ? (int32_t)retrans_out : -1;
+}
+
+void
+tcp_undo_note_rxt(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t segs)
+{
+	if (sk->undo_retrans < 0)
+		sk->undo_retrans = 0;
+	sk->undo_retrans += (int32_t)segs;
+	if (sk->undo_stamp_us == 0)
+		sk->undo_stamp_us = e->now;
+}
+
+/*
+ * Linux's tcp_packet_delayed(): the ACK echoes a TSval sent before the
+ * first retransmission, so an original made it (RFC 3522); or nothing
+ * was retransmitted at all.
+ */
+static bool
+packet_delayed(const struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	uint32_t first;
+
+	if (sk->undo_stamp_us == 0)
+		return true;
+	if (!sk->ts_ok || !seg->opt.has_ts || seg->opt.ts_ecr == 0)
+		return false;
+	first = (uint32_t)(sk->undo_stamp_us / 1000) + sk->ts_off;
+	return (int32_t)(seg->opt.ts_ecr - first) < 0;
+}
+
+/* Linux's tcp_may_undo(). */
+static bool
+may_undo(const struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	return sk->undo_armed &&
+	    (sk->undo_retrans == 0 || packet_delayed(sk, seg));
+}
+
+/*
+ * Linux's tcp_undo_cwnd_reduction(): cwnd and ssthresh as before the
+ * reduction; with `unmark_loss`, nothing counts as lost any more (the
+ * next ACK's loss detection looks again).
+ */
+static void
+undo_cwnd_reduction(struct tcpx_engine *e, struct tcp_sock *sk,
+    bool unmark_loss)
+{
+	if (unmark_loss) {
+		sk->lost_end = sk->high_rxt = sk->snd_una;
+		sk->rxt_n = 0;
+	}
+	if (sk->prior_ssthresh != 0) {
+		sk->snd_cwnd = sk->cc->undo_cwnd(e, sk);
+		if (sk->prior_ssthresh > sk->snd_ssthresh)
+			sk->snd_ssthresh = sk->prior_ssthresh;
+	}
+	sk->cwnd_acked = 0;
+	sk->undo_armed = false;
+	sk->rack.advanced = true;
+}
+
+/*
+ * Linux's tcp_try_undo_recovery(), when SND.UNA passes the recovery
+ * point: true if undone.  Either way the episode is over.
+ */
+static bool
+try_undo_recovery(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	if (may_undo(sk, seg)) {
+		undo_cwnd_reduction(e, sk, false);
+		if (sk->ca_state == TCP_CAS_LOSS)
+			MIB_INC(e, TCPEXT_TCPLOSSUNDO);
+		else
+			MIB_INC(e, TCPEXT_TCPFULLUNDO);
+		return true;
+	}
+	tcp_rack_recovery_done(sk);
+	return false;
+}
+
+/*
+ * Linux's tcp_try_undo_dsack(): every resend came back D-SACKed.  An
+ * undone recovery keeps RACK's window wider for one more.
+ */
+static bool
+try_undo_dsack(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	if (!sk->undo_armed || sk->undo_retrans != 0)
+		return false;
+	if (sk->rack.reo_wnd_persist < TCP_RACK_RECOVERY_THRESH)
+		sk->rack.reo_wnd_persist++;
+	undo_cwnd_reduction(e, sk, false);
+	MIB_INC(e, TCPEXT_TCPDSACKUNDO);
+	return true;
+}
+
+/*
+ * Linux's tcp_try_undo_loss(): in CA_Loss, the timeout was spurious
+ * (the timestamps or D-SACKs say so, or F-RTO does).
+ */
+static bool
+try_undo_loss(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg, bool frto_undo)
+{
+	if (!frto_undo && !may_undo(sk, seg))
+		return false;
+	undo_cwnd_reduction(e, sk, true);
+	MIB_INC(e, TCPEXT_TCPLOSSUNDO);
+	if (frto_undo)
+		MIB_INC(e, TCPEXT_TCPSPURIOUSRTOS);
+	sk->retransmits = 0;
+	/* Without SACK, Linux stays in Loss until the recovery point. */
+	if (frto_undo || sk->sack_ok)
+		ca_open(sk);
+	return true;
+}
+
+/*
+ * Linux's tcp_check_sack_reordering() for a hole an original filled
+ * (the timestamps told): reordering, not loss.
+ */
+static void
+ts_reordering(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t prior_una)
+{
+	uint32_t fack = sk->sb_n > 0 ? sk->sb[sk->sb_n - 1].end : sk->snd_una;
+
+	if (!SEQ_LT(prior_una, fack))
+		return;
+	sk->reord_seen++;
+	MIB_INC(e, TCPEXT_TCPTSREORDER);
+}
+
+/*
+ * Linux's tcp_try_undo_partial(), on an ACK that moves SND.UNA short of
+ * the recovery point.  Returns true to hold: the hole was reordering,
+ * but resends are still out, so this ACK marks and resends nothing.
+ */
+static bool
+try_undo_partial(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg, uint32_t prior_una)
+{
+	if (!sk->undo_armed || !packet_delayed(sk, seg))
+		return false;
+	ts_reordering(e, sk, prior_una);
+	if (tcp_txstamp_retrans_out(sk) > 0)
+		return true;
+	undo_cwnd_reduction(e, sk, true);
+	MIB_INC(e, TCPEXT_TCPPARTIALUNDO);
+	/* Linux's tcp_try_keep_open(). */
+	sk->rxt_n = 0;
+	set_ca_state(sk, sk->sb_n > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
+	return false;
+}
+
+/*
+ * Linux's tcp_process_loss(): CA_Loss after a timeout.  Returns true
+ * when the connection left it by an undo.
+ */
+static bool
+process_loss(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg, const struct tcp_ackstamp *as,
+    uint32_t acked, uint32_t sacked, bool dupack)
+{
+	bool recovered = !SEQ_LT(sk->snd_una, sk->recover);
+	uint32_t end;
+
+	if (acked > 0 && try_undo_loss(e, sk, seg, false))
+		return true;
+	if (sk->frto) {
+		/* Step 3b: data never resent got through: spurious. */
+		if (as->have_orig && SEQ_LEQ(as->orig_end, sk->recover) &&
+		    try_undo_loss(e, sk, seg, true))
+			return true;
+		if (SEQ_GT(sk->snd_max, sk->recover)) {
+			/* Step 3a: new data went, and holes are reported. */
+			if (sacked > 0 || dupack)
+				sk->frto = false;
+		} else if (acked > 0 && !recovered) {
+			/*
+			 * Step 2b: new data instead of the holes, if there
+			 * is any and the window takes it; else conventional
+			 * recovery.
+			 */
+			sk->recover = sk->snd_max;
+			end = tcp_data_seq0(sk) + sk->snd.len;
+			if (SEQ_LT(sk->snd_nxt, end) &&
+			    SEQ_GT(sk->snd_una + sk->snd_wnd, sk->snd_nxt)) {
+				sk->frto_new = true;
+				return false;
+			}
+			sk->frto = false;
+		}
+	}
+	if (recovered) {
+		/* Step 2a (a timeout that took only the head resend). */
+		(void)try_undo_recovery(e, sk, seg);
+		ca_open(sk);
+		return true;
+	}
+	return false;
 }
 
 /* Remember a retransmission, to notice if it is lost in its turn. */
@@ -90,6 +333,7 @@ check_lost_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
 		if (sk->sack_ok && sacked_above(sk, r.mark) > thresh &&
 		    tcp_retransmit_range(e, sk, r.seq, sk->mss) > 0) {
 			sk->prr_out++;
+			tcp_undo_note_rxt(e, sk, 1);
 			MIB_INC(e, TCPEXT_TCPLOSTRETRANSMIT);
 			MIB_INC(e, TCPEXT_TCPFASTRETRANS);
 			r.mark = sk->snd_max;
@@ -109,11 +353,11 @@ tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 	else
 		MIB_INC(e, TCPEXT_TCPRENORECOVERY);
 	sk->prior_cwnd = sk->snd_cwnd;
-	sk->prior_ssthresh = sk->snd_ssthresh;
+	sk->prior_ssthresh = current_ssthresh(sk);
 	sk->snd_ssthresh = sk->cc->ssthresh(e, sk);
 	sk->recover = sk->snd_max;
 	sk->high_rxt = sk->snd_una;
-	sk->undo_retrans = 0;
+	init_undo(sk, tcp_txstamp_retrans_out(sk));
 	/*
 	 * Duplicate ACKs alone (no SACK information) say the head is
 	 * lost (Linux's tcp_mark_head_lost, RFC 6582 step 2).
@@ -167,37 +411,114 @@ tcp_cwnd_reduction(struct tcp_sock *sk, uint32_t delivered,
 	sk->snd_cwnd = in_flight + (uint32_t)sndcnt;
 }
 
-void
-tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk)
+bool
+tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t start,
+    uint32_t end, bool below)
 {
+	uint32_t len = end - start, segs = 1;
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
+
 	/*
-	 * Linux's tcp_try_undo_dsack(): once every retransmission of
-	 * this episode came back as a duplicate, none was needed; the
-	 * reduction is undone.
+	 * Dubious (Linux's tcp_dsack_seen): longer than any window we were
+	 * given, or more duplicates reported than we ever resent.
 	 */
-	if (sk->undo_retrans == 0)
+	if (len > sk->max_window) {
+		segs = 0;
+	} else {
+		if (len > mss)
+			segs = (len + mss - 1) / mss;
+		sk->dsack_dups += segs;
+		if (sk->dsack_dups > sk->total_retrans)
+			segs = 0;
+	}
+	if (segs == 0) {
+		MIB_INC(e, TCPEXT_TCPDSACKIGNOREDDUBIOUS);
+		return false;
+	}
+	MIB_ADD(e, TCPEXT_TCPDSACKRECVSEGS, segs);
+	/* Linux's tcp_is_sackblock_valid(), for one wholly below SND.UNA. */
+	if (below && !SEQ_GT(end, sk->snd_una)) {
+		if (!sk->undo_armed) {
+			MIB_INC(e, TCPEXT_TCPDSACKIGNOREDNOUNDO);
+			return true;
+		}
+		if (!SEQ_GT(end, sk->undo_marker)) {
+			MIB_INC(e, TCPEXT_TCPDSACKIGNOREDOLD);
+			return true;
+		}
+	}
+	/* One of this episode's resends was needless. */
+	if (sk->undo_armed && sk->undo_retrans > 0 &&
+	    SEQ_GT(end, sk->undo_marker))
+		sk->undo_retrans = (uint32_t)sk->undo_retrans > segs ?
+		    sk->undo_retrans - (int32_t)segs : 0;
+	return true;
+}
+
+/* RFC 6675's DupThresh, then RACK's clock (Linux's tcp_identify_packet_loss). */
+static bool
+mark_lost(struct tcpx_engine *e, struct tcp_sock *sk, bool rack,
+    bool dupthresh_on)
+{
+	if (dupthresh_on)
+		tcp_sack_mark_lost(e, sk);
+	/* In CA_Loss all is lost already. */
+	if (rack && sk->ca_state != TCP_CAS_LOSS)
+		return tcp_rack_mark_lost(e, sk);
+	return false;
+}
+
+/*
+ * Open or Disorder (Linux's default case): recovery starts when
+ * something is lost (tcp_time_to_recover).
+ */
+static void
+open_state(struct tcpx_engine *e, struct tcp_sock *sk, bool dupack,
+    bool dupthresh_on)
+{
+	uint32_t dupthresh = (uint32_t)e->sysctl.tcp_reordering;
+
+	if (dupack)
+		sk->dupacks++;
+	/*
+	 * The loss probe, sent last, got through (its range is SACKed):
+	 * whatever was sent before it and is still missing is lost, as
+	 * RACK (RFC 8985 6) would conclude a probe timeout (two RTTs)
+	 * later.
+	 */
+	if (sk->tlp_high_seq != 0 && sk->sb_n > 0 &&
+	    sk->sb[sk->sb_n - 1].end == sk->tlp_high_seq &&
+	    SEQ_GT(sk->sb[sk->sb_n - 1].start, sk->lost_end))
+		sk->lost_end = sk->sb[sk->sb_n - 1].start;
+	/*
+	 * Duplicate ACKs count without SACK only (Linux's Reno emulation):
+	 * with it, what is SACKed decides (IsLost, RACK), and an ACK that
+	 * carries nothing new, a dubious D-SACK say, proves no loss.
+	 */
+	if (SEQ_GT(sk->lost_end, sk->snd_una) || (dupthresh_on &&
+	    !sk->sack_ok && sk->dupacks >= dupthresh)) {
+		tcp_enter_recovery(e, sk);
 		return;
-	if (--sk->undo_retrans > 0 || sk->ca_state != TCP_CAS_RECOVERY)
-		return;
-	/* An undone recovery keeps RACK's window wider for one more. */
-	if (sk->rack.reo_wnd_persist < TCP_RACK_RECOVERY_THRESH)
-		sk->rack.reo_wnd_persist++;
-	sk->snd_cwnd = sk->cc->undo_cwnd(e, sk);
-	if (sk->prior_ssthresh > sk->snd_ssthresh)
-		sk->snd_ssthresh = sk->prior_ssthresh;
-	MIB_INC(e, TCPEXT_TCPDSACKUNDO);
+	}
+	set_ca_state(sk, sk->sb_n > 0 || sk->reno_sacked > 0 ||
+	    sk->dupacks > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
 }
 
 bool
 tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint32_t acked, bool dupack)
+    const struct tcp_seg *seg, const struct tcp_ackstamp *as,
+    uint32_t acked, uint32_t sacked, bool dupack)
 {
-	bool rack = tcp_rack_on(e, sk), dupthresh_on, reo = false;
-	uint32_t dupthresh = (uint32_t)e->sysctl.tcp_reordering;
+	bool rack = tcp_rack_on(e, sk), dupthresh_on, reo;
 	uint32_t flight = sk->snd_max - sk->snd_una, mss = sk->mss;
+	uint32_t prior_una = sk->snd_una - acked, lost_before;
 
+	/* Linux: in Open no resend awaits judgment (retrans_stamp = 0). */
+	if (sk->ca_state == TCP_CAS_OPEN)
+		sk->undo_stamp_us = 0;
 	if (sk->snd_una == sk->snd_max && sk->ca_state != TCP_CAS_LOSS &&
 	    sk->ca_state != TCP_CAS_RECOVERY) {
+		(void)try_undo_dsack(e, sk);
 		ca_open(sk);
 		return false;
 	}
@@ -217,68 +538,71 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 			sk->reno_sacked = flight / mss > 0 ? flight / mss - 1 :
 			    0;
 	}
-	/*
-	 * RFC 6675's DupThresh, then RACK's clock (Linux's
-	 * tcp_identify_packet_loss); with bit 4 of tcp_recovery RACK
-	 * decides alone.  In CA_Loss all is lost already.
-	 */
+	/* With bit 4 of tcp_recovery RACK decides alone. */
 	dupthresh_on = tcp_rack_dupthresh(e, sk);
-	if (dupthresh_on)
-		tcp_sack_mark_lost(e, sk);
-	if (rack && sk->ca_state != TCP_CAS_LOSS)
-		reo = tcp_rack_mark_lost(e, sk);
+	lost_before = sk->lost_end;
+	reo = mark_lost(e, sk, rack, dupthresh_on);
 
 	switch (sk->ca_state) {
 	case TCP_CAS_RECOVERY:
 		if (!SEQ_LT(sk->snd_una, sk->recover)) {
-			/* Full ACK (RFC 6582 3.2 step 3): deflate, done. */
-			sk->snd_cwnd = sk->snd_ssthresh;
+			/*
+			 * Full ACK (RFC 6582 3.2 step 3): deflate to ssthresh,
+			 * unless the reduction proves spurious; done.
+			 */
+			if (!try_undo_recovery(e, sk, seg))
+				sk->snd_cwnd = sk->snd_ssthresh;
 			sk->cwnd_acked = 0;
-			tcp_rack_recovery_done(sk);
 			ca_open(sk);
 			break;
 		}
-		if (acked > 0 && !sk->sack_ok) {
-			/*
-			 * Partial ACK (RFC 6582 3.2 step 4): the next hole
-			 * is at SND.UNA; resend it.  (With SACK, IsLost
-			 * decides from the scoreboard, RFC 6675.)
-			 */
-			if (SEQ_LT(sk->lost_end, sk->snd_una + mss))
-				sk->lost_end = SEQ_MIN(sk->snd_una + mss,
-				    sk->snd_max);
-			sk->high_rxt = sk->snd_una;
+		if (acked > 0 && try_undo_partial(e, sk, seg, prior_una)) {
+			/* Hold: nothing newly lost, nothing resent now. */
+			sk->lost_end = lost_before;
+			break;
 		}
-		/* RACK finds lost retransmissions by their send time. */
-		if (!rack)
-			check_lost_retrans(e, sk);
+		if (sk->ca_state == TCP_CAS_RECOVERY) {
+			if (acked > 0 && !sk->sack_ok) {
+				/*
+				 * Partial ACK (RFC 6582 3.2 step 4): the next
+				 * hole is at SND.UNA; resend it.  (With SACK,
+				 * IsLost decides from the scoreboard, RFC
+				 * 6675.)
+				 */
+				if (SEQ_LT(sk->lost_end, sk->snd_una + mss))
+					sk->lost_end = SEQ_MIN(sk->snd_una +
+					    mss, sk->snd_max);
+				sk->high_rxt = sk->snd_una;
+			}
+			if (!try_undo_dsack(e, sk)) {
+				/* RACK finds lost resends by their send time. */
+				if (!rack)
+					check_lost_retrans(e, sk);
+				break;
+			}
+			/* Linux's tcp_try_to_open(). */
+			sk->rxt_n = 0;
+			set_ca_state(sk, sk->sb_n > 0 ? TCP_CAS_DISORDER :
+			    TCP_CAS_OPEN);
+		}
+		/* Undone: a loss still evident starts a new recovery. */
+		if (mark_lost(e, sk, rack, dupthresh_on))
+			reo = true;
+		open_state(e, sk, false, dupthresh_on);
 		break;
 	case TCP_CAS_LOSS:
-		if (!SEQ_LT(sk->snd_una, sk->recover)) {
-			tcp_rack_recovery_done(sk);
-			ca_open(sk);
-		}
+		if (!process_loss(e, sk, seg, as, acked, sacked, dupack) ||
+		    sk->ca_state == TCP_CAS_LOSS)
+			break;
+		/* Out of Loss: on as in Open (Linux falls through). */
+		if (mark_lost(e, sk, rack, dupthresh_on))
+			reo = true;
+		open_state(e, sk, false, dupthresh_on);
 		break;
 	default:
-		if (dupack)
-			sk->dupacks++;
-		/*
-		 * The loss probe, sent last, got through (its range is
-		 * SACKed): whatever was sent before it and is still
-		 * missing is lost, as RACK (RFC 8985 6) would conclude a
-		 * probe timeout (two RTTs) later.
-		 */
-		if (sk->tlp_high_seq != 0 && sk->sb_n > 0 &&
-		    sk->sb[sk->sb_n - 1].end == sk->tlp_high_seq &&
-		    SEQ_GT(sk->sb[sk->sb_n - 1].start, sk->lost_end))
-			sk->lost_end = sk->sb[sk->sb_n - 1].start;
-		if (SEQ_GT(sk->lost_end, sk->snd_una) ||
-		    (dupthresh_on && sk->dupacks >= dupthresh)) {
-			tcp_enter_recovery(e, sk);
-			break;
-		}
-		set_ca_state(sk, sk->sb_n > 0 || sk->reno_sacked > 0 ||
-		    sk->dupacks > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
+		/* Late D-SACKs for the last episode's resends. */
+		(void)try_undo_dsack(e, sk);
+		open_state(e, sk, dupack, dupthresh_on);
 		break;
 	}
 	return reo;
@@ -292,19 +616,22 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	 * episode only, not on each backoff (and not when the timeout
 	 * cuts short a recovery whose reduction already happened).
 	 */
+	bool new_recovery = sk->ca_state < TCP_CAS_RECOVERY;
+
 	if (sk->ca_state <= TCP_CAS_DISORDER ||
 	    !SEQ_GT(sk->recover, sk->snd_una) ||
 	    (sk->ca_state == TCP_CAS_LOSS && sk->retransmits == 0)) {
 		sk->prior_cwnd = sk->snd_cwnd;
-		sk->prior_ssthresh = sk->snd_ssthresh;
+		sk->prior_ssthresh = current_ssthresh(sk);
 		sk->snd_ssthresh = sk->cc->ssthresh(e, sk);
+		/* Every mark is redone: no resend is in flight any more. */
+		init_undo(sk, 0);
 	}
 	/* A SACKed head means the receiver reneged: trust nothing. */
 	if (sk->sb_n > 0 && !SEQ_GT(sk->sb[0].start, sk->snd_una))
 		tcp_sack_reset(sk);
 	sk->reno_sacked = 0;
 	sk->dupacks = 0;
-	sk->undo_retrans = 0;
 	/* RFC 5681 3.1 / Linux's loss window: one segment. */
 	sk->snd_cwnd = 1;
 	sk->cwnd_acked = 0;
@@ -319,6 +646,14 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	if (sk->cc->on_loss != NULL)
 		sk->cc->on_loss(e, sk);
 	set_ca_state(sk, TCP_CAS_LOSS);
+	/*
+	 * F-RTO (RFC 5682 3.1 step 1) judges a timeout that starts an
+	 * episode, or one that recurs on the same SND.UNA (3.2), not one
+	 * that cuts a fast recovery short.
+	 */
+	sk->frto = e->sysctl.tcp_frto != 0 &&
+	    (new_recovery || sk->retransmits > 0);
+	sk->frto_new = false;
 }
 
 void
@@ -344,7 +679,7 @@ tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 			sk->prr_out++;
 		}
 		sk->high_rxt = seq + len;
-		sk->undo_retrans++;
+		tcp_undo_note_rxt(e, sk, (len + mss - 1) / mss);
 		if (sk->ca_state == TCP_CAS_LOSS)
 			MIB_INC(e, TCPEXT_TCPSLOWSTARTRETRANS);
 		else

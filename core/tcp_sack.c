@@ -94,10 +94,15 @@ tcp_sack_input(struct tcpx_engine *e, struct tcp_sock *sk,
 		if (i == 0 && (SEQ_LT(s, seg->ack) || (o->nsack > 1 &&
 		    SEQ_GEQ(s, o->sack[1].start) &&
 		    SEQ_LEQ(end, o->sack[1].end)))) {
-			MIB_INC(e, TCPEXT_TCPDSACKRECV);
-			*dsack = true;
-			tcp_rack_dsack(sk, s, end);
-			tcp_dsack_seen(e, sk);
+			if (SEQ_LT(s, seg->ack))
+				MIB_INC(e, TCPEXT_TCPDSACKRECV);
+			else
+				MIB_INC(e, TCPEXT_TCPDSACKOFORECV);
+			if (tcp_dsack_seen(e, sk, s, end,
+			    SEQ_LT(s, seg->ack))) {
+				*dsack = true;
+				tcp_rack_dsack(sk, s, end);
+			}
 			continue;
 		}
 		/* Linux's tcp_is_sackblock_valid(): nothing we never sent. */

@@ -203,7 +203,23 @@ struct tcp_sock {
 	uint32_t reno_sacked;	/* no SACK: duplicate ACKs stand for segments */
 	uint32_t lost_end;	/* un-SACKed bytes below this are lost */
 	uint32_t high_rxt;	/* RFC 6675 HighRxt */
-	uint32_t undo_retrans;	/* retransmissions not yet D-SACKed */
+	/*
+	 * Undo (Linux's undo_marker, undo_retrans, retrans_stamp): a
+	 * reduction found spurious is taken back.  undo_marker is SND.UNA
+	 * when it began; undo_retrans counts its retransmissions not yet
+	 * D-SACKed (-1: none yet, for 0 means "all came back twice");
+	 * undo_stamp_us is when the first retransmission since CA_Open
+	 * went: an ACK echoing an older TSval was sent for an original.
+	 * It stays armed after the episode, so that late D-SACKs undo.
+	 */
+	uint32_t undo_marker;
+	bool undo_armed;
+	int32_t undo_retrans;
+	uint64_t undo_stamp_us;
+	uint32_t dsack_dups;	/* segments D-SACKed, ever (Linux's) */
+	/* F-RTO (RFC 5682, net.ipv4.tcp_frto): this timeout is on trial. */
+	bool frto;
+	bool frto_new;		/* step 2b: new data, not the holes, now */
 	/* Recent retransmissions: where, and snd_max when they went. */
 	struct tcp_rxt_rec { uint32_t seq, mark; } rxt[TCP_RXT_MAX];
 	uint8_t rxt_n;
@@ -488,6 +504,12 @@ struct tcp_ackstamp {
 	/* Anything newly delivered, and when the latest of it was sent. */
 	bool delivered;
 	uint64_t delivered_sent;
+	/*
+	 * Data never resent newly acknowledged or SACKed, and the lowest
+	 * end among it (F-RTO's FLAG_ORIG_SACK_ACKED).
+	 */
+	bool have_orig;
+	uint32_t orig_end;
 };
 /* [seq, end) went out now (again, where it overlaps what went before). */
 void tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk,
@@ -500,6 +522,8 @@ void tcp_txstamp_sacked(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t start, uint32_t end, struct tcp_ackstamp *as);
 /* The receiver reneged: nothing counts as SACKed any more. */
 void tcp_txstamp_unsack(struct tcp_sock *sk);
+/* Segments resent and neither ACKed nor SACKed since (Linux's retrans_out). */
+uint32_t tcp_txstamp_retrans_out(const struct tcp_sock *sk);
 void tcp_txstamp_free(struct tcp_sock *sk);
 
 /* tcp_sack.c: the sender's SACK scoreboard (RFC 2018, RFC 6675). */
@@ -529,7 +553,11 @@ bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
  * the reordering timer (then the ACK leaves the RTO alone, as Linux).
  */
 bool tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint32_t acked, bool dupack);
+    const struct tcp_seg *seg, const struct tcp_ackstamp *as,
+    uint32_t acked, uint32_t sacked, bool dupack);
+/* A retransmission of `segs` segments went (Linux's tcp_retransmit_skb). */
+void tcp_undo_note_rxt(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t segs);
 /* Fast recovery starts (Linux's tcp_enter_recovery). */
 void tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk);
 /*
@@ -544,8 +572,14 @@ void tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Retransmit lost ranges pipe allows (one even if not, with `force`). */
 void tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk,
     bool force);
-/* A D-SACK reported one of our retransmissions as needless. */
-void tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * The ACK's first SACK block [start, end) reports a duplicate (RFC
+ * 2883), below the cumulative ACK or not (`below`); SND.UNA is still
+ * the ACK's prior one.  Counts it as Linux's tcp_check_dsack, filters
+ * the dubious ones out, and credits the undo.  False if ignored.
+ */
+bool tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t start, uint32_t end, bool below);
 
 /* tcp_rack.c: RACK loss detection (RFC 8985 6.2, Linux's tcp_rack_*). */
 /* RACK decides losses here (SACK, net.ipv4.tcp_recovery bit 1). */

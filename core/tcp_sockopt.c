@@ -305,7 +305,7 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	tcp_sockinfo_fill(e, sk, &in);
 	memset(ti, 0, sizeof(*ti));
 	b->tcpi_state = (uint8_t)in.state;
-	b->tcpi_ca_state = sk->in_recovery ? 3 : 0;	/* Recovery : Open */
+	b->tcpi_ca_state = sk->ca_state;	/* Linux's numbers */
 	b->tcpi_retransmits = (uint8_t)in.retransmits;
 	b->tcpi_probes = (uint8_t)in.probes;
 	b->tcpi_backoff = (uint8_t)in.backoff;

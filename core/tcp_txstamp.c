@@ -150,6 +150,15 @@ tcp_txstamp_sent(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 }
 
 /* One stretch newly acknowledged (Linux's tcp_clean_rtx_queue loop). */
+/* An original stretch newly delivered (F-RTO's test). */
+static void
+txs_count_orig(const struct tcp_txstamp *r, struct tcp_ackstamp *as)
+{
+	if (!as->have_orig || SEQ_LT(r->end, as->orig_end))
+		as->orig_end = r->end;
+	as->have_orig = true;
+}
+
 static void
 txs_count_acked(const struct tcp_txstamp *r, struct tcp_ackstamp *as)
 {
@@ -157,6 +166,7 @@ txs_count_acked(const struct tcp_txstamp *r, struct tcp_ackstamp *as)
 	if (r->retrans) {
 		as->retrans_acked = true;
 	} else if (!r->sacked) {
+		txs_count_orig(r, as);
 		if (!as->have_acked)
 			as->first_acked_sent = r->sent_us;
 		as->have_acked = true;
@@ -261,6 +271,7 @@ tcp_txstamp_sacked(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t start,
 		tcp_rack_delivered(e, sk, r, as);
 		if (r->retrans)
 			continue;
+		txs_count_orig(r, as);
 		if (!as->have_sacked || SEQ_LT(r->seq, as->first_sacked_seq)) {
 			as->first_sacked_sent = r->sent_us;
 			as->first_sacked_seq = r->seq;
@@ -280,6 +291,21 @@ tcp_txstamp_unsack(struct tcp_sock *sk)
 
 	for (uint32_t k = 0; k < q->n; k++)
 		txs_at(q, k)->sacked = false;
+}
+
+uint32_t
+tcp_txstamp_retrans_out(const struct tcp_sock *sk)
+{
+	const struct tcp_txstamps *q = &sk->txs;
+	const struct tcp_txstamp *r;
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT, n = 0, k;
+
+	for (k = 0; k < q->n; k++) {
+		r = &q->v[q->head + k];
+		if (r->retrans && !r->sacked)
+			n += txs_pcount(r->end - r->seq, mss);
+	}
+	return n;
 }
 
 void

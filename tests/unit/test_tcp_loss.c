@@ -52,6 +52,8 @@ START_TEST(test_rto_backoff_and_holes)
 	/* DupThresh alone: RACK would resend S0 after 22 ms (test_tcp_rack). */
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_recovery", "0"),
 	    0);
+	/* Conventional recovery: F-RTO would try new data first. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_frto", "0"), 0);
 	bk_establish(h, &c, 10000, true, NULL);
 	bk_fill(h, &c);
 	t0 = h->now;

@@ -58,19 +58,22 @@ expect_new(struct fx_conn *c, uint32_t *next, unsigned n)
 
 /*
  * What one ACK released: the resend of [rexmit, rexmit + MSS) first if
- * rexmit is not 0, then nnew new segments at *next.
+ * rexmit is not 0, then nnew new segments at *next.  Returns the
+ * resend's TSval, which the ACK for it echoes.
  */
-static void
+static uint32_t
 expect_step(struct fx_conn *c, uint32_t rexmit, uint32_t *next,
     unsigned nnew)
 {
 	struct bk_seg s[16];
 	unsigned n = bk_take(h, c, s, 16), i = 0;
+	uint32_t tsval = 0;
 
 	ck_assert_uint_eq(n, (rexmit != 0 ? 1 : 0) + nnew);
 	if (rexmit != 0) {
 		ck_assert_uint_eq(s[0].seq, rexmit);
 		ck_assert_uint_eq(s[0].len, BK_MSS);
+		tsval = s[0].tsval;
 		i++;
 	}
 	for (; i < n; i++) {
@@ -78,6 +81,7 @@ expect_step(struct fx_conn *c, uint32_t rexmit, uint32_t *next,
 		ck_assert_uint_eq(s[i].len, BK_MSS);
 		*next += BK_MSS;
 	}
+	return tsval;
 }
 
 /* Next (only) segment must resend [seq, seq + MSS). */
@@ -96,7 +100,7 @@ START_TEST(test_sack_resends_holes_only)
 {
 	struct fx_conn c;
 	struct bk_seg s[16];
-	uint32_t S[32], next, blk[4], ts;
+	uint32_t S[32], next, blk[4], ts, ts2, ts5;
 	struct tcpx_sockinfo info;
 
 	/*
@@ -136,7 +140,7 @@ START_TEST(test_sack_resends_holes_only)
 	 */
 	blk[0] = S[6]; blk[1] = S[7]; blk[2] = S[3]; blk[3] = S[5];
 	bk_ack(h, &c, S[2], ts, blk, 2);
-	expect_step(&c, S[2], &next, 0);
+	ts2 = expect_step(&c, S[2], &next, 0);
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.snd_ssthresh, 8);
 	ck_assert_uint_eq(info.snd_cwnd, 11);
@@ -155,23 +159,27 @@ START_TEST(test_sack_resends_holes_only)
 	/* S10: pipe 7, below ssthresh: S5 is resent (only it). */
 	blk[1] = S[11];
 	bk_ack(h, &c, S[2], ts, blk, 2);
-	expect_step(&c, S[5], &next, 0);
-	/* The resent S2 arrives: partial ACK up to the S5 hole; one new. */
+	ts5 = expect_step(&c, S[5], &next, 0);
+	/*
+	 * The resent S2 arrives: partial ACK up to the S5 hole, echoing
+	 * the resend's TSval (it was needed: no undo); one new.
+	 */
 	blk[0] = S[6]; blk[1] = S[11];
-	bk_ack(h, &c, S[5], ts, blk, 1);
+	bk_ack(h, &c, S[5], ts2, blk, 1);
 	expect_step(&c, 0, &next, 1);
 	/* S11..S15 SACKed: pipe 3, back up to ssthresh 8: five new. */
 	blk[1] = S[16];
-	bk_ack(h, &c, S[5], ts, blk, 1);
+	bk_ack(h, &c, S[5], ts2, blk, 1);
 	expect_step(&c, 0, &next, 5);
-	/* S5 fills it all: recovery is over. */
-	bk_ack(h, &c, next, ts, NULL, 0);
+	/* The resent S5 fills it all: recovery is over. */
+	bk_ack(h, &c, next, ts5, NULL, 0);
 	h_clear_out(h);
 	/* Exactly the two holes were resent, as fast retransmits. */
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 2);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFullUndo"), 0);
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.snd_cwnd, 8);
 	ck_assert_uint_eq(info.total_retrans, 2);
@@ -182,7 +190,7 @@ START_TEST(test_newreno_partial_ack)
 {
 	struct fx_conn c;
 	struct bk_seg s[16];
-	uint32_t S[32], next, ts;
+	uint32_t S[32], next, ts, ts0;
 	struct tcpx_sockinfo info;
 
 	bk_establish(h, &c, 10000, false, NULL);
@@ -208,7 +216,7 @@ START_TEST(test_newreno_partial_ack)
 	 * pipe (12 sent - 3 gone - S0 lost = 8) + 1.
 	 */
 	bk_ack(h, &c, S[0], ts, NULL, 0);
-	expect_rexmit(&c, S[0]);
+	ts0 = expect_rexmit(&c, S[0]);
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.snd_ssthresh, 7);
 	ck_assert_uint_eq(info.snd_cwnd, 9);
@@ -228,15 +236,18 @@ START_TEST(test_newreno_partial_ack)
 	H_EXPECT_NONE(h);
 	bk_ack(h, &c, S[0], ts, NULL, 0);
 	expect_new(&c, &next, 1);
-	/* Partial ACK up to the S4 hole: resent at once, then new data. */
-	bk_ack(h, &c, S[4], ts, NULL, 0);
+	/*
+	 * Partial ACK up to the S4 hole (for the resent S0, whose TSval
+	 * it echoes): resent at once, then new data.
+	 */
+	bk_ack(h, &c, S[4], ts0, NULL, 0);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
 	ck_assert_uint_eq(s[0].seq, S[4]);
 	ck_assert_uint_eq(s[0].len, BK_MSS);
 	ck_assert_uint_eq(s[1].seq, next);
 	next += BK_MSS;
 	/* The full ACK ends recovery: cwnd = ssthresh (RFC 6582 3.2). */
-	bk_ack(h, &c, S[12], ts, NULL, 0);
+	bk_ack(h, &c, S[12], s[0].tsval, NULL, 0);
 	info = bk_info(h, &c);
 	ck_assert_uint_eq(info.snd_cwnd, 7);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
@@ -333,7 +344,15 @@ START_TEST(test_dsack_received_is_no_loss)
 	blk[0] = s[6].seq; blk[1] = s[7].seq;
 	blk[2] = s[6].seq; blk[3] = s[8].seq;
 	bk_ack(h, &c, s[4].seq, ts, blk, 2);
-	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 4);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 3);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOfoRecv"), 1);
+	/*
+	 * We never resent anything: the network duplicated them, and
+	 * Linux's filter calls such D-SACKs dubious (no undo, no reorder
+	 * window step from them).
+	 */
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKIgnoredDubious"), 4);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecvSegs"), 0);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 0);
 	after = bk_info(h, &c);
