@@ -213,6 +213,14 @@ ts_reordering(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t prior_una)
 	MIB_INC(e, TCPEXT_TCPTSREORDER);
 }
 
+/* Linux's tcp_try_keep_open(): out of Recovery, the scoreboard kept. */
+static void
+try_keep_open(struct tcp_sock *sk)
+{
+	sk->rxt_n = 0;
+	set_ca_state(sk, sk->sb_n > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
+}
+
 /*
  * Linux's tcp_try_undo_partial(), on an ACK that moves SND.UNA short of
  * the recovery point.  Returns true to hold: the hole was reordering,
@@ -229,9 +237,7 @@ try_undo_partial(struct tcpx_engine *e, struct tcp_sock *sk,
 		return true;
 	undo_cwnd_reduction(e, sk, true);
 	MIB_INC(e, TCPEXT_TCPPARTIALUNDO);
-	/* Linux's tcp_try_keep_open(). */
-	sk->rxt_n = 0;
-	set_ca_state(sk, sk->sb_n > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
+	try_keep_open(sk);
 	return false;
 }
 
@@ -580,10 +586,7 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 					check_lost_retrans(e, sk);
 				break;
 			}
-			/* Linux's tcp_try_to_open(). */
-			sk->rxt_n = 0;
-			set_ca_state(sk, sk->sb_n > 0 ? TCP_CAS_DISORDER :
-			    TCP_CAS_OPEN);
+			try_keep_open(sk);
 		}
 		/* Undone: a loss still evident starts a new recovery. */
 		if (mark_lost(e, sk, rack, dupthresh_on))

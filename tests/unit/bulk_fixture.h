@@ -172,6 +172,20 @@ bk_ack_each(struct harness *h, struct fx_conn *c, const struct bk_seg *segs,
 		bk_ack(h, c, segs[i].seq + segs[i].len, segs[i].tsval, NULL, 0);
 }
 
+/* Start of segment i of the stream. */
+FX_UNUSED static uint32_t
+bk_seg_at(const struct fx_conn *c, unsigned i)
+{
+	return c->iss + 1 + i * BK_MSS;
+}
+
+/* Linux's tcpi_ca_state, from the socket itself. */
+FX_UNUSED static int
+bk_ca_state(struct harness *h, const struct fx_conn *c)
+{
+	return tcp_sock_by_id(h->e, c->s)->ca_state;
+}
+
 FX_UNUSED static struct tcpx_sockinfo
 bk_info(struct harness *h, struct fx_conn *c)
 {

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "harness.h"
-#include "tcp_fixture.h"
+#include "bulk_fixture.h"
 
 static struct harness *h;
 
@@ -163,24 +163,10 @@ START_TEST(test_fast_retransmit)
 	 * the RTO.
 	 */
 	h_advance(h, 10000);
-	for (int i = 0; i < 3; i++) {
-		struct h_seg d;
-
+	for (uint32_t i = 0; i < 3; i++) {
 		h_advance(h, 100);
-		memset(&d, 0, sizeof(d));
-		d.sport = FX_RPORT;
-		d.dport = c.lport;
-		d.seq = c.rcv;
-		d.ack = s0;
-		d.flags = TH_ACK;
-		d.wnd = 65535;
-		d.opt.has_ts = true;
-		d.opt.ts_val = c.peer_ts;
-		d.opt.ts_ecr = c.our_ts;
-		d.opt.nsack = 1;
-		d.opt.sack[0].start = s0 + 1448;
-		d.opt.sack[0].end = s0 + (uint32_t)(i + 2) * 1448;
-		h_inject(h, &d);
+		bk_ack(h, &c, s0, c.our_ts, (uint32_t[]){ s0 + 1448,
+		    s0 + (i + 2) * 1448 }, 1);
 	}
 	fx_expect(h, &c, &seg, TH_ACK, s0, c.rcv);
 	ck_assert_uint_eq(seg.len, 1448);

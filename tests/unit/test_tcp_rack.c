@@ -48,20 +48,6 @@ set_recovery(const char *v)
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_recovery", v), 0);
 }
 
-/* Linux's tcpi_ca_state, from the socket itself. */
-static int
-ca_state(const struct fx_conn *c)
-{
-	return tcp_sock_by_id(h->e, c->s)->ca_state;
-}
-
-/* Start of segment i of the stream. */
-static uint32_t
-seg_at(const struct fx_conn *c, unsigned i)
-{
-	return c->iss + 1 + i * BK_MSS;
-}
-
 /*
  * The initial window, S0..S9, goes out; an RTT later S1..S4 are SACKed
  * and S0 is not (four segments: DupThresh would call S0 lost).
@@ -78,9 +64,9 @@ first_flight_head_missing(struct fx_conn *c, struct bk_seg *s, unsigned max,
 	ck_assert_uint_eq(bk_take(h, c, s, max), 10);
 	*ts = s[9].tsval;
 	h_advance(h, 10000);
-	blk[0] = seg_at(c, 1);
-	blk[1] = seg_at(c, 5);
-	bk_ack(h, c, seg_at(c, 0), *ts, blk, 1);
+	blk[0] = bk_seg_at(c, 1);
+	blk[1] = bk_seg_at(c, 5);
+	bk_ack(h, c, bk_seg_at(c, 0), *ts, blk, 1);
 	return bk_take(h, c, s, max);
 }
 
@@ -102,18 +88,18 @@ lost_head_two_sacked(struct fx_conn *c, struct bk_seg *s, unsigned max)
 	h_advance(h, 5000);
 	bk_send_n(h, c, BK_MSS);
 	ck_assert_uint_eq(bk_take(h, c, s, max), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(c, 3));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 3));
 	h_advance(h, 5000);
-	blk[0] = seg_at(c, 1);
-	blk[1] = seg_at(c, 2);
-	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	blk[0] = bk_seg_at(c, 1);
+	blk[1] = bk_seg_at(c, 2);
+	bk_ack(h, c, bk_seg_at(c, 0), ts, blk, 1);
 	H_EXPECT_NONE(h);
 	h_advance(h, 5000);
-	blk[0] = seg_at(c, 3);
-	blk[1] = seg_at(c, 4);
-	blk[2] = seg_at(c, 1);
-	blk[3] = seg_at(c, 2);
-	bk_ack(h, c, seg_at(c, 0), ts, blk, 2);
+	blk[0] = bk_seg_at(c, 3);
+	blk[1] = bk_seg_at(c, 4);
+	blk[2] = bk_seg_at(c, 1);
+	blk[3] = bk_seg_at(c, 2);
+	bk_ack(h, c, bk_seg_at(c, 0), ts, blk, 2);
 	return bk_take(h, c, s, max);
 }
 
@@ -128,18 +114,18 @@ START_TEST(test_rack_lost_with_two_sacked)
 	 * lets the head go at once.
 	 */
 	ck_assert_uint_eq(lost_head_two_sacked(&c, s, 16), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
 	ck_assert_uint_eq(s[0].len, BK_MSS);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 1);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
-	ck_assert(ca_state(&c) == TCP_CAS_RECOVERY);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
 	/* S2, sent with S0 and as old, is lost too: next ACK, it goes. */
 	h_advance(h, 1000);
-	bk_ack(h, &c, seg_at(&c, 2), s[0].tsval, (uint32_t[]){ seg_at(&c, 3),
-	    seg_at(&c, 4) }, 1);
+	bk_ack(h, &c, bk_seg_at(&c, 2), s[0].tsval, (uint32_t[]){ bk_seg_at(&c, 3),
+	    bk_seg_at(&c, 4) }, 1);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 2));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 2));
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 2);
 }
 END_TEST
@@ -160,13 +146,13 @@ START_TEST(test_rack_reordering_within_window)
 	ts = s[2].tsval;
 	t0 = h->now;
 	h_advance(h, 10000);
-	blk[0] = seg_at(&c, 1);
-	blk[1] = seg_at(&c, 2);
-	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 1);
+	blk[0] = bk_seg_at(&c, 1);
+	blk[1] = bk_seg_at(&c, 2);
+	bk_ack(h, &c, bk_seg_at(&c, 0), ts, blk, 1);
 	H_EXPECT_NONE(h);
 	ck_assert_uint_eq(sk->reo_at, t0 + 22000);
 	h_advance(h, 2000);
-	bk_ack(h, &c, seg_at(&c, 3), ts, NULL, 0);
+	bk_ack(h, &c, bk_seg_at(&c, 3), ts, NULL, 0);
 	ck_assert_uint_eq(sk->reo_at, 0);
 	h_run_until(h, t0 + 100000);
 	H_EXPECT_NONE(h);
@@ -190,13 +176,13 @@ START_TEST(test_rack_no_dupthresh_reordering)
 	set_recovery("5");
 	n = first_flight_head_missing(&c, s, 64, &ts);
 	for (unsigned i = 0; i < n; i++)
-		ck_assert(SEQ_GEQ(s[i].seq, seg_at(&c, 10)));
-	ck_assert(ca_state(&c) == TCP_CAS_DISORDER);
+		ck_assert(SEQ_GEQ(s[i].seq, bk_seg_at(&c, 10)));
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_DISORDER);
 	h_advance(h, 1000);
-	bk_ack(h, &c, seg_at(&c, 5), ts, NULL, 0);
+	bk_ack(h, &c, bk_seg_at(&c, 5), ts, NULL, 0);
 	n = bk_take(h, &c, s, 64);
 	for (unsigned i = 0; i < n; i++)
-		ck_assert(SEQ_GEQ(s[i].seq, seg_at(&c, 10)));
+		ck_assert(SEQ_GEQ(s[i].seq, bk_seg_at(&c, 10)));
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 0);
 }
@@ -219,11 +205,11 @@ lost_head_then_silence(struct fx_conn *c)
 	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
 	ts = s[2].tsval;
 	h_advance(h, 10000);
-	blk[0] = seg_at(c, 1);
-	blk[1] = seg_at(c, 2);
-	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
-	blk[1] = seg_at(c, 3);
-	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	blk[0] = bk_seg_at(c, 1);
+	blk[1] = bk_seg_at(c, 2);
+	bk_ack(h, c, bk_seg_at(c, 0), ts, blk, 1);
+	blk[1] = bk_seg_at(c, 3);
+	bk_ack(h, c, bk_seg_at(c, 0), ts, blk, 1);
 	H_EXPECT_NONE(h);
 	return t0;
 }
@@ -240,17 +226,17 @@ START_TEST(test_rack_reo_timer_fires)
 	H_EXPECT_NONE(h);
 	h_run_until(h, t0 + 22000);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
 	info = bk_info(h, &c);
-	ck_assert(ca_state(&c) == TCP_CAS_RECOVERY);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
 	/* The RTO counts from the resent head (Linux's tcp_rearm_rto). */
 	ck_assert_uint_eq(info.timer_expires_us, info.rto_us);
 	/* It arrives: all acknowledged, recovery over, nothing more. */
 	h_advance(h, 10000);
-	bk_ack(h, &c, seg_at(&c, 3), s[0].tsval, NULL, 0);
-	ck_assert(ca_state(&c) == TCP_CAS_OPEN);
+	bk_ack(h, &c, bk_seg_at(&c, 3), s[0].tsval, NULL, 0);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_OPEN);
 	h_run_until(h, h->now + 2000000);
 	H_EXPECT_NONE(h);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
@@ -267,22 +253,22 @@ START_TEST(test_rack_lost_retransmission)
 	/* S1..S4 SACKed: S0 lost, resent with new data after it (PRR). */
 	n = first_flight_head_missing(&c, s, 64, &ts);
 	ck_assert_uint_ge(n, 2);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
-	ck_assert_uint_eq(s[1].seq, seg_at(&c, 10));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
+	ck_assert_uint_eq(s[1].seq, bk_seg_at(&c, 10));
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
 	/*
 	 * An RTT later S10, sent just after the resend, is SACKed and S0
 	 * is not: the resend is lost too, and goes again at once.
 	 */
 	h_advance(h, 10000);
-	blk[0] = seg_at(&c, 10);
-	blk[1] = seg_at(&c, 11);
-	blk[2] = seg_at(&c, 1);
-	blk[3] = seg_at(&c, 5);
-	bk_ack(h, &c, seg_at(&c, 0), ts, blk, 2);
+	blk[0] = bk_seg_at(&c, 10);
+	blk[1] = bk_seg_at(&c, 11);
+	blk[2] = bk_seg_at(&c, 1);
+	blk[3] = bk_seg_at(&c, 5);
+	bk_ack(h, &c, bk_seg_at(&c, 0), ts, blk, 2);
 	n = bk_take(h, &c, s, 64);
 	for (unsigned i = 0; i < n; i++)
-		if (s[i].seq == seg_at(&c, 0))
+		if (s[i].seq == bk_seg_at(&c, 0))
 			nxt++;
 	ck_assert_uint_eq(nxt, 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLostRetransmit"), 1);
@@ -300,7 +286,7 @@ START_TEST(test_rack_off_keeps_rfc6675)
 	set_recovery("0");
 	ck_assert_uint_eq(lost_head_two_sacked(&c, s, 16), 0);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
-	ck_assert(ca_state(&c) == TCP_CAS_DISORDER);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_DISORDER);
 	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
 	h_free(h);
 
@@ -312,7 +298,7 @@ START_TEST(test_rack_off_keeps_rfc6675)
 	H_EXPECT_NONE(h);
 	h_run_until(h, t0 + rto);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 0));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 0);
 }
@@ -340,31 +326,31 @@ spurious_resend(struct fx_conn *c)
 	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
 	ts = s[2].tsval;
 	h_advance(h, 10000);
-	blk[0] = seg_at(c, 1);
-	blk[1] = seg_at(c, 3);
-	bk_ack(h, c, seg_at(c, 0), ts, blk, 1);
+	blk[0] = bk_seg_at(c, 1);
+	blk[1] = bk_seg_at(c, 3);
+	bk_ack(h, c, bk_seg_at(c, 0), ts, blk, 1);
 	h_advance(h, 2000);
-	bk_ack(h, c, seg_at(c, 3), ts, NULL, 0);
+	bk_ack(h, c, bk_seg_at(c, 3), ts, NULL, 0);
 	ck_assert_uint_eq(tcp_sock_by_id(h->e, c->s)->reord_seen, 1);
 	/* S3..S5; S4, S5 SACKed an RTT on; the timer resends S3 12 ms later. */
 	bk_send_n(h, c, 3 * BK_MSS);
 	ck_assert_uint_eq(bk_take(h, c, s, 16), 3);
 	ts = s[2].tsval;
 	h_advance(h, 10000);
-	blk[0] = seg_at(c, 4);
-	blk[1] = seg_at(c, 6);
-	bk_ack(h, c, seg_at(c, 3), ts, blk, 1);
+	blk[0] = bk_seg_at(c, 4);
+	blk[1] = bk_seg_at(c, 6);
+	bk_ack(h, c, bk_seg_at(c, 3), ts, blk, 1);
 	h_advance(h, 12000);
 	ck_assert_uint_eq(bk_take(h, c, s, 16), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(c, 3));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 3));
 	/* The original arrives, then the resend: D-SACK. */
 	h_advance(h, 2000);
-	bk_ack(h, c, seg_at(c, 6), ts, NULL, 0);
-	ck_assert(ca_state(c) == TCP_CAS_OPEN);
+	bk_ack(h, c, bk_seg_at(c, 6), ts, NULL, 0);
+	ck_assert(bk_ca_state(h, c) == TCP_CAS_OPEN);
 	h_advance(h, 8000);
-	blk[0] = seg_at(c, 3);
-	blk[1] = seg_at(c, 4);
-	bk_ack(h, c, seg_at(c, 6), s[0].tsval, blk, 1);
+	blk[0] = bk_seg_at(c, 3);
+	blk[1] = bk_seg_at(c, 4);
+	bk_ack(h, c, bk_seg_at(c, 6), s[0].tsval, blk, 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 1);
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 1);
 	return 6;
@@ -387,11 +373,11 @@ late_by_14ms(struct fx_conn *c, unsigned i)
 	ts = s[2].tsval;
 	t0 = h->now;
 	h_advance(h, 10000);
-	blk[0] = seg_at(c, i + 1);
-	blk[1] = seg_at(c, i + 3);
-	bk_ack(h, c, seg_at(c, i), ts, blk, 1);
+	blk[0] = bk_seg_at(c, i + 1);
+	blk[1] = bk_seg_at(c, i + 3);
+	bk_ack(h, c, bk_seg_at(c, i), ts, blk, 1);
 	h_run_until(h, t0 + 24000);
-	bk_ack(h, c, seg_at(c, i + 3), ts, NULL, 0);
+	bk_ack(h, c, bk_seg_at(c, i + 3), ts, NULL, 0);
 	h_run_until(h, h->now + 100000);
 	return h_mib(h, "Tcp:RetransSegs") - before;
 }
@@ -422,9 +408,9 @@ START_TEST(test_rack_dsack_step_then_dubious)
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 4);
 	ts = s[3].tsval;
 	h_advance(h, 10000);
-	blk[0] = seg_at(&c, i + 1);
-	blk[1] = seg_at(&c, i + 2);
-	bk_ack(h, &c, seg_at(&c, i), ts, blk, 1);
+	blk[0] = bk_seg_at(&c, i + 1);
+	blk[1] = bk_seg_at(&c, i + 2);
+	bk_ack(h, &c, bk_seg_at(&c, i), ts, blk, 1);
 	ck_assert_uint_eq(steps(&c), 2);
 	/*
 	 * The same D-SACK again, with SACKs of data sent before that step:
@@ -433,11 +419,11 @@ START_TEST(test_rack_dsack_step_then_dubious)
 	 */
 	for (unsigned k = 2; k < 4; k++) {
 		h_advance(h, 500);
-		blk[0] = seg_at(&c, 3);
-		blk[1] = seg_at(&c, 4);
-		blk[2] = seg_at(&c, i + 1);
-		blk[3] = seg_at(&c, i + k + 1);
-		bk_ack(h, &c, seg_at(&c, i), ts, blk, 2);
+		blk[0] = bk_seg_at(&c, 3);
+		blk[1] = bk_seg_at(&c, 4);
+		blk[2] = bk_seg_at(&c, i + 1);
+		blk[3] = bk_seg_at(&c, i + k + 1);
+		bk_ack(h, &c, bk_seg_at(&c, i), ts, blk, 2);
 		ck_assert_uint_eq(steps(&c), 2);
 	}
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 3);
@@ -449,11 +435,11 @@ START_TEST(test_rack_dsack_step_then_dubious)
 	 * what the repeats added.
 	 */
 	ck_assert_uint_ge(bk_take(h, &c, s, 16), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, i));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, i));
 	h_advance(h, 10000);
-	blk[0] = seg_at(&c, i);
-	blk[1] = seg_at(&c, i + 1);
-	bk_ack(h, &c, seg_at(&c, i + 4), s[0].tsval, blk, 1);
+	blk[0] = bk_seg_at(&c, i);
+	blk[1] = bk_seg_at(&c, i + 1);
+	bk_ack(h, &c, bk_seg_at(&c, i + 4), s[0].tsval, blk, 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKIgnoredDubious"), 3);
 	ck_assert_uint_eq(steps(&c), 2);
 }

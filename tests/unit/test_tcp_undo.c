@@ -41,18 +41,6 @@ teardown(void)
 	h = NULL;
 }
 
-static uint32_t
-seg_at(const struct fx_conn *c, unsigned i)
-{
-	return c->iss + 1 + i * BK_MSS;
-}
-
-static int
-ca_state(const struct fx_conn *c)
-{
-	return tcp_sock_by_id(h->e, c->s)->ca_state;
-}
-
 /*
  * S0..S9 go at t0 (cwnd 10; 20 segments queued); an RTT later S1..S4
  * are SACKed: S0 is lost (DupThresh), fast retransmit.  *orig is the
@@ -69,12 +57,12 @@ fast_retransmit(struct fx_conn *c, uint32_t *orig, uint32_t *rxt)
 	ck_assert_uint_eq(bk_take(h, c, s, 32), 10);
 	*orig = s[0].tsval;
 	h_advance(h, 10000);
-	blk[0] = seg_at(c, 1);
-	blk[1] = seg_at(c, 5);
-	bk_ack(h, c, seg_at(c, 0), s[9].tsval, blk, 1);
-	ck_assert(ca_state(c) == TCP_CAS_RECOVERY);
+	blk[0] = bk_seg_at(c, 1);
+	blk[1] = bk_seg_at(c, 5);
+	bk_ack(h, c, bk_seg_at(c, 0), s[9].tsval, blk, 1);
+	ck_assert(bk_ca_state(h, c) == TCP_CAS_RECOVERY);
 	ck_assert_uint_ge(bk_take(h, c, s, 32), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(c, 0));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 0));
 	*rxt = s[0].tsval;
 	ck_assert_uint_lt(*orig, *rxt);
 	ck_assert_uint_eq(bk_info(h, c).snd_ssthresh, 7);
@@ -88,8 +76,8 @@ START_TEST(test_full_undo_by_timestamp)
 	fast_retransmit(&c, &orig, &rxt);
 	/* The original S0 was only late: the ACK echoes its TSval. */
 	h_advance(h, 2000);
-	bk_ack(h, &c, seg_at(&c, 10), orig, NULL, 0);
-	ck_assert(ca_state(&c) == TCP_CAS_OPEN);
+	bk_ack(h, &c, bk_seg_at(&c, 10), orig, NULL, 0);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_OPEN);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFullUndo"), 1);
 	ck_assert_uint_ge(bk_info(h, &c).snd_cwnd, 10);
 	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
@@ -104,8 +92,8 @@ START_TEST(test_no_undo_for_needed_resend)
 	fast_retransmit(&c, &orig, &rxt);
 	/* The resend filled the hole: its TSval is echoed; cwnd 7. */
 	h_advance(h, 10000);
-	bk_ack(h, &c, seg_at(&c, 10), rxt, NULL, 0);
-	ck_assert(ca_state(&c) == TCP_CAS_OPEN);
+	bk_ack(h, &c, bk_seg_at(&c, 10), rxt, NULL, 0);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_OPEN);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFullUndo"), 0);
 	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 7);
 	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 7);
@@ -119,20 +107,20 @@ START_TEST(test_late_dsack_undo)
 
 	fast_retransmit(&c, &orig, &rxt);
 	h_advance(h, 10000);
-	bk_ack(h, &c, seg_at(&c, 10), rxt, NULL, 0);
+	bk_ack(h, &c, bk_seg_at(&c, 10), rxt, NULL, 0);
 	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 7);
 	(void)bk_take(h, &c, (struct bk_seg[32]){ 0 }, 32);
 	/* Then the original S0 arrives after all: D-SACK, in Open. */
 	h_advance(h, 1000);
-	blk[0] = seg_at(&c, 0);
-	blk[1] = seg_at(&c, 1);
-	bk_ack(h, &c, seg_at(&c, 10), rxt, blk, 1);
+	blk[0] = bk_seg_at(&c, 0);
+	blk[1] = bk_seg_at(&c, 1);
+	bk_ack(h, &c, bk_seg_at(&c, 10), rxt, blk, 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKUndo"), 1);
 	ck_assert_uint_ge(bk_info(h, &c).snd_cwnd, 10);
 	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
 	/* Once: the same D-SACK again is more than was resent. */
-	bk_ack(h, &c, seg_at(&c, 10), rxt, blk, 1);
+	bk_ack(h, &c, bk_seg_at(&c, 10), rxt, blk, 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKUndo"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKIgnoredDubious"), 1);
 }
@@ -156,10 +144,10 @@ timeout(struct fx_conn *c, uint32_t *orig)
 	*orig = s[0].tsval;
 	h_run_until(h, t0 + 210000);
 	ck_assert_uint_eq(bk_take(h, c, s, 32), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(c, 0));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 0));
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
 	ck_assert_uint_eq(bk_info(h, c).snd_cwnd, 1);
-	ck_assert(ca_state(c) == TCP_CAS_LOSS);
+	ck_assert(bk_ca_state(h, c) == TCP_CAS_LOSS);
 	return s[0].tsval;
 }
 
@@ -171,8 +159,8 @@ START_TEST(test_loss_undo_by_timestamp)
 	(void)timeout(&c, &orig);
 	/* The flight was only delayed: its ACK echoes the original. */
 	h_advance(h, 5000);
-	bk_ack(h, &c, seg_at(&c, 10), orig, NULL, 0);
-	ck_assert(ca_state(&c) == TCP_CAS_OPEN);
+	bk_ack(h, &c, bk_seg_at(&c, 10), orig, NULL, 0);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_OPEN);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossUndo"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSpuriousRTOs"), 0);
 	ck_assert_uint_ge(bk_info(h, &c).snd_cwnd, 10);
@@ -184,11 +172,11 @@ static void
 frto_new_data(struct fx_conn *c, struct bk_seg *s, uint32_t rxt)
 {
 	h_advance(h, 10000);
-	bk_ack(h, c, seg_at(c, 1), rxt, NULL, 0);
+	bk_ack(h, c, bk_seg_at(c, 1), rxt, NULL, 0);
 	ck_assert_uint_eq(bk_take(h, c, s, 32), 2);
-	ck_assert_uint_eq(s[0].seq, seg_at(c, 10));
-	ck_assert_uint_eq(s[1].seq, seg_at(c, 11));
-	ck_assert(ca_state(c) == TCP_CAS_LOSS);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 10));
+	ck_assert_uint_eq(s[1].seq, bk_seg_at(c, 11));
+	ck_assert(bk_ca_state(h, c) == TCP_CAS_LOSS);
 }
 
 START_TEST(test_frto_spurious_timeout)
@@ -200,8 +188,8 @@ START_TEST(test_frto_spurious_timeout)
 	frto_new_data(&c, s, rxt);
 	/* S1..S9, never resent, are ACKed with S10, S11: spurious. */
 	h_advance(h, 10000);
-	bk_ack(h, &c, seg_at(&c, 12), s[1].tsval, NULL, 0);
-	ck_assert(ca_state(&c) == TCP_CAS_OPEN);
+	bk_ack(h, &c, bk_seg_at(&c, 12), s[1].tsval, NULL, 0);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_OPEN);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSpuriousRTOs"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossUndo"), 1);
 	ck_assert_uint_ge(bk_info(h, &c).snd_cwnd, 10);
@@ -219,12 +207,12 @@ START_TEST(test_frto_real_loss)
 	frto_new_data(&c, s, rxt);
 	/* S10, S11 SACKed, S1 still missing: the loss was real. */
 	h_advance(h, 10000);
-	blk[0] = seg_at(&c, 10);
-	blk[1] = seg_at(&c, 12);
-	bk_ack(h, &c, seg_at(&c, 1), s[1].tsval, blk, 1);
+	blk[0] = bk_seg_at(&c, 10);
+	blk[1] = bk_seg_at(&c, 12);
+	bk_ack(h, &c, bk_seg_at(&c, 1), s[1].tsval, blk, 1);
 	ck_assert_uint_ge(bk_take(h, &c, s, 32), 1);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 1));
-	ck_assert(ca_state(&c) == TCP_CAS_LOSS);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_LOSS);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSpuriousRTOs"), 0);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossUndo"), 0);
 	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 7);
@@ -241,10 +229,10 @@ START_TEST(test_frto_off)
 	rxt = timeout(&c, &orig);
 	/* The resent head is ACKed: the next hole goes, in slow start. */
 	h_advance(h, 10000);
-	bk_ack(h, &c, seg_at(&c, 1), rxt, NULL, 0);
+	bk_ack(h, &c, bk_seg_at(&c, 1), rxt, NULL, 0);
 	ck_assert_uint_eq(bk_take(h, &c, s, 32), 2);
-	ck_assert_uint_eq(s[0].seq, seg_at(&c, 1));
-	ck_assert_uint_eq(s[1].seq, seg_at(&c, 2));
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
+	ck_assert_uint_eq(s[1].seq, bk_seg_at(&c, 2));
 }
 END_TEST
 
