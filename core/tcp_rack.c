@@ -11,18 +11,25 @@
  * go as they do for DupThresh; a lost retransmission goes again at
  * once, as tcp_recovery.c's check_lost_retrans would send it.
  *
- * As Linux: SACK connections only (without SACK, NewReno's marks
- * stay), and DupThresh still counts unless bit 4 of tcp_recovery is
- * set (TCP_RACK_NO_DUPTHRESH).
+ * As Linux since 4.18: SACK connections only (without SACK, NewReno's
+ * marks stay), and RACK alone: RFC 6675's DupThresh survives only as a
+ * zero reordering window while no reordering has been seen and
+ * DupThresh segments are SACKed, unless bit 4 of tcp_recovery is set
+ * (TCP_RACK_NO_DUPTHRESH).  net.ipv4.tcp_recovery 0 brings RFC 6675
+ * back.
  *
  * The reordering window widens by a step (min_rtt / 4) when D-SACKs
  * say a retransmission was spurious, at most once a round trip, and
  * narrows back to one step after 16 recoveries without one (Linux's
  * tcp_rack_update_reo_wnd); bit 2 of tcp_recovery keeps it at one.
  *
- * Not here: the TSecr test of tcp_skb_spurious_retrans; RACK in
- * CA_Loss, where every un-SACKed byte is lost already; Linux's
- * dubious-D-SACK filter (dsack_dups against total_retrans).
+ * In CA_Loss too, as Linux's tcp_identify_packet_loss: a timeout
+ * spares what went within RACK's RTT (tcp_rack_timeout_lost_end), and
+ * RACK finds it lost later or not; a resend lost in its turn is sent
+ * again and takes the connection from Loss to Recovery (Linux's
+ * FLAG_LOST_RETRANS), rather than waiting for a backed-off RTO.
+ *
+ * Not here: the TSecr test of tcp_skb_spurious_retrans.
  */
 #include "engine.h"
 
@@ -38,11 +45,16 @@ tcp_rack_on(const struct tcpx_engine *e, const struct tcp_sock *sk)
 	    (e->sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION) != 0;
 }
 
+/*
+ * RACK is the only loss detection where it runs (Linux 4.18's "tcp:
+ * disable RFC6675 loss detection"): RFC 6675's count of SACKed
+ * segments lives on inside it, as a reordering window of zero
+ * (rack_reo_wnd), and goes once reordering has been seen.
+ */
 bool
 tcp_rack_dupthresh(const struct tcpx_engine *e, const struct tcp_sock *sk)
 {
-	return !tcp_rack_on(e, sk) ||
-	    (e->sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH) == 0;
+	return !tcp_rack_on(e, sk);
 }
 
 /*
@@ -149,10 +161,10 @@ rack_resend(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
  * so past the first original not sent before the RACK segment nothing
  * is: the walk stops there, as long as Linux's.  Originals found lost
  * are thus the first ones: lost_end moves up to the last, and NextSeg
- * resends them.  A stretch below HighRxt was resent in this recovery:
- * found lost again, it goes once more now.  Returns true if anything
- * was newly found lost; *timeout is the longest wait (us) until one
- * still in doubt would be.
+ * resends them.  A stretch below HighRxt was resent in this recovery
+ * or Loss episode: found lost again, it goes once more now, counted in
+ * rack.lost_rxt.  Returns true if anything was newly found lost;
+ * *timeout is the longest wait (us) until one still in doubt would be.
  */
 static bool
 rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
@@ -164,6 +176,7 @@ rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
 	bool lost = false;
 
 	*timeout = 0;
+	sk->rack.lost_rxt = 0;
 	if (q->blind)
 		return false;
 	/* Each resend may cut an entry in two: index, never a pointer. */
@@ -193,8 +206,10 @@ rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
 			if (SEQ_GT(r.end, sk->lost_end))
 				sk->lost_end = r.end;
 			lost = true;
-		} else if (sk->ca_state == TCP_CAS_RECOVERY) {
+		} else if (sk->ca_state == TCP_CAS_RECOVERY ||
+		    sk->ca_state == TCP_CAS_LOSS) {
 			rack_resend(e, sk, r.seq, r.end);
+			sk->rack.lost_rxt++;
 			lost = true;
 		}
 	}
@@ -211,7 +226,8 @@ rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
  * Cleared: by a later ACK of new data that arms nothing, when all is
  *   acknowledged, by the RTO, and when it fires.
  * Expiry (tcp_rack_reo_timeout): look again; if anything is lost now,
- *   enter recovery if not in it and retransmit; restart the RTO.
+ *   enter recovery if not in it (from Loss too, as Linux) and
+ *   retransmit; restart the RTO.
  */
 bool
 tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk)
@@ -219,6 +235,7 @@ tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk)
 	uint64_t when;
 	uint32_t timeout;
 
+	sk->rack.lost_rxt = 0;
 	if (!sk->rack.advanced)
 		return false;
 	/* Until the next delivery nothing can change. */
@@ -241,12 +258,13 @@ tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk)
 	uint32_t timeout;
 	uint64_t at;
 
-	if (sk->snd_una == sk->snd_max || !tcp_rack_on(e, sk) ||
-	    sk->ca_state == TCP_CAS_LOSS)
+	if (sk->snd_una == sk->snd_max || !tcp_rack_on(e, sk))
 		return;
 	if (rack_detect_loss(e, sk, &timeout)) {
 		if (sk->ca_state != TCP_CAS_RECOVERY) {
 			tcp_enter_recovery(e, sk);
+			/* Resends that went from Loss count as PRR's. */
+			sk->prr_out = sk->rack.lost_rxt;
 			tcp_cwnd_reduction(sk, 1, false, true);
 		}
 		tcp_xmit_retransmit(e, sk, false);
@@ -262,6 +280,43 @@ tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk)
 		at = e->now + TCP_DELACK_TICK_US;
 	sk->rto_at = at;
 	tcp_timer_update(e, sk);
+}
+
+/*
+ * Linux's tcp_timeout_mark_lost(), for RACK connections whose receiver
+ * has not reneged: the head is lost, and so is every segment sent more
+ * than RACK's RTT ago; one sent within it may yet be delivered, and
+ * RACK decides when something sent after it is.  Returns where the
+ * lost stretch ends (lost_end).  Here that stretch is a prefix of the
+ * sequence space, so it stops at the first recent un-SACKed stretch:
+ * originals above it went later still, as Linux spares them too; a
+ * recent resend in the middle, which Linux alone would spare, keeps
+ * older segments above it out of the stretch until RACK finds them lost
+ * (the next delivery of a later resend).  With no RACK sample yet
+ * (rtt 0) everything is lost, as in Linux.
+ */
+uint32_t
+tcp_rack_timeout_lost_end(const struct tcpx_engine *e,
+    const struct tcp_sock *sk)
+{
+	const struct tcp_txstamps *q = &sk->txs;
+	uint32_t end = sk->snd_una;
+	bool head = true;
+
+	if (!tcp_rack_on(e, sk) || q->blind)
+		return sk->snd_max;
+	for (uint32_t k = 0; k < q->n; k++) {
+		const struct tcp_txstamp *r = &q->v[q->head + k];
+
+		if (r->sacked || !SEQ_GT(r->end, sk->snd_una))
+			continue;
+		if (!head && (int64_t)sk->rack.rtt_us -
+		    (int64_t)(e->now - r->sent_us) > 0)
+			return end;
+		head = false;
+		end = r->end;
+	}
+	return sk->snd_max;
 }
 
 /*

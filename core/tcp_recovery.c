@@ -4,14 +4,17 @@
  *
  *   Open      nothing outstanding is in doubt;
  *   Disorder  SACKs or duplicate ACKs arrived, not yet enough to call
- *             anything lost (fewer than DupThresh = tcp_reordering);
+ *             anything lost (RACK's clock; without RACK, fewer than
+ *             DupThresh = tcp_reordering);
  *   Recovery  fast retransmit (RFC 6675 with SACK, RFC 6582 NewReno
  *             without): ssthresh from the congestion control; cwnd
  *             brought down to it by Proportional Rate Reduction (RFC
  *             6937, as Linux), lost ranges first, until SND.UNA passes
  *             the recovery point; then cwnd = ssthresh;
- *   Loss      the RTO fired: every un-SACKed byte is lost, cwnd 1,
- *             slow start resends the holes (and only the holes).
+ *   Loss      the RTO fired: every un-SACKed byte is lost (with RACK,
+ *             but what went within its RTT), cwnd 1, slow start
+ *             resends the holes (and only the holes); a resend RACK
+ *             finds lost again moves it to Recovery.
  *
  * A reduction found spurious is undone, as Linux's tcp_try_undo_*:
  * cwnd back to what it was, ssthresh no lower than before.  The proof:
@@ -362,7 +365,13 @@ tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->prior_ssthresh = current_ssthresh(sk);
 	sk->snd_ssthresh = sk->cc->ssthresh(e, sk);
 	sk->recover = sk->snd_max;
-	sk->high_rxt = sk->snd_una;
+	/*
+	 * From Loss (RACK found a resend lost again): what the timeout's
+	 * slow start resent is in flight; only lost resends go again.
+	 */
+	if (sk->ca_state != TCP_CAS_LOSS)
+		sk->high_rxt = sk->snd_una;
+	sk->frto = sk->frto_new = false;
 	init_undo(sk, tcp_txstamp_retrans_out(sk));
 	/*
 	 * Duplicate ACKs alone (no SACK information) say the head is
@@ -461,7 +470,10 @@ tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t start,
 	return true;
 }
 
-/* RFC 6675's DupThresh, then RACK's clock (Linux's tcp_identify_packet_loss). */
+/*
+ * RACK's clock, or RFC 6675's DupThresh without it (Linux's
+ * tcp_identify_packet_loss).
+ */
 static bool
 mark_lost(struct tcpx_engine *e, struct tcp_sock *sk, bool rack,
     bool dupthresh_on)
@@ -594,13 +606,28 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 		open_state(e, sk, false, dupthresh_on);
 		break;
 	case TCP_CAS_LOSS:
-		if (!process_loss(e, sk, seg, as, acked, sacked, dupack) ||
-		    sk->ca_state == TCP_CAS_LOSS)
+		if (process_loss(e, sk, seg, as, acked, sacked, dupack) &&
+		    sk->ca_state != TCP_CAS_LOSS) {
+			/* Out of Loss: on as in Open (Linux falls through). */
+			if (mark_lost(e, sk, rack, dupthresh_on))
+				reo = true;
+			open_state(e, sk, false, dupthresh_on);
 			break;
-		/* Out of Loss: on as in Open (Linux falls through). */
-		if (mark_lost(e, sk, rack, dupthresh_on))
+		}
+		/* Linux's tcp_identify_packet_loss runs in Loss too. */
+		if (rack && tcp_rack_mark_lost(e, sk))
 			reo = true;
-		open_state(e, sk, false, dupthresh_on);
+		if (sk->rack.lost_rxt > 0) {
+			/*
+			 * A resend lost in its turn, and sent again
+			 * (FLAG_LOST_RETRANS): fast recovery, with a new
+			 * reduction, takes over from the slow start.
+			 */
+			uint32_t n = sk->rack.lost_rxt;
+
+			tcp_enter_recovery(e, sk);
+			sk->prr_out = n;
+		}
 		break;
 	default:
 		/* Late D-SACKs for the last episode's resends. */
@@ -620,6 +647,7 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	 * cuts short a recovery whose reduction already happened).
 	 */
 	bool new_recovery = sk->ca_state < TCP_CAS_RECOVERY;
+	bool reneged = sk->sb_n > 0 && !SEQ_GT(sk->sb[0].start, sk->snd_una);
 
 	if (sk->ca_state <= TCP_CAS_DISORDER ||
 	    !SEQ_GT(sk->recover, sk->snd_una) ||
@@ -631,15 +659,17 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 		init_undo(sk, 0);
 	}
 	/* A SACKed head means the receiver reneged: trust nothing. */
-	if (sk->sb_n > 0 && !SEQ_GT(sk->sb[0].start, sk->snd_una))
+	if (reneged)
 		tcp_sack_reset(sk);
 	sk->reno_sacked = 0;
 	sk->dupacks = 0;
 	/* RFC 5681 3.1 / Linux's loss window: one segment. */
 	sk->snd_cwnd = 1;
 	sk->cwnd_acked = 0;
-	sk->lost_end = sk->snd_max;
 	sk->high_rxt = sk->snd_una;
+	/* Lost: all, or (RACK) the head and what went before RACK's RTT. */
+	sk->lost_end = reneged ? sk->snd_max :
+	    tcp_rack_timeout_lost_end(e, sk);
 	sk->recover = sk->snd_max;
 	sk->rxt_n = 0;
 	sk->tlp_at = 0;

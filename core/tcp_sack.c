@@ -190,6 +190,16 @@ sacked_within(const struct tcp_sock *sk, uint32_t a, uint32_t b)
 }
 
 uint32_t
+tcp_lost_bytes(const struct tcp_sock *sk)
+{
+	/* Resent or not, as Linux's lost_out: until ACKed or SACKed. */
+	if (!SEQ_GT(sk->lost_end, sk->snd_una))
+		return 0;
+	return sk->lost_end - sk->snd_una - sacked_within(sk, sk->snd_una,
+	    sk->lost_end);
+}
+
+uint32_t
 tcp_pipe(const struct tcp_sock *sk)
 {
 	uint32_t flight = sk->snd_max - sk->snd_una, gone, from, lost = 0;

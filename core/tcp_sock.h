@@ -237,6 +237,8 @@ struct tcp_sock {
 		uint8_t reo_wnd_persist;	/* recoveries the steps last */
 		bool dsack_seen;	/* a D-SACK since the last step */
 		bool advanced;
+		/* Resends the last look found lost again, and sent again. */
+		uint32_t lost_rxt;
 		/* When the last step was taken (Linux's last_delivered). */
 		uint64_t last_step_us;
 	} rack;
@@ -541,6 +543,8 @@ bool tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq);
 void tcp_sack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk);
 /* RFC 6675 pipe, in bytes. */
 uint32_t tcp_pipe(const struct tcp_sock *sk);
+/* Bytes marked lost and neither ACKed nor SACKed (Linux's lost_out). */
+uint32_t tcp_lost_bytes(const struct tcp_sock *sk);
 /* RFC 6675 NextSeg rule 1: the next lost range to resend, up to `mss`. */
 bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
     uint32_t *len);
@@ -584,7 +588,7 @@ bool tcp_dsack_seen(struct tcpx_engine *e, struct tcp_sock *sk,
 /* tcp_rack.c: RACK loss detection (RFC 8985 6.2, Linux's tcp_rack_*). */
 /* RACK decides losses here (SACK, net.ipv4.tcp_recovery bit 1). */
 bool tcp_rack_on(const struct tcpx_engine *e, const struct tcp_sock *sk);
-/* RFC 6675's DupThresh counts too (not RACK, or bit 4 clear). */
+/* RFC 6675's DupThresh marks losses: RACK is off. */
 bool tcp_rack_dupthresh(const struct tcpx_engine *e,
     const struct tcp_sock *sk);
 /* A stretch newly ACKed or SACKed (Linux's tcp_rack_advance). */
@@ -592,6 +596,9 @@ void tcp_rack_delivered(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_txstamp *r, struct tcp_ackstamp *as);
 /* After an ACK: mark what RACK finds lost; true if it armed reo_at. */
 bool tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Where a timeout's lost stretch ends (Linux's tcp_timeout_mark_lost). */
+uint32_t tcp_rack_timeout_lost_end(const struct tcpx_engine *e,
+    const struct tcp_sock *sk);
 /* Recoveries a widened reo_wnd outlives (Linux's name). */
 #define TCP_RACK_RECOVERY_THRESH	16
 /* The peer reported [start, end) twice (from Linux's tcp_dsack_seen). */

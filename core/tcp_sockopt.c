@@ -300,12 +300,11 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 {
 	struct tcpx_sockinfo in;
 	struct tcp_info *b = &ti->base;
-	uint32_t mss;
 
 	tcp_sockinfo_fill(e, sk, &in);
 	memset(ti, 0, sizeof(*ti));
 	b->tcpi_state = (uint8_t)in.state;
-	b->tcpi_ca_state = sk->ca_state;	/* Linux's numbers */
+	b->tcpi_ca_state = in.ca_state;	/* Linux's numbers */
 	b->tcpi_retransmits = (uint8_t)in.retransmits;
 	b->tcpi_probes = (uint8_t)in.probes;
 	b->tcpi_backoff = (uint8_t)in.backoff;
@@ -323,9 +322,11 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 		b->tcpi_unacked = in.recv_q;
 		b->tcpi_sacked = in.send_q;
 	} else {
-		mss = in.snd_mss != 0 ? in.snd_mss : TCP_MSS_DEFAULT;
-		b->tcpi_unacked = (sk->snd_max - sk->snd_una + mss - 1) / mss;
+		b->tcpi_unacked = in.unacked;
+		b->tcpi_sacked = in.sacked;
 	}
+	b->tcpi_lost = in.lost;
+	b->tcpi_retrans = in.retrans;
 	b->tcpi_last_data_sent = in.lastsnd_ms;
 	b->tcpi_last_data_recv = in.lastrcv_ms;
 	b->tcpi_last_ack_recv = in.lastack_ms;
@@ -347,7 +348,8 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	    sk->snd.len - (sk->snd_max - sk->snd_una) : 0;
 	ti->tcpi_bytes_sent = in.bytes_sent;
 	ti->tcpi_bytes_retrans = in.bytes_retrans;
-	ti->tcpi_reord_seen = sk->reord_seen;
+	ti->tcpi_reord_seen = in.reord_seen;
+	ti->tcpi_dsack_dups = in.dsack_dups;
 	ti->tcpi_snd_wnd = in.snd_wnd;
 	ti->tcpi_min_rtt = in.min_rtt_us;
 	ti->tcpi_pacing_rate = in.pacing_rate;

@@ -686,6 +686,22 @@ ms_since(const struct tcpx_engine *e, uint64_t t)
 	return t != 0 && e->now > t ? (uint32_t)((e->now - t) / 1000) : 0;
 }
 
+/* tcpi_unacked, _sacked, _lost, _retrans: segments, rounded up. */
+static void
+scoreboard_fill(const struct tcp_sock *sk, struct tcpx_sockinfo *info)
+{
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT;
+
+	info->unacked = (sk->snd_max - sk->snd_una + mss - 1) / mss;
+	/* Without SACK, Linux counts duplicate ACKs as SACKed segments. */
+	info->sacked = (sk->sacked_bytes + mss - 1) / mss + sk->reno_sacked;
+	info->lost = (tcp_lost_bytes(sk) + mss - 1) / mss;
+	info->retrans = tcp_txstamp_retrans_out(sk);
+	info->ca_state = sk->ca_state;
+	info->dsack_dups = sk->dsack_dups;
+	info->reord_seen = sk->reord_seen;
+}
+
 void
 tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
     struct tcpx_sockinfo *info)
@@ -747,6 +763,7 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	info->segs_out = sk->segs_out;
 	info->segs_in = sk->segs_in;
 	info->total_retrans = sk->total_retrans;
+	scoreboard_fill(sk, info);
 	info->lastsnd_ms = ms_since(e, sk->last_snd_us);
 	info->lastrcv_ms = ms_since(e, sk->last_rcv_us);
 	info->lastack_ms = ms_since(e, sk->last_ack_us);

@@ -194,11 +194,17 @@ tcp_retransmit_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 
 	/*
 	 * CA_Loss: ssthresh from the congestion control, cwnd 1, every
-	 * un-SACKed byte lost; the head goes now, slow start resends the
-	 * rest of the holes (only the holes: SACKed data stays).
+	 * un-SACKed byte lost but what went within RACK's RTT; the head
+	 * goes now, slow start resends the rest of the holes (only the
+	 * holes: SACKed data stays).
 	 */
 	tcp_enter_loss(e, sk);
 	tmo = sk->rto_us;
+	/*
+	 * The head goes whatever the window (Linux's tcp_retransmit_skb
+	 * of the queue's head): segments the timeout spared may fill it.
+	 */
+	tcp_xmit_retransmit(e, sk, true);
 	tcp_output(e, sk);
 	if (sk->retrans_stamp == 0)
 		sk->retrans_stamp = e->now;

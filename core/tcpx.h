@@ -269,6 +269,16 @@ struct tcpx_sockinfo {
 	uint32_t snd_wnd, rcv_wnd;
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
 	uint32_t segs_out, segs_in, total_retrans;
+	/*
+	 * The scoreboard in segments, as TCP_INFO's tcpi_unacked,
+	 * tcpi_sacked, tcpi_lost and tcpi_retrans (resends in flight);
+	 * Linux's congestion-avoidance state (tcpi_ca_state: 0 Open,
+	 * 1 Disorder, 3 Recovery, 4 Loss); D-SACKed segments and
+	 * reorderings seen.
+	 */
+	uint32_t unacked, sacked, lost, retrans;
+	uint8_t ca_state;
+	uint32_t dsack_dups, reord_seen;
 	uint32_t lastsnd_ms, lastrcv_ms, lastack_ms;
 	uint32_t keepalive_probes;
 	uint32_t min_rtt_us;		/* UINT32_MAX: no sample yet */

@@ -299,8 +299,19 @@ print_info(const struct ss_opts *o, const struct tcpx_sockinfo *si)
 	if (si->pacing_rate != 0 && si->pacing_rate != UINT64_MAX)
 		printf(" pacing_rate %sbps", bw(o, b, sizeof(b),
 		    (double)si->pacing_rate * 8));
-	if (si->retransmits || si->total_retrans)
-		printf(" retrans:%u/%u", si->retransmits, si->total_retrans);
+	/* The scoreboard, as iproute2's ss: resends in flight / all. */
+	if (si->unacked)
+		printf(" unacked:%u", si->unacked);
+	if (si->retrans || si->total_retrans)
+		printf(" retrans:%u/%u", si->retrans, si->total_retrans);
+	if (si->lost)
+		printf(" lost:%u", si->lost);
+	if (si->sacked)
+		printf(" sacked:%u", si->sacked);
+	if (si->dsack_dups)
+		printf(" dsack_dups:%u", si->dsack_dups);
+	if (si->reord_seen)
+		printf(" reord_seen:%u", si->reord_seen);
 	/* Unset (no sample yet) shows as nothing, not as 4294967.295. */
 	if (si->min_rtt_us != 0 && si->min_rtt_us != UINT32_MAX)
 		printf(" minrtt:%g", si->min_rtt_us / 1000.0);
@@ -331,14 +342,17 @@ print_json(struct ss_opts *o, const struct tcpx_sockinfo *si,
 		    "\"rttvar_ms\": %g, \"mss\": %u, \"cwnd\": %u, "
 		    "\"ssthresh\": %u, \"snd_wscale\": %u, \"rcv_wscale\": %u, "
 		    "\"ts\": %s, \"sack\": %s, \"retrans\": %u, "
-		    "\"total_retrans\": %u, \"bytes_sent\": %llu, "
+		    "\"total_retrans\": %u, \"unacked\": %u, "
+		    "\"sacked\": %u, \"lost\": %u, \"retrans_out\": %u, "
+		    "\"ca_state\": %u, \"bytes_sent\": %llu, "
 		    "\"bytes_acked\": %llu, \"bytes_received\": %llu}",
 		    si->rto_us / 1000.0, si->rtt_us / 1000.0,
 		    si->rttvar_us / 1000.0, si->snd_mss, si->snd_cwnd,
 		    si->snd_ssthresh, si->snd_wscale, si->rcv_wscale,
 		    si->options & TCPX_OPT_TS ? "true" : "false",
 		    si->options & TCPX_OPT_SACK ? "true" : "false",
-		    si->retransmits, si->total_retrans,
+		    si->retransmits, si->total_retrans, si->unacked,
+		    si->sacked, si->lost, si->retrans, si->ca_state,
 		    (unsigned long long)si->bytes_sent,
 		    (unsigned long long)si->bytes_acked,
 		    (unsigned long long)si->bytes_received);

@@ -214,9 +214,21 @@ bk_round(struct harness *h, struct fx_conn *c, uint64_t rtt)
 	return n;
 }
 
+/* Index of the segment starting at `seq` in segs[0..n), or n. */
+FX_UNUSED static unsigned
+bk_find(const struct bk_seg *segs, unsigned n, uint32_t seq)
+{
+	unsigned r;
+
+	for (r = 0; r < n && segs[r].seq != seq; r++)
+		;
+	return r;
+}
+
 /*
  * A round trip in which the first segment is lost: the peer SACKs
- * each later one (so recovery starts at the third), then, `rtt` after
+ * each later one (so recovery starts at the third; once reordering has
+ * been seen, when RACK's reordering timer fires), then, `rtt` after
  * the retransmission, acknowledges everything.  Returns the cwnd
  * seen when the loss was detected (before the reduction).
  */
@@ -226,6 +238,7 @@ bk_loss_round(struct harness *h, struct fx_conn *c, uint64_t rtt)
 	static struct bk_seg segs[BK_MAXSEGS], more[BK_MAXSEGS];
 	unsigned n = bk_take(h, c, segs, BK_MAXSEGS), m, r;
 	uint32_t sack[2], cwnd = bk_info(h, c).snd_cwnd, hole = segs[0].seq;
+	uint32_t end;
 
 	ck_assert_uint_ge(n, 4);
 	h_advance(h, rtt);
@@ -236,15 +249,25 @@ bk_loss_round(struct harness *h, struct fx_conn *c, uint64_t rtt)
 	}
 	m = bk_take(h, c, more, BK_MAXSEGS);
 	/* Among new data (limited transmit), one retransmission of the hole. */
-	for (r = 0; r < m && more[r].seq != hole; r++)
-		;
+	if ((r = bk_find(more, m, hole)) == m) {
+		/* RACK waits its window (at most SRTT) and a jiffy or three. */
+		h_run_until(h, h->now + rtt + 12000);
+		m += bk_take(h, c, more + m, BK_MAXSEGS - m);
+		r = bk_find(more, m, hole);
+	}
 	ck_assert_uint_lt(r, m);
 	h_advance(h, rtt);
-	bk_ack(h, c, segs[n - 1].seq + segs[n - 1].len, more[r].tsval, NULL, 0);
-	for (unsigned i = 0; i < m; i++)
-		if (i != r)
-			bk_ack(h, c, more[i].seq + more[i].len, more[i].tsval,
-			    NULL, 0);
+	/*
+	 * The resend fills the hole: what went before it (new data, above
+	 * the hole) is there already, and one ACK covers it all; what went
+	 * with or after it is acknowledged segment by segment.
+	 */
+	end = segs[n - 1].seq + segs[n - 1].len;
+	for (unsigned i = 0; i < r; i++)
+		end = SEQ_MAX(end, more[i].seq + more[i].len);
+	bk_ack(h, c, end, more[r].tsval, NULL, 0);
+	for (unsigned i = r + 1; i < m; i++)
+		bk_ack(h, c, more[i].seq + more[i].len, more[i].tsval, NULL, 0);
 	bk_fill(h, c);
 	return cwnd;
 }

@@ -19,9 +19,17 @@
  *     a step (Linux's tcp_rack_update_reo_wnd): a segment 14 ms late
  *     is waited for; D-SACKs beyond what was resent are dubious and
  *     widen nothing (Linux's dsack_dups filter); back to one step
- *     after 16 recoveries without D-SACK; never with bit 2.
+ *     after 16 recoveries without D-SACK; never with bit 2;
+ *   - a timeout marks lost the head and what went more than RACK's RTT
+ *     before it, not a segment sent 5 ms before (Linux's
+ *     tcp_timeout_mark_lost): that one still counts as in flight, so
+ *     the next ACK lets one hole go, not two;
+ *   - in Loss, a resend lost in its turn (a later resend is SACKed) is
+ *     sent again at once and the connection moves to Recovery, as
+ *     Linux's FLAG_LOST_RETRANS, instead of waiting for the RTO.
  */
 #include <check.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "harness.h"
@@ -429,11 +437,14 @@ START_TEST(test_rack_dsack_step_then_dubious)
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKRecv"), 3);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKIgnoredDubious"), 2);
 	/*
-	 * S6 went again after the step (DupThresh); the original arrives
+	 * S6 goes again when RACK's timer fires (the window two steps
+	 * now; RACK alone decides, as in Linux); the original arrives
 	 * too.  Its D-SACK is dubious by count as well (four reported,
 	 * two resends), so the window stays: Linux's dsack_dups keeps
 	 * what the repeats added.
 	 */
+	H_EXPECT_NONE(h);
+	h_run_until(h, h->now + 20000);
 	ck_assert_uint_ge(bk_take(h, &c, s, 16), 1);
 	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, i));
 	h_advance(h, 10000);
@@ -457,7 +468,7 @@ START_TEST(test_rack_reo_wnd_back_after_16_recoveries)
 	/* Recoveries with a real loss: no D-SACK, no undo. */
 	bk_fill(h, &c);
 	for (unsigned k = 1; k <= 15; k++) {
-		/* Enough in flight for DupThresh (cwnd grew back). */
+		/* Enough in flight for a loss round (cwnd grew back). */
 		while (bk_info(h, &c).snd_cwnd < 6)
 			(void)bk_round(h, &c, 10000);
 		(void)bk_loss_round(h, &c, 10000);
@@ -489,6 +500,117 @@ START_TEST(test_rack_static_reo_wnd)
 }
 END_TEST
 
+/* Timeouts alone: no loss probe, and no F-RTO (the holes go at once). */
+static void
+rto_only(void)
+{
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_early_retrans",
+	    "0"), 0);
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_frto", "0"), 0);
+}
+
+START_TEST(test_rack_timeout_spares_recent)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint64_t t1;
+	uint32_t rto;
+
+	rto_only();
+	bk_establish(h, &c, 10000, true, NULL);
+	/* S0 is ACKed 10 ms after it went: RACK's RTT is 10 ms. */
+	bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	h_advance(h, 10000);
+	bk_ack(h, &c, bk_seg_at(&c, 1), s[0].tsval, NULL, 0);
+	rto = bk_info(h, &c).rto_us;
+	/* S1..S3 go at t1, S4 5 ms before their RTO; all are lost. */
+	t1 = h->now;
+	bk_send_n(h, &c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 3);
+	h_run_until(h, t1 + rto - 5000);
+	H_EXPECT_NONE(h);
+	bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 4));
+	h_run_until(h, t1 + rto);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_LOSS);
+	/* S1..S3 are lost; S4, 5 ms old against a 10 ms RTT, is not. */
+	ck_assert_uint_eq(bk_info(h, &c).unacked, 4);
+	ck_assert_uint_eq(bk_info(h, &c).lost, 3);
+	/*
+	 * The resent S1 is ACKed 5 ms later, sooner than the minimum RTT:
+	 * RACK cannot date it (the original may have arrived), so S4 still
+	 * counts as in flight, and cwnd 2 lets one hole go: S2.
+	 */
+	h_advance(h, 5000);
+	bk_ack(h, &c, bk_seg_at(&c, 2), s[0].tsval, NULL, 0);
+	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, 2);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 2));
+	ck_assert_uint_eq(bk_info(h, &c).lost, 2);
+	ck_assert_uint_eq(bk_info(h, &c).retrans, 1);
+}
+END_TEST
+
+START_TEST(test_rack_lost_resend_in_loss)
+{
+	struct fx_conn c;
+	struct bk_seg s[32];
+	struct tcp_info ti;
+	socklen_t len;
+	uint64_t t0;
+	uint32_t blk[2];
+
+	rto_only();
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_send_n(h, &c, 20 * BK_MSS);
+	t0 = h->now;
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 10);
+	/* S0..S9 are lost: the RTO resends S0 with cwnd 1. */
+	h_run_until(h, t0 + 210000);
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_LOSS);
+	ck_assert_uint_eq(bk_info(h, &c).lost, 10);
+	/* Its ACK: cwnd 2, and S1, S2 are resent. */
+	h_advance(h, 10000);
+	bk_ack(h, &c, bk_seg_at(&c, 1), s[0].tsval, NULL, 0);
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 2);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
+	ck_assert_uint_eq(s[1].seq, bk_seg_at(&c, 2));
+	ck_assert_uint_eq(bk_info(h, &c).retrans, 2);
+	/*
+	 * An RTT later the resent S2 is SACKed and the resent S1, sent
+	 * with it, is not: lost again.  It goes now, and fast recovery
+	 * takes over, with ssthresh from cwnd 2.
+	 */
+	h_advance(h, 10000);
+	blk[0] = bk_seg_at(&c, 2);
+	blk[1] = bk_seg_at(&c, 3);
+	bk_ack(h, &c, bk_seg_at(&c, 1), s[1].tsval, blk, 1);
+	ck_assert_uint_ge(bk_take(h, &c, s, 32), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLostRetransmit"), 1);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 2);
+	ck_assert_uint_eq(bk_info(h, &c).sacked, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+	/* The program sees the same through TCP_INFO, as ss -i shows it. */
+	len = sizeof(ti);
+	ck_assert_int_eq(tcpx_getsockopt(h->e, c.s, IPPROTO_TCP, TCP_INFO,
+	    &ti, &len), 0);
+	ck_assert_uint_eq(ti.tcpi_ca_state, TCP_CAS_RECOVERY);
+	ck_assert_uint_eq(ti.tcpi_sacked, 1);
+	ck_assert_uint_eq(ti.tcpi_lost, bk_info(h, &c).lost);
+	ck_assert_uint_eq(ti.tcpi_lost, 8);	/* S1, S3..S9 */
+	ck_assert_uint_eq(ti.tcpi_retrans, bk_info(h, &c).retrans);
+	ck_assert_uint_eq(ti.tcpi_unacked, 9);
+}
+END_TEST
+
 static Suite *
 rack_suite(void)
 {
@@ -506,6 +628,8 @@ rack_suite(void)
 	tcase_add_test(tc, test_rack_dsack_step_then_dubious);
 	tcase_add_test(tc, test_rack_reo_wnd_back_after_16_recoveries);
 	tcase_add_test(tc, test_rack_static_reo_wnd);
+	tcase_add_test(tc, test_rack_timeout_spares_recent);
+	tcase_add_test(tc, test_rack_lost_resend_in_loss);
 	suite_add_tcase(s, tc);
 	return s;
 }
