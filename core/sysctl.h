@@ -43,6 +43,7 @@
 	X(tcp_moderate_rcvbuf, "net.ipv4.tcp_moderate_rcvbuf", 1, 0, 1) \
 	X(tcp_slow_start_after_idle, "net.ipv4.tcp_slow_start_after_idle", 1, 0, 1) \
 	X(tcp_reordering, "net.ipv4.tcp_reordering", 3, 1, 300) \
+	X(tcp_max_reordering, "net.ipv4.tcp_max_reordering", 300, 1, 2147483647) \
 	X(tcp_min_rtt_wlen, "net.ipv4.tcp_min_rtt_wlen", 300, 0, 86400) \
 	X(tcp_autocorking, "net.ipv4.tcp_autocorking", 1, 0, 1) \
 	X(tcp_timewait_len, "net.ipv4.tcpx_timewait_len", 60, 1, 3600) \

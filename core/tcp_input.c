@@ -438,9 +438,9 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 	reducing = sk->ca_state == TCP_CAS_RECOVERY;
 	reno_before = sk->reno_sacked;
 	lost_before = sk->lost_end;
-	/* Linux's tcp_check_sack_reordering (tcpi_reord_seen). */
+	/* An original overtaken (tcpi_reord_seen, tcpi_reordering). */
 	if (as.reord)
-		sk->reord_seen++;
+		tcp_check_sack_reordering(e, sk, as.reord_low, false);
 	tcp_rack_update_reo_wnd(e, sk, &as);
 	reo = tcp_fastretrans_alert(e, sk, seg, &as, acked, sacked, dupack);
 	/*

@@ -93,8 +93,11 @@ tcp_rack_delivered(struct tcpx_engine *e, struct tcp_sock *sk,
 	 * tcp_check_sack_reordering, from tcp_sacktag_one and
 	 * tcp_clean_rtx_queue).
 	 */
-	if (!r->retrans && SEQ_LT(r->seq, as->prior_fack))
+	if (!r->retrans && SEQ_LT(r->seq, as->prior_fack)) {
+		if (!as->reord || SEQ_LT(r->seq, as->reord_low))
+			as->reord_low = r->seq;
 		as->reord = true;
+	}
 	/*
 	 * Linux's tcp_rack_advance().  A resent segment delivered sooner
 	 * than the minimum RTT after the resend was most likely the
@@ -127,7 +130,7 @@ rack_reo_wnd(const struct tcpx_engine *e, const struct tcp_sock *sk)
 	if (sk->reord_seen == 0) {
 		if (sk->ca_state >= TCP_CAS_RECOVERY)
 			return 0;
-		if (sacked_out >= (uint32_t)e->sysctl.tcp_reordering &&
+		if (sacked_out >= sk->reordering &&
 		    (e->sysctl.tcp_recovery & TCP_RACK_NO_DUPTHRESH) == 0)
 			return 0;
 	}

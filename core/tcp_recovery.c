@@ -201,19 +201,27 @@ try_undo_loss(struct tcpx_engine *e, struct tcp_sock *sk,
 	return true;
 }
 
-/*
- * Linux's tcp_check_sack_reordering() for a hole an original filled
- * (the timestamps told): reordering, not loss.
- */
-static void
-ts_reordering(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t prior_una)
+void
+tcp_check_sack_reordering(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t low_seq, bool ts)
 {
 	uint32_t fack = sk->sb_n > 0 ? sk->sb[sk->sb_n - 1].end : sk->snd_una;
+	uint32_t mss = sk->mss != 0 ? sk->mss : TCP_MSS_DEFAULT, metric;
 
-	if (!SEQ_LT(prior_una, fack))
+	if (!SEQ_LT(low_seq, fack))
 		return;
+	/* The degree: how far beyond it data had been SACKed, in segments. */
+	metric = fack - low_seq;
+	if (metric > (uint64_t)sk->reordering * mss) {
+		sk->reordering = (metric + mss - 1) / mss;
+		if (sk->reordering > (uint32_t)e->sysctl.tcp_max_reordering)
+			sk->reordering = (uint32_t)e->sysctl.tcp_max_reordering;
+	}
 	sk->reord_seen++;
-	MIB_INC(e, TCPEXT_TCPTSREORDER);
+	if (ts)
+		MIB_INC(e, TCPEXT_TCPTSREORDER);
+	else
+		MIB_INC(e, TCPEXT_TCPSACKREORDER);
 }
 
 /* Linux's tcp_try_keep_open(): out of Recovery, the scoreboard kept. */
@@ -235,7 +243,8 @@ try_undo_partial(struct tcpx_engine *e, struct tcp_sock *sk,
 {
 	if (!sk->undo_armed || !packet_delayed(sk, seg))
 		return false;
-	ts_reordering(e, sk, prior_una);
+	/* The hole was reordering (the timestamps tell), not loss. */
+	tcp_check_sack_reordering(e, sk, prior_una, true);
 	if (tcp_txstamp_retrans_out(sk) > 0)
 		return true;
 	undo_cwnd_reduction(e, sk, true);
@@ -330,7 +339,7 @@ sacked_above(const struct tcp_sock *sk, uint32_t seq)
 static void
 check_lost_retrans(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint32_t thresh = ((uint32_t)e->sysctl.tcp_reordering - 1) *
+	uint32_t thresh = (sk->reordering - 1) *
 	    (uint32_t)sk->mss;
 	unsigned i = 0, n = 0;
 
@@ -494,7 +503,7 @@ static void
 open_state(struct tcpx_engine *e, struct tcp_sock *sk, bool dupack,
     bool dupthresh_on)
 {
-	uint32_t dupthresh = (uint32_t)e->sysctl.tcp_reordering;
+	uint32_t dupthresh = sk->reordering;
 
 	if (dupack)
 		sk->dupacks++;
@@ -658,6 +667,14 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 		/* Every mark is redone: no resend is in flight any more. */
 		init_undo(sk, 0);
 	}
+	/*
+	 * A timeout in Disorder with DupThresh segments SACKed: the
+	 * reordering degree was over-estimated (Linux's tcp_enter_loss).
+	 */
+	if (sk->ca_state <= TCP_CAS_DISORDER &&
+	    sk->sacked_bytes >= (uint64_t)e->sysctl.tcp_reordering * sk->mss &&
+	    sk->reordering > (uint32_t)e->sysctl.tcp_reordering)
+		sk->reordering = (uint32_t)e->sysctl.tcp_reordering;
 	/* A SACKed head means the receiver reneged: trust nothing. */
 	if (reneged)
 		tcp_sack_reset(sk);

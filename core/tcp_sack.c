@@ -150,7 +150,7 @@ tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq)
 void
 tcp_sack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint32_t dupthresh = (uint32_t)e->sysctl.tcp_reordering;
+	uint32_t dupthresh = sk->reordering;
 	uint32_t thresh = (dupthresh - 1) * (uint32_t)sk->mss, cum = 0, l;
 	unsigned blocks = 0;
 	int i;

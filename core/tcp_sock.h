@@ -243,6 +243,13 @@ struct tcp_sock {
 		uint64_t last_step_us;
 	} rack;
 	uint32_t reord_seen;	/* reorderings observed (tcpi_reord_seen) */
+	/*
+	 * Linux's tp->reordering: how far (in segments) data has been seen
+	 * overtaken, from net.ipv4.tcp_reordering up to tcp_max_reordering;
+	 * DupThresh where RFC 6675 or NewReno marks losses, and the SACK
+	 * count that zeroes RACK's window before reordering is seen.
+	 */
+	uint32_t reordering;
 
 	/* RFC 2883 D-SACK to report in our next ACK. */
 	bool dsack;
@@ -503,6 +510,7 @@ struct tcp_ackstamp {
 	/* Where SACKs reached before this ACK (Linux's prior_fack). */
 	uint32_t prior_fack;
 	bool reord;		/* an original segment was overtaken */
+	uint32_t reord_low;	/* ... the lowest such sequence */
 	/* Anything newly delivered, and when the latest of it was sent. */
 	bool delivered;
 	uint64_t delivered_sent;
@@ -541,6 +549,13 @@ void tcp_sack_clean(struct tcp_sock *sk);
 bool tcp_sack_is_sacked(const struct tcp_sock *sk, uint32_t seq);
 /* RFC 6675 IsLost: move lost_end up to where DupThresh says. */
 void tcp_sack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * Data below low_seq's segment arrived after data up to the highest
+ * SACK: reordering (Linux's tcp_check_sack_reordering; ts: the
+ * timestamps told).  Raises sk->reordering, counts reord_seen.
+ */
+void tcp_check_sack_reordering(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t low_seq, bool ts);
 /* RFC 6675 pipe, in bytes. */
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 /* Bytes marked lost and neither ACKed nor SACKed (Linux's lost_out). */

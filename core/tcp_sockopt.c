@@ -337,7 +337,7 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	b->tcpi_snd_ssthresh = in.snd_ssthresh;
 	b->tcpi_snd_cwnd = in.snd_cwnd;
 	b->tcpi_advmss = sk->advmss;
-	b->tcpi_reordering = (uint32_t)e->sysctl.tcp_reordering;
+	b->tcpi_reordering = in.reordering;
 	b->tcpi_rcv_space = in.rcv_wnd;
 	b->tcpi_total_retrans = in.total_retrans;
 	ti->tcpi_bytes_acked = in.bytes_acked;

@@ -105,6 +105,7 @@ tcp_sock_alloc(struct tcpx_engine *e)
 	sk->pacing_rate = UINT64_MAX;	/* Linux's ~0: unknown yet */
 	tcp_minmax_reset(&sk->rtt_min, 0, UINT32_MAX);	/* none yet */
 	sk->rack.reo_wnd_steps = 1;
+	sk->reordering = (uint32_t)e->sysctl.tcp_reordering;
 	sk->mss = TCP_MSS_DEFAULT;
 	sk->rcv_mss = TCP_MSS_DEFAULT;
 	return sk;
@@ -396,6 +397,7 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_update_pacing_rate(sk);
 	/* Loss recovery starts Open, with an empty scoreboard. */
 	tcp_sack_reset(sk);
+	sk->reordering = (uint32_t)e->sysctl.tcp_reordering;
 	sk->ca_state = TCP_CAS_OPEN;
 	sk->in_recovery = false;
 	sk->lost_end = sk->high_rxt = sk->recover = sk->snd_una;
@@ -700,6 +702,7 @@ scoreboard_fill(const struct tcp_sock *sk, struct tcpx_sockinfo *info)
 	info->ca_state = sk->ca_state;
 	info->dsack_dups = sk->dsack_dups;
 	info->reord_seen = sk->reord_seen;
+	info->reordering = sk->reordering;
 }
 
 void

@@ -279,6 +279,7 @@ struct tcpx_sockinfo {
 	uint32_t unacked, sacked, lost, retrans;
 	uint8_t ca_state;
 	uint32_t dsack_dups, reord_seen;
+	uint32_t reordering;	/* tcpi_reordering: DupThresh, in segments */
 	uint32_t lastsnd_ms, lastrcv_ms, lastack_ms;
 	uint32_t keepalive_probes;
 	uint32_t min_rtt_us;		/* UINT32_MAX: no sample yet */

@@ -310,6 +310,8 @@ print_info(const struct ss_opts *o, const struct tcpx_sockinfo *si)
 		printf(" sacked:%u", si->sacked);
 	if (si->dsack_dups)
 		printf(" dsack_dups:%u", si->dsack_dups);
+	if (si->reordering != 0 && si->reordering != 3)
+		printf(" reordering:%u", si->reordering);
 	if (si->reord_seen)
 		printf(" reord_seen:%u", si->reord_seen);
 	/* Unset (no sample yet) shows as nothing, not as 4294967.295. */

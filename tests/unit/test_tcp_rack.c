@@ -167,6 +167,9 @@ START_TEST(test_rack_reordering_within_window)
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
 	/* Linux's tcp_check_sack_reordering counted it (tcpi_reord_seen). */
 	ck_assert_uint_eq(sk->reord_seen, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSACKReorder"), 1);
+	/* Overtaken by two segments: under DupThresh, which stays 3. */
+	ck_assert_uint_eq(bk_info(h, &c).reordering, 3);
 }
 END_TEST
 
@@ -193,6 +196,13 @@ START_TEST(test_rack_no_dupthresh_reordering)
 		ck_assert(SEQ_GEQ(s[i].seq, bk_seg_at(&c, 10)));
 	ck_assert_uint_eq(h_mib(h, "Tcp:RetransSegs"), 0);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSackRecovery"), 0);
+	/*
+	 * S0 came five segments late (S1..S4 SACKed, up to S5): the
+	 * reordering degree, tcpi_reordering, is 5 now (Linux's
+	 * tp->reordering), and the event counted as TCPSACKReorder.
+	 */
+	ck_assert_uint_eq(bk_info(h, &c).reordering, 5);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPSACKReorder"), 1);
 }
 END_TEST
 
