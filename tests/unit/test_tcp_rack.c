@@ -26,7 +26,10 @@
  *     the next ACK lets one hole go, not two;
  *   - in Loss, a resend lost in its turn (a later resend is SACKed) is
  *     sent again at once and the connection moves to Recovery, as
- *     Linux's FLAG_LOST_RETRANS, instead of waiting for the RTO.
+ *     Linux's FLAG_LOST_RETRANS, instead of waiting for the RTO; with
+ *     reordering seen, RACK's timer does it a window later;
+ *   - the reordering degree (tcpi_reordering) is how far data was
+ *     overtaken: five segments, 5; two, DupThresh's 3 stays.
  */
 #include <check.h>
 #include <netinet/tcp.h>
@@ -621,6 +624,61 @@ START_TEST(test_rack_lost_resend_in_loss)
 }
 END_TEST
 
+START_TEST(test_rack_reo_timer_in_loss)
+{
+	struct fx_conn c;
+	struct bk_seg s[32];
+	uint32_t blk[2], ts;
+	uint64_t t1, t2;
+
+	rto_only();
+	/* S0 overtaken by S1 and S2 (reordering seen), all ACKed. */
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_send_n(h, &c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 3);
+	ts = s[2].tsval;
+	h_advance(h, 10000);
+	blk[0] = bk_seg_at(&c, 1);
+	blk[1] = bk_seg_at(&c, 3);
+	bk_ack(h, &c, bk_seg_at(&c, 0), ts, blk, 1);
+	h_advance(h, 1000);
+	bk_ack(h, &c, bk_seg_at(&c, 3), ts, NULL, 0);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reord_seen, 1);
+	/* S3..S12 are lost: the RTO resends S3; its ACK lets S4, S5 go. */
+	bk_send_n(h, &c, 10 * BK_MSS);
+	t1 = h->now;
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 10);
+	h_run_until(h, t1 + bk_info(h, &c).rto_us);
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 3));
+	h_advance(h, 10000);
+	bk_ack(h, &c, bk_seg_at(&c, 4), s[0].tsval, NULL, 0);
+	t2 = h->now;
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 2);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 4));
+	/*
+	 * The resent S5 is SACKed an RTT later, the resent S4 not: within
+	 * the reordering window (a quarter of the minimum RTT, reordering
+	 * having been seen) it may yet come, so RACK's timer waits.  The
+	 * slow start goes on with the next hole, S6.
+	 */
+	h_advance(h, 10000);
+	blk[0] = bk_seg_at(&c, 5);
+	blk[1] = bk_seg_at(&c, 6);
+	bk_ack(h, &c, bk_seg_at(&c, 4), s[1].tsval, blk, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 32), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 6));
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_LOSS);
+	ck_assert_uint_ne(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
+	/* It fires: S4 is lost again, goes again, and Recovery begins. */
+	h_run_until(h, t2 + 10000 + 12000);
+	ck_assert_uint_ge(bk_take(h, &c, s, 32), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 4));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLostRetransmit"), 1);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
+}
+END_TEST
+
 static Suite *
 rack_suite(void)
 {
@@ -640,6 +698,7 @@ rack_suite(void)
 	tcase_add_test(tc, test_rack_static_reo_wnd);
 	tcase_add_test(tc, test_rack_timeout_spares_recent);
 	tcase_add_test(tc, test_rack_lost_resend_in_loss);
+	tcase_add_test(tc, test_rack_reo_timer_in_loss);
 	suite_add_tcase(s, tc);
 	return s;
 }
