@@ -266,8 +266,6 @@ tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk)
 	if (rack_detect_loss(e, sk, &timeout)) {
 		if (sk->ca_state != TCP_CAS_RECOVERY) {
 			tcp_enter_recovery(e, sk);
-			/* Resends that went from Loss count as PRR's. */
-			sk->prr_out = sk->rack.lost_rxt;
 			tcp_cwnd_reduction(sk, 1, false, true);
 		}
 		tcp_xmit_retransmit(e, sk, false);

@@ -398,7 +398,9 @@ tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 	 * cwnd comes down to ssthresh gradually, by PRR (Linux); this
 	 * ACK's tcp_cwnd_reduction lets the first lost segment go.
 	 */
-	sk->prr_delivered = sk->prr_out = 0;
+	sk->prr_delivered = 0;
+	/* From Loss, the lost resends RACK just sent again count as PRR's. */
+	sk->prr_out = sk->ca_state == TCP_CAS_LOSS ? sk->rack.lost_rxt : 0;
 	sk->cwnd_acked = 0;
 	set_ca_state(sk, TCP_CAS_RECOVERY);
 }
@@ -626,17 +628,13 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 		/* Linux's tcp_identify_packet_loss runs in Loss too. */
 		if (rack && tcp_rack_mark_lost(e, sk))
 			reo = true;
-		if (sk->rack.lost_rxt > 0) {
-			/*
-			 * A resend lost in its turn, and sent again
-			 * (FLAG_LOST_RETRANS): fast recovery, with a new
-			 * reduction, takes over from the slow start.
-			 */
-			uint32_t n = sk->rack.lost_rxt;
-
+		/*
+		 * A resend lost in its turn, and sent again
+		 * (FLAG_LOST_RETRANS): fast recovery, with a new reduction,
+		 * takes over from the slow start.
+		 */
+		if (sk->rack.lost_rxt > 0)
 			tcp_enter_recovery(e, sk);
-			sk->prr_out = n;
-		}
 		break;
 	default:
 		/* Late D-SACKs for the last episode's resends. */

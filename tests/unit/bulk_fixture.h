@@ -272,4 +272,30 @@ bk_loss_round(struct harness *h, struct fx_conn *c, uint64_t rtt)
 	return cwnd;
 }
 
+/*
+ * ESTABLISHED (10 ms RTT, SACK); S0..S9 go at t0 (20 segments
+ * queued); nothing comes back: the RTO resends S0 at t0 + 210 ms with
+ * cwnd 1, in Loss.  Returns the resend's TSval; *orig that of the first
+ * flight.
+ */
+FX_UNUSED static uint32_t
+bk_timeout(struct harness *h, struct fx_conn *c, uint32_t *orig)
+{
+	struct bk_seg s[32];
+	uint64_t t0;
+
+	bk_establish(h, c, 10000, true, NULL);
+	bk_send_n(h, c, 20 * BK_MSS);
+	t0 = h->now;
+	ck_assert_uint_eq(bk_take(h, c, s, 32), 10);
+	*orig = s[0].tsval;
+	h_run_until(h, t0 + 210000);
+	ck_assert_uint_eq(bk_take(h, c, s, 32), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 0));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+	ck_assert_uint_eq(bk_info(h, c).snd_cwnd, 1);
+	ck_assert(bk_ca_state(h, c) == TCP_CAS_LOSS);
+	return s[0].tsval;
+}
+
 #endif /* TCPX_BULK_FIXTURE_H */

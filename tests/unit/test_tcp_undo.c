@@ -126,37 +126,12 @@ START_TEST(test_late_dsack_undo)
 }
 END_TEST
 
-/*
- * S0..S9 go at t0 (20 segments queued); nothing comes back: the RTO
- * resends S0 at t0 + 210 ms with cwnd 1.  Returns the resend's TSval;
- * *orig that of the first flight.
- */
-static uint32_t
-timeout(struct fx_conn *c, uint32_t *orig)
-{
-	struct bk_seg s[32];
-	uint64_t t0;
-
-	bk_establish(h, c, 10000, true, NULL);
-	bk_send_n(h, c, 20 * BK_MSS);
-	t0 = h->now;
-	ck_assert_uint_eq(bk_take(h, c, s, 32), 10);
-	*orig = s[0].tsval;
-	h_run_until(h, t0 + 210000);
-	ck_assert_uint_eq(bk_take(h, c, s, 32), 1);
-	ck_assert_uint_eq(s[0].seq, bk_seg_at(c, 0));
-	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
-	ck_assert_uint_eq(bk_info(h, c).snd_cwnd, 1);
-	ck_assert(bk_ca_state(h, c) == TCP_CAS_LOSS);
-	return s[0].tsval;
-}
-
 START_TEST(test_loss_undo_by_timestamp)
 {
 	struct fx_conn c;
 	uint32_t orig;
 
-	(void)timeout(&c, &orig);
+	(void)bk_timeout(h, &c, &orig);
 	/* The flight was only delayed: its ACK echoes the original. */
 	h_advance(h, 5000);
 	bk_ack(h, &c, bk_seg_at(&c, 10), orig, NULL, 0);
@@ -183,7 +158,7 @@ START_TEST(test_frto_spurious_timeout)
 {
 	struct fx_conn c;
 	struct bk_seg s[32];
-	uint32_t orig, rxt = timeout(&c, &orig);
+	uint32_t orig, rxt = bk_timeout(h, &c, &orig);
 
 	frto_new_data(&c, s, rxt);
 	/* S1..S9, never resent, are ACKed with S10, S11: spurious. */
@@ -202,7 +177,7 @@ START_TEST(test_frto_real_loss)
 {
 	struct fx_conn c;
 	struct bk_seg s[32];
-	uint32_t orig, rxt = timeout(&c, &orig), blk[2];
+	uint32_t orig, rxt = bk_timeout(h, &c, &orig), blk[2];
 
 	frto_new_data(&c, s, rxt);
 	/* S10, S11 SACKed, S1 still missing: the loss was real. */
@@ -226,7 +201,7 @@ START_TEST(test_frto_off)
 	uint32_t orig, rxt;
 
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_frto", "0"), 0);
-	rxt = timeout(&c, &orig);
+	rxt = bk_timeout(h, &c, &orig);
 	/* The resent head is ACKed: the next hole goes, in slow start. */
 	h_advance(h, 10000);
 	bk_ack(h, &c, bk_seg_at(&c, 1), rxt, NULL, 0);
