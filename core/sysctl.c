@@ -41,7 +41,7 @@ tcpx_sysctl_defaults(struct tcpx_sysctl *s)
 	s->ip_local_port_range[1] = 60999;
 	s->tcp_rmem[0] = 4096;
 	s->tcp_rmem[1] = 131072;
-	s->tcp_rmem[2] = 6291456;
+	s->tcp_rmem[2] = 33554432;	/* current Linux's (6.18 here) */
 	s->tcp_wmem[0] = 4096;
 	s->tcp_wmem[1] = 16384;
 	s->tcp_wmem[2] = 4194304;

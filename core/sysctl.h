@@ -63,7 +63,7 @@
  * Multi-valued sysctls are text-formatted specially in sysctl.c; they are
  * kept as plain fields here:
  *   net.ipv4.ip_local_port_range  "32768\t60999"
- *   net.ipv4.tcp_rmem             "4096\t131072\t6291456"
+ *   net.ipv4.tcp_rmem             "4096\t131072\t33554432"
  *   net.ipv4.tcp_wmem             "4096\t16384\t4194304"
  *   net.ipv4.tcp_congestion_control  "cubic" | "reno"
  */

@@ -116,6 +116,7 @@ struct tcp_sock {
 	uint32_t rcv_wup;	/* rcv_nxt when the window was last sent */
 	uint32_t rcv_ssthresh;	/* window growth limit (Linux) */
 	uint32_t window_clamp;	/* largest window we will advertise */
+	uint8_t scaling_ratio;	/* window per buffer byte, /256 (Linux 6.6+) */
 	bool rcv_fin;		/* peer's FIN received (in order) */
 
 	/* Negotiated at the handshake. */
@@ -357,12 +358,31 @@ uint32_t tcp_ring_reserve(struct tcp_ring *r, uint32_t len,
     struct iovec iov[2], int *iovcnt);
 void tcp_ring_commit(struct tcp_ring *r, uint32_t n);
 /*
- * What the receive ring may hold: the window is offered from rcv.max,
- * but a window never shrinks and is rounded up to the scale (as
- * Linux's), so the peer may rightly send a little more; Linux absorbs
- * that in its truesize slack, this engine in a quarter more room.
+ * Linux's TCP_RMEM_TO_WIN_SCALE and TCP_DEFAULT_SCALING_RATIO: until the
+ * first full segment is measured, half the receive buffer is window.
  */
-#define TCP_RCV_LIMIT(sk)	((sk)->rcv.max + (sk)->rcv.max / 4)
+#define SOCK_MIN_RCVBUF		2304	/* 2048 + an sk_buff, x86-64 */
+#define SOCK_MIN_SNDBUF		(2 * SOCK_MIN_RCVBUF)
+#define TCP_RMEM_TO_WIN_SCALE	8
+#define TCP_DEFAULT_SCALING_RATIO (1 << (TCP_RMEM_TO_WIN_SCALE - 1))
+/*
+ * What the receive ring and the reassembly queue may hold: the window is
+ * offered from rcv.max, but a window never shrinks and is rounded up to
+ * the scale each time (as Linux's), so with a large scale the right edge
+ * creeps past rcv.max while nothing is read.  Linux absorbs that in its
+ * truesize slack and by collapsing its queue; this engine takes every
+ * byte of the window it offered, and a quarter more than rcv.max.
+ */
+#define TCP_RCV_LIMIT(sk)	tcp_rcv_limit(sk)
+static inline uint32_t
+tcp_rcv_limit(const struct tcp_sock *sk)
+{
+	uint32_t lim = sk->rcv.max + sk->rcv.max / 4, adv;
+
+	adv = sk->rcv.len + (SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
+	    sk->rcv_adv - sk->rcv_nxt : 0);
+	return adv > lim ? adv : lim;
+}
 /* Copy len bytes starting `off` bytes into the ring, without consuming. */
 void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
     uint32_t len);
@@ -443,6 +463,9 @@ uint64_t tcp_fin_time_us(const struct tcpx_engine *e,
     const struct tcp_sock *sk);
 /* Grow the send buffer with cwnd (Linux's tcp_sndbuf_expand). */
 void tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk);
+uint32_t tcp_win_from_space(const struct tcp_sock *sk, uint64_t space);
+uint64_t tcp_space_from_win(const struct tcp_sock *sk, uint64_t win);
+void tcp_set_window_clamp(struct tcp_sock *sk, uint32_t val);
 /* Bytes of receive buffer the window may cover (tcp_full_space). */
 uint32_t tcp_full_space(const struct tcpx_engine *e,
     const struct tcp_sock *sk);

@@ -20,8 +20,6 @@
 /* Linux's limits for the options below. */
 #define SYSCTL_RMEM_MAX		212992	/* net.core.rmem_max */
 #define SYSCTL_WMEM_MAX		212992	/* net.core.wmem_max */
-#define SOCK_MIN_RCVBUF		2304	/* 2048 + an sk_buff, x86-64 */
-#define SOCK_MIN_SNDBUF		(2 * SOCK_MIN_RCVBUF)
 #define TCP_MIN_MSS		88
 #define MAX_TCP_WINDOW		32767
 #define MAX_TCP_KEEPIDLE	32767

@@ -66,19 +66,52 @@ tcp_sockaddr_set(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
 	sin->sin_port = htons(port);
 }
 
+/*
+ * Linux's tcp_win_from_space() since 6.6: the window a buffer of `space`
+ * bytes gives, by the socket's measured ratio of payload to memory
+ * (net.ipv4.tcp_adv_win_scale no longer counts).
+ */
+uint32_t
+tcp_win_from_space(const struct tcp_sock *sk, uint64_t space)
+{
+	return (uint32_t)((space * sk->scaling_ratio) >> TCP_RMEM_TO_WIN_SCALE);
+}
+
+/* Linux's tcp_space_from_win(): the buffer a window needs. */
+uint64_t
+tcp_space_from_win(const struct tcp_sock *sk, uint64_t win)
+{
+	return (win << TCP_RMEM_TO_WIN_SCALE) / sk->scaling_ratio;
+}
+
+/*
+ * Linux's tcp_set_window_clamp(): a smaller clamp pulls the growth limit
+ * down with it, a larger one lets it rise to the current window.
+ */
+void
+tcp_set_window_clamp(struct tcp_sock *sk, uint32_t val)
+{
+	uint32_t old = sk->window_clamp;
+
+	if (val < SOCK_MIN_RCVBUF / 2)
+		val = SOCK_MIN_RCVBUF / 2;
+	if (val == old)
+		return;
+	sk->window_clamp = val;
+	if (val < old) {
+		if (sk->rcv_ssthresh > val)
+			sk->rcv_ssthresh = val;
+	} else if (sk->rcv_ssthresh < (sk->rcv_wnd < val ? sk->rcv_wnd : val)) {
+		sk->rcv_ssthresh = sk->rcv_wnd < val ? sk->rcv_wnd : val;
+	}
+}
+
 uint32_t
 tcp_full_space(const struct tcpx_engine *e, const struct tcp_sock *sk)
 {
-	long space = sk->opt.rcvbuf, scale = e->sysctl.tcp_adv_win_scale;
-
-	/* Linux's tcp_win_from_space(): part of the buffer is overhead. */
-	if (scale <= 0)
-		space >>= -scale;
-	else
-		space -= space >> scale;
-	if (space < 0)
-		space = 0;
-	return (uint32_t)space;
+	(void)e;
+	return tcp_win_from_space(sk, sk->opt.rcvbuf > 0 ?
+	    (uint64_t)sk->opt.rcvbuf : 0);
 }
 
 static uint32_t tcp_minmax_reset(struct tcp_minmax *m, uint32_t t,
@@ -108,6 +141,7 @@ tcp_sock_alloc(struct tcpx_engine *e)
 	sk->reordering = (uint32_t)e->sysctl.tcp_reordering;
 	sk->mss = TCP_MSS_DEFAULT;
 	sk->rcv_mss = TCP_MSS_DEFAULT;
+	sk->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 	return sk;
 }
 

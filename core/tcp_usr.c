@@ -191,8 +191,16 @@ rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
 		return;
 	copied = sk->bytes_read - sk->rcvq_seq;
 	if (copied > sk->rcvq_space) {
+		/*
+		 * Twice what was read in the RTT, to cope with a loss, plus
+		 * room for the sender's growth: the ACK sent now is for
+		 * the next RTT, in which slow start doubles again.
+		 */
 		win = 2 * copied + 16ULL * sk->advmss;
-		buf = 2 * win;	/* tcp_adv_win_scale 1: half is overhead */
+		if (sk->rcvq_space != 0)
+			win += 2 * (win * (copied - sk->rcvq_space) /
+			    sk->rcvq_space);
+		buf = tcp_space_from_win(sk, win);
 		if (buf > (uint64_t)e->sysctl.tcp_rmem[2])
 			buf = (uint64_t)e->sysctl.tcp_rmem[2];
 		if (buf > (uint64_t)sk->opt.rcvbuf) {

@@ -20,7 +20,7 @@ $H timeout 10 "$TCPX" run curl -sS -o /dev/null http://10.77.0.1:7301/ || fail "
 wait_exit 5 $tr || { cat "$T/trace.out" "$T/trace.err" >&2; fail; } || fail "trace -u did not stop by itself when the connection closed"
 grep -q "diagram written to $T/c.md" "$T/trace.err" || fail "trace did not say where the diagram went"
 
-grep -Eq '^[0-9:.]+ > IP 10\.77\.0\.2\.[0-9]+ > 10\.77\.0\.1\.7301: Flags \[S\], seq [0-9]+, win 64240, options \[mss 1460,sackOK,TS val [0-9]+ ecr 0,nop,wscale 7\], length 0$' "$T/trace.out" ||
+grep -Eq '^[0-9:.]+ > IP 10\.77\.0\.2\.[0-9]+ > 10\.77\.0\.1\.7301: Flags \[S\], seq [0-9]+, win 64240, options \[mss 1460,sackOK,TS val [0-9]+ ecr 0,nop,wscale 10\], length 0$' "$T/trace.out" ||
 	{ cat "$T/trace.out" >&2; fail "no tcpdump-style SYN line"; }
 grep -q 'SYN-SENT -> ESTABLISHED (rcv SYN+ACK)' "$T/trace.out" ||
 	{ cat "$T/trace.out" >&2; fail "no state line with its cause"; }
@@ -44,7 +44,7 @@ head -1 "$md" | grep -qx sequenceDiagram || { cat "$md" >&2; fail "mermaid: no s
 grep -Eq '^    participant T as tcpx 10\.77\.0\.2:[0-9]+<br/>\(CLOSED\)$' "$md" &&
 grep -Eq '^    participant P as peer 10\.77\.0\.1:7301<br/>\(LISTEN\)$' "$md" ||
 	{ cat "$md" >&2; fail "mermaid: participants with their states"; }
-grep -Eq '^    T->>P: ① SYN<br/>seq=0<br/>mss 1460, sackOK, TS, wscale 7$' "$md" &&
+grep -Eq '^    T->>P: ① SYN<br/>seq=0<br/>mss 1460, sackOK, TS, wscale 10$' "$md" &&
 grep -Eq '^    P->>T: ② SYN\+ACK<br/>seq=0, ack=1<br/>mss 1460, sackOK, TS, wscale [0-9]+$' "$md" &&
 grep -Eq '^    T->>P: ③ ACK<br/>seq=1, ack=1<br/>TS$' "$md" &&
 grep -Eq '^    T->>P: .* FIN\+ACK<br/>seq=' "$md" ||

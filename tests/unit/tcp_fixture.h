@@ -31,6 +31,8 @@ struct fx_conn {
 	uint32_t peer_ts;	/* peer's TSval to send next */
 	uint32_t our_ts;	/* our last TSval seen */
 	uint8_t peer_ws;	/* peer's window scale */
+	uint8_t our_ws;		/* ours, from our SYN */
+	uint32_t our_wnd;	/* the window our handshake ACK offered */
 };
 
 FX_UNUSED static struct tcp_opts
@@ -111,6 +113,7 @@ fx_connect(struct harness *h, struct fx_conn *c)
 	c->snd = seg.seq + 1;
 	c->rcv = FX_PEER_ISN;
 	c->our_ts = seg.opt.ts_val;
+	c->our_ws = seg.opt.has_wscale ? seg.opt.wscale : 0;
 }
 
 /*
@@ -142,6 +145,7 @@ fx_establish_rtt(struct harness *h, struct fx_conn *c, uint8_t ws,
 	c->peer_ws = ws;
 	c->peer_ts = FX_PEER_TS + 1;
 	fx_expect(h, c, &seg, TH_ACK, c->iss + 1, FX_PEER_ISN + 1);
+	c->our_wnd = (uint32_t)seg.wnd << c->our_ws;
 	ck_assert_int_eq(tcpx_state(h->e, c->s), TCP_ST_ESTABLISHED);
 	H_EXPECT_NONE(h);
 	(void)h_events(h, c->s);

@@ -111,11 +111,14 @@ struct combo {
 	uint32_t snd_mss;
 };
 
-/* Linux's SYN-ACK layouts (tcp_options_write) for each offer. */
+/*
+ * Linux's SYN-ACK layouts (tcp_options_write) for each offer; window
+ * scale 10 covers tcp_rmem[2], 32 MB.
+ */
 static const struct combo combos[] = {
 	{ "all", true, true, true,
 	  { 2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0,
-	    1, 3, 3, 7 }, 20, 6, 65160, 1448 },
+	    1, 3, 3, 10 }, 20, 6, 65160, 1448 },
 	{ "none", false, false, false,
 	  { 2, 4, 0x05, 0xb4 }, 4, 0, 64240, 536 },
 	{ "ts", true, false, false,
@@ -124,7 +127,7 @@ static const struct combo combos[] = {
 	{ "sack", false, true, false,
 	  { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 }, 8, 0, 64240, 1460 },
 	{ "ws", false, false, true,
-	  { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 }, 8, 0, 64240, 1460 },
+	  { 2, 4, 0x05, 0xb4, 1, 3, 3, 10 }, 8, 0, 64240, 1460 },
 };
 
 START_TEST(handshake_options)
@@ -192,7 +195,7 @@ START_TEST(handshake_options)
 	    (c->ts ? TCPX_OPT_TS : 0) | (c->sack ? TCPX_OPT_SACK : 0) |
 	    (c->ws ? TCPX_OPT_WSCALE : 0));
 	ck_assert_uint_eq(info.snd_wscale, c->ws ? 9 : 0);
-	ck_assert_uint_eq(info.rcv_wscale, c->ws ? 7 : 0);
+	ck_assert_uint_eq(info.rcv_wscale, c->ws ? 10 : 0);
 	ck_assert_uint_eq(info.snd_mss, c->snd_mss);
 	ck_assert_int_eq(tcpx_sock_info(h->e, ls, &info), 0);
 	ck_assert_uint_eq(info.syn_q, 0);

@@ -59,7 +59,10 @@ START_TEST(test_syn_layout)
 	ck_assert_uint_eq(f[20 + 13], TH_SYN);
 	ck_assert_uint_eq((f[20 + 14] << 8) | f[20 + 15], 64240);
 	opt = f + 40;
-	/* mss 1460, sackOK, TS val/ecr, nop, wscale 7: Linux's layout. */
+	/*
+	 * mss 1460, sackOK, TS val/ecr, nop, wscale 10: Linux's layout;
+	 * the scale covers tcp_rmem[2], 32 MB (ilog2 - 15).
+	 */
 	ck_assert_uint_eq(opt[0], 2);
 	ck_assert_uint_eq(opt[1], 4);
 	ck_assert_uint_eq((opt[2] << 8) | opt[3], 1460);
@@ -73,7 +76,7 @@ START_TEST(test_syn_layout)
 	ck_assert_uint_eq(opt[16], 1);
 	ck_assert_uint_eq(opt[17], 3);
 	ck_assert_uint_eq(opt[18], 3);
-	ck_assert_uint_eq(opt[19], 7);
+	ck_assert_uint_eq(opt[19], 10);
 	/* ISN per RFC 6528 and TSval with the per-pair offset. */
 	t.laddr = H_LOCAL_ADDR;
 	t.raddr = H_PEER_ADDR;
@@ -105,9 +108,9 @@ START_TEST(test_handshake_negotiates)
 	s.opt = fx_syn_opts(9);
 	s.opt.ts_ecr = c.our_ts;
 	h_inject(h, &s);
-	/* The ACK: window 64256 >> 7 = 502, TS echoes the peer's. */
+	/* The ACK: window 64240 >> 10, rounded up: 63; TS echoes the peer's. */
 	H_EXPECT(h, &seg, TH_ACK, c.iss + 1, FX_PEER_ISN + 1);
-	ck_assert_uint_eq(seg.wnd, 502);
+	ck_assert_uint_eq(seg.wnd, 63);
 	ck_assert(seg.opt.has_ts);
 	ck_assert_uint_eq(seg.opt.ts_ecr, FX_PEER_TS);
 	ck_assert(!seg.opt.has_mss && !seg.opt.has_wscale && !seg.opt.sack_perm);
@@ -122,7 +125,7 @@ START_TEST(test_handshake_negotiates)
 	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
 	ck_assert_uint_eq(info.snd_mss, 1448);		/* 1460 - TS */
 	ck_assert_uint_eq(info.snd_wscale, 9);
-	ck_assert_uint_eq(info.rcv_wscale, 7);
+	ck_assert_uint_eq(info.rcv_wscale, 10);
 	ck_assert_uint_eq(info.options, TCPX_OPT_TS | TCPX_OPT_SACK |
 	    TCPX_OPT_WSCALE);
 	ck_assert_uint_eq(info.snd_wnd, 65160);		/* SYN: unscaled */

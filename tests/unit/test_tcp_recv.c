@@ -424,14 +424,14 @@ tw_fill_window(void)
 	struct tcp_seg seg;
 	uint32_t edge, sent = 0, n;
 
-	edge = c[0].rcv + (502u << 7);
+	edge = c[0].rcv + c[0].our_wnd;
 	while (SEQ_LT(c[0].rcv, edge)) {
 		n = edge - c[0].rcv < 1448 ? edge - c[0].rcv : 1448;
 		tw_peer(TH_ACK, pattern + sent, n);
 		sent += n;
 		tw_advance(200000);
 		while (tw_same_output(&seg) > 0)
-			edge = seg.ack + ((uint32_t)seg.wnd << 7);
+			edge = seg.ack + ((uint32_t)seg.wnd << c[0].our_ws);
 	}
 	ck_assert_uint_eq(seg.wnd, 0);
 	return sent;
@@ -454,7 +454,7 @@ START_TEST(consume_opens_window)
 	ck_assert_uint_eq(tw_same_output(&seg), 1);
 	ck_assert_uint_eq(seg.flags, TH_ACK);
 	ck_assert_uint_eq(seg.ack, c[0].rcv);
-	ck_assert_uint_gt(seg.wnd, 400);
+	ck_assert_uint_gt((uint32_t)seg.wnd << c[0].our_ws, 50000);
 }
 END_TEST
 
@@ -465,7 +465,7 @@ START_TEST(consume_autotunes)
 
 	fill_pattern();
 	tw_establish();
-	edge = c[0].rcv + (502u << 7);
+	edge = c[0].rcv + c[0].our_wnd;
 	/* test_tcp_data's autotuning run, read both ways. */
 	for (int round = 0; round < 12; round++) {
 		while (SEQ_LT(c[0].rcv, edge)) {
@@ -478,8 +478,8 @@ START_TEST(consume_autotunes)
 			;
 		tw_advance(1000);
 		while (tw_same_output(&seg) > 0) {
-			edge = seg.ack + ((uint32_t)seg.wnd << 7);
-			wnd = (uint32_t)seg.wnd << 7;
+			edge = seg.ack + ((uint32_t)seg.wnd << c[0].our_ws);
+			wnd = (uint32_t)seg.wnd << c[0].our_ws;
 		}
 	}
 	ck_assert_uint_gt(wnd, 2 * 65536);
