@@ -302,7 +302,10 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		}
 		return false;
 	}
-	n = tcp_ring_write_max(&sk->rcv, data, len, TCP_RCV_LIMIT(sk));
+	n = tcp_usr_deliver(e, sk, data, len < TCP_RCV_LIMIT(sk) ? len :
+	    TCP_RCV_LIMIT(sk));
+	n += tcp_ring_write_max(&sk->rcv, data + n, len - n,
+	    TCP_RCV_LIMIT(sk));
 	sk->rcv_nxt += n;
 	sk->bytes_received += n;
 	if (n < len)

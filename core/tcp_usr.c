@@ -224,8 +224,8 @@ rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
  * and tcp_usr_recv_consume (the zero-copy read) both end here, so the
  * two paths ACK and autotune alike.
  */
-static void
-rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
+static bool
+rcv_taken(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 {
 	uint32_t before, now_wnd;
 
@@ -238,20 +238,26 @@ rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 	 */
 	before = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 	    sk->rcv_adv - sk->rcv_nxt : 0;
-	if (sk->state == TCP_ST_ESTABLISHED ||
-	    sk->state == TCP_ST_FIN_WAIT_1 ||
-	    sk->state == TCP_ST_FIN_WAIT_2) {
-		/* A once-per-two-segments ACK input held back. */
-		if (sk->delack_at != 0 &&
-		    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
-			sk->ack_now = true;
-		now_wnd = tcp_rcv_space_now(sk);
-		if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
-		    now_wnd != 0 && now_wnd >= 2 * before)
-			sk->ack_now = true;
-		if (sk->ack_now)
-			tcp_output(e, sk);
-	}
+	if (sk->state != TCP_ST_ESTABLISHED &&
+	    sk->state != TCP_ST_FIN_WAIT_1 &&
+	    sk->state != TCP_ST_FIN_WAIT_2)
+		return false;
+	/* A once-per-two-segments ACK input held back. */
+	if (sk->delack_at != 0 && sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
+		sk->ack_now = true;
+	now_wnd = tcp_rcv_space_now(sk);
+	if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
+	    now_wnd != 0 && now_wnd >= 2 * before)
+		sk->ack_now = true;
+	return true;
+}
+
+/* The same, ACKing at once when that calls for it (a read's end). */
+static void
+rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
+{
+	if (rcv_taken(e, sk, n) && sk->ack_now)
+		tcp_output(e, sk);
 }
 
 /*
@@ -330,6 +336,47 @@ tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk, size_t n)
 	if (n > 0)
 		rcv_consumed(e, sk, (uint32_t)n);
 	return 0;
+}
+
+/*
+ * In-order bytes straight to the reader (ops->deliver): what the
+ * receive queue holds, then the segment's, so order holds and a byte
+ * that the reader takes now is never copied into the queue.  Returns
+ * how many of the segment's bytes the host took; the queue's part is
+ * consumed as tcp_usr_recv_consume would, except that the ACK it may
+ * call for goes with the input's own.
+ */
+uint32_t
+tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
+    const uint8_t *data, uint32_t len)
+{
+	struct iovec iov[3];
+	int iovcnt = 2;
+	uint32_t queued = sk->rcv.len;
+	size_t n;
+
+	if (e->ops.deliver == NULL || len == 0 || sk->id < 0 || sk->shut_rd)
+		return 0;
+	if (queued == 0)
+		iovcnt = 0;
+	else if (tcp_usr_recv_peek(e, sk, iov, &iovcnt) != (ssize_t)queued)
+		return 0;
+	iov[iovcnt].iov_base = (void *)(uintptr_t)data;
+	iov[iovcnt].iov_len = len;
+	n = e->ops.deliver(e->ops.ctx, sk->id, iov, iovcnt + 1,
+	    (size_t)queued + len);
+	if (n == 0)
+		return 0;
+	if (n > (size_t)queued + len)
+		n = (size_t)queued + len;	/* it took what it had */
+	if (queued != 0)
+		rcv_taken(e, sk, n < queued ? (uint32_t)n : queued);
+	if (n <= queued)
+		return 0;
+	n -= queued;
+	sk->bytes_read += n;
+	rcv_space_adjust(e, sk);
+	return (uint32_t)n;
 }
 
 /* Linux's tcp_close_state(): where CLOSE leads, and whether a FIN goes. */

@@ -182,6 +182,8 @@ ssize_t tcp_usr_recv_peek(struct tcpx_engine *e, struct tcp_sock *sk,
     struct iovec *iov, int *iovcnt);
 int tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk,
     size_t n);
+uint32_t tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
+    const uint8_t *data, uint32_t len);
 int tcp_usr_shutdown(struct tcpx_engine *e, struct tcp_sock *sk, int how);
 /* RFC 9293 CLOSE call per state; RST per RFC 2525 / SO_LINGER {1,0}. */
 void tcp_usr_close(struct tcpx_engine *e, struct tcp_sock *sk);

@@ -101,6 +101,20 @@ struct tcpx_ops {
 	 * Ethernet links only (TCPX_LINK_ETHER).  May be NULL.
 	 */
 	uint8_t *(*tx_frame)(void *ctx, size_t max);
+	/*
+	 * Hand in-order bytes to the reader at once, as Linux's fast path
+	 * once copied straight into a waiting reader's buffer: called when
+	 * a segment arrives in order, with what the receive queue of
+	 * `sock` holds (at most two runs) followed by the segment's bytes
+	 * the window admits, `len` in all.  Returns how many of them, from
+	 * the first, the host took; the engine frees those from its queue
+	 * and queues the rest of the segment, so the host copies each byte
+	 * once and never sees one twice.  Taken bytes count as read
+	 * (window, autotuning, TCP_INFO).  It must not call into the
+	 * engine.  May be NULL.
+	 */
+	size_t (*deliver)(void *ctx, int sock, const struct iovec *iov,
+	    int iovcnt, size_t len);
 };
 
 struct tcpx_config {

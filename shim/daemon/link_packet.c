@@ -424,10 +424,12 @@ link_rx_mmsg(struct tcpxd *d, struct link *l, uint64_t now)
 			len = l->rmsg[i].msg_len;
 			if (len < hl)
 				continue;
+			d->rx_last = i + 1 == (unsigned)n;
 			link_frame(d, l, (uint8_t *)l->riov[i].iov_base + hl,
 			    len > RX_SLOT ? RX_SLOT - hl : len - hl, len - hl,
 			    l->rsll[i].sll_pkttype, 0, now);
 		}
+		d->rx_last = false;
 		total += (unsigned)n;
 		loop_settle(d);
 		if (n < RX_BATCH)

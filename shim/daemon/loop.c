@@ -116,6 +116,13 @@ ops_event(void *ctx, int sock, unsigned events)
 	bridge_engine_event(ctx, sock, events);
 }
 
+static size_t
+ops_deliver(void *ctx, int sock, const struct iovec *iov, int iovcnt,
+    size_t len)
+{
+	return bridge_deliver(ctx, sock, iov, iovcnt, len);
+}
+
 static void
 ops_trace_seg(void *ctx, int dir, const uint8_t *ip, size_t len, uint64_t now)
 {
@@ -207,6 +214,7 @@ loop_engine_ops(struct tcpxd *d, struct tcpx_ops *ops)
 	if (link_vnet(d))
 		ops->output_gso = ops_output_gso;
 	ops->event = ops_event;
+	ops->deliver = ops_deliver;
 	ops->trace_seg = ops_trace_seg;
 	ops->trace_state = ops_trace_state;
 	ops->trace_timer = ops_trace_timer;

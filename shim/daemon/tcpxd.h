@@ -196,6 +196,7 @@ struct tcpxd {
 	struct pair_pool pools[2];	/* [filled] */
 
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
+	bool rx_last;		/* the frame in hand ends its receive batch */
 	uint8_t iobuf[BRIDGE_BUF];
 };
 
@@ -285,6 +286,8 @@ int bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled);
 /* Accepted connection: our end already connected (listen.c). */
 void bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd);
 void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
+size_t bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
+    int iovcnt, size_t len);
 void bridge_run_dirty(struct tcpxd *d);
 /* Close hint or liveness sweep: free what the application let go. */
 void bridge_check_alive(struct tcpxd *d, struct bsock *b);

@@ -109,6 +109,16 @@ h_default_cfg(struct tcpx_config *cfg, enum tcpx_link link)
 		cfg->secret[i] = (uint8_t)i;
 }
 
+static size_t
+h_deliver(void *ctx, int sock, const struct iovec *iov, int iovcnt,
+    size_t len)
+{
+	struct harness *h = ctx;
+
+	h->ndeliver++;
+	return h->deliver != NULL ? h->deliver(h, sock, iov, iovcnt, len) : 0;
+}
+
 struct harness *
 h_new_opts(const struct tcpx_config *cfg, uint64_t now, unsigned flags)
 {
@@ -131,6 +141,7 @@ h_new_opts(const struct tcpx_config *cfg, uint64_t now, unsigned flags)
 	ops.trace_seg = h_trace_seg;
 	ops.trace_state = h_trace_state;
 	ops.trace_timer = h_trace_timer;
+	ops.deliver = h_deliver;
 	if ((h->e = tcpx_engine_new(cfg, &ops, now)) == NULL)
 		abort();
 	if (cfg->link == TCPX_LINK_ETHER && !(flags & H_NO_STATIC_ARP) &&

@@ -65,6 +65,15 @@ struct harness {
 	uint8_t peer_mac[6];
 	uint32_t peer_addr;		/* network order */
 	uint16_t peer_ip_id;
+	/*
+	 * ops->deliver: the engine calls it only while this is set; it
+	 * gets the iovecs as the engine passed them and returns what the
+	 * "reader" took.
+	 */
+	size_t (*deliver)(struct harness *h, int sock,
+	    const struct iovec *iov, int iovcnt, size_t len);
+	void *deliver_arg;
+	unsigned ndeliver;		/* ops->deliver calls */
 };
 
 #define H_NO_STATIC_ARP	0x01	/* Ethernet: do not install the peer's entry */

@@ -549,6 +549,165 @@ START_TEST(shut_rd_and_misuse)
 }
 END_TEST
 
+/*
+ * ops->deliver: a reader that takes up to `direct_budget` bytes per call
+ * into direct_got, and checks what the engine hands it.
+ */
+static uint8_t direct_got[1 << 20];
+static size_t direct_len, direct_budget;
+static size_t direct_queued;	/* queue bytes ahead of the segment, last call */
+static bool direct_discard;	/* take without keeping (long runs) */
+
+static size_t
+direct_take(struct harness *hh, int sock, const struct iovec *iov,
+    int iovcnt, size_t len)
+{
+	size_t sum = 0, take, k;
+	int i;
+
+	ck_assert_int_eq(sock, c[1].s);
+	ck_assert_int_ge(iovcnt, 1);
+	ck_assert_int_le(iovcnt, 3);
+	for (i = 0; i < iovcnt; i++)
+		sum += iov[i].iov_len;
+	ck_assert_uint_eq(sum, len);
+	direct_queued = len - iov[iovcnt - 1].iov_len;
+	take = len < direct_budget ? len : direct_budget;
+	if (direct_discard)
+		return take;
+	ck_assert_uint_le(direct_len + take, sizeof(direct_got));
+	for (i = 0, sum = 0; i < iovcnt && sum < take; i++) {
+		k = take - sum < iov[i].iov_len ? take - sum : iov[i].iov_len;
+		memcpy(direct_got + direct_len + sum, iov[i].iov_base, k);
+		sum += k;
+	}
+	direct_len += take;
+	(void)hh;
+	return take;
+}
+
+static void
+direct_setup(void)
+{
+	setup();
+	h[1]->deliver = direct_take;
+	direct_len = 0;
+	direct_budget = SIZE_MAX;
+	direct_queued = 0;
+	direct_discard = false;
+}
+
+/* Engine 1's reader: what deliver took, then what it reads now. */
+static size_t
+direct_drain(void)
+{
+	ssize_t n;
+
+	while ((n = tcpx_recv(h[1]->e, c[1].s, direct_got + direct_len,
+	    sizeof(direct_got) - direct_len, 0)) > 0)
+		direct_len += (size_t)n;
+	return direct_len;
+}
+
+START_TEST(direct_takes_in_order)
+{
+	struct tcp_seg seg;
+	struct tcpx_sockinfo info;
+	struct iovec iov[2];
+	int iovcnt = 2;
+	uint16_t wnd0 = 0, wnd1 = 1;
+
+	fill_pattern();
+	tw_establish();
+	/* Everything taken at once: nothing queued, same ACKs and window. */
+	for (int i = 0; i < 20; i++)
+		tw_peer(TH_ACK, pattern + i * 1448, 1448);
+	ck_assert_uint_eq(direct_len, 20 * 1448);
+	ck_assert_mem_eq(direct_got, pattern, direct_len);
+	ck_assert_int_eq(tcpx_recv_peek(h[1]->e, c[1].s, iov, &iovcnt),
+	    -EAGAIN);
+	ck_assert_int_eq(tcpx_sock_info(h[1]->e, c[1].s, &info), 0);
+	ck_assert_uint_eq(info.bytes_received, 20 * 1448);
+	/* Engine 0 reads it all now; its window, held back, is no wider. */
+	ck_assert_int_eq(tcpx_recv(h[0]->e, c[0].s, direct_got + direct_len,
+	    sizeof(direct_got) - direct_len, 0), 20 * 1448);
+	ck_assert_mem_eq(direct_got + direct_len, pattern, 20 * 1448);
+	tw_advance(200000);
+	tw_peer(TH_ACK, "x", 1);
+	tw_advance(200000);
+	while (h_take(h[0], &seg))
+		wnd0 = seg.wnd;
+	while (h_take(h[1], &seg))
+		wnd1 = seg.wnd;
+	ck_assert_uint_le(wnd0, wnd1);
+	ck_assert_uint_eq(direct_len, 20 * 1448 + 1);
+}
+END_TEST
+
+START_TEST(direct_partial_keeps_order)
+{
+	uint32_t off = 0;
+
+	fill_pattern();
+	tw_establish();
+	/* A reader that takes 1000 bytes a call: the rest is queued... */
+	direct_budget = 1000;
+	tw_peer(TH_ACK, pattern, 1448);
+	off += 1448;
+	ck_assert_uint_eq(direct_len, 1000);
+	/* ...and comes first next time, ahead of the new segment's. */
+	direct_budget = 1500;
+	tw_peer(TH_ACK, pattern + off, 1448);
+	off += 1448;
+	ck_assert_uint_eq(direct_queued, 448);
+	ck_assert_uint_eq(direct_len, 2500);
+	/* A reader that takes nothing: plain queueing. */
+	direct_budget = 0;
+	tw_peer(TH_ACK, pattern + off, 1448);
+	off += 1448;
+	ck_assert_uint_eq(direct_len, 2500);
+	/* A hole: the segment after it waits in reassembly, undelivered. */
+	direct_budget = SIZE_MAX;
+	fx_send(h[1], &c[1], TH_ACK, c[1].rcv + 1448, c[1].snd,
+	    pattern + off + 1448, 1448, 65535);
+	ck_assert_uint_eq(direct_len, 2500);
+	/* Filling it hands over the queue and the filler; the held one follows. */
+	tw_peer(TH_ACK, pattern + off, 1448);
+	off += 2 * 1448;
+	ck_assert_uint_eq(direct_queued, 396 + 1448);
+	ck_assert_uint_eq(direct_len, off - 1448);
+	ck_assert_uint_eq(direct_drain(), off);
+	ck_assert_mem_eq(direct_got, pattern, off);
+}
+END_TEST
+
+START_TEST(direct_autotunes)
+{
+	struct tcp_seg seg;
+	uint32_t edge, n, wnd = 0;
+
+	fill_pattern();
+	tw_establish();
+	edge = c[1].rcv + c[1].our_wnd;
+	direct_discard = true;
+	/* Bytes taken at once count as read: the buffer grows (DRS). */
+	for (int round = 0; round < 8; round++) {
+		while (SEQ_LT(c[1].rcv, edge)) {
+			n = edge - c[1].rcv < 1448 ? edge - c[1].rcv : 1448;
+			fx_peer(h[1], &c[1], TH_ACK, pattern, n);
+		}
+		h_advance(h[1], 10000);
+		h_run_until(h[1], h[1]->now + 1000);
+		while (h_take(h[1], &seg)) {
+			c[1].our_ts = seg.opt.ts_val;
+			edge = seg.ack + ((uint32_t)seg.wnd << c[1].our_ws);
+			wnd = (uint32_t)seg.wnd << c[1].our_ws;
+		}
+	}
+	ck_assert_uint_gt(wnd, 4 * 131072);
+}
+END_TEST
+
 static Suite *
 recv_suite(void)
 {
@@ -565,6 +724,12 @@ recv_suite(void)
 	tcase_add_test(tc, shut_rd_and_misuse);
 	tcase_add_test(tc, reserve_commit_as_send);
 	tcase_add_test(tc, reserve_errors);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("direct");
+	tcase_add_checked_fixture(tc, direct_setup, teardown);
+	tcase_add_test(tc, direct_takes_in_order);
+	tcase_add_test(tc, direct_partial_keeps_order);
+	tcase_add_test(tc, direct_autotunes);
 	suite_add_tcase(s, tc);
 	return s;
 }
