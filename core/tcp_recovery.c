@@ -533,6 +533,29 @@ open_state(struct tcpx_engine *e, struct tcp_sock *sk, bool dupack,
 	    sk->dupacks > 0 ? TCP_CAS_DISORDER : TCP_CAS_OPEN);
 }
 
+/*
+ * Linux's tcp_limit_reno_sacked() and tcp_check_reno_reordering(): more
+ * duplicate ACKs than segments beyond the hole cannot all be segments
+ * that got through, so the count is cut back, and the excess is taken
+ * for reordering: the degree becomes the segments in flight, plus those
+ * this ACK took when it acked some.
+ */
+static void
+reno_limit_sacked(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t packets_out, uint32_t addend)
+{
+	uint64_t reo;
+
+	if (packets_out == 0 || sk->reno_sacked + 1 <= packets_out)
+		return;
+	sk->reno_sacked = packets_out - 1;
+	reo = (uint64_t)packets_out + addend;
+	sk->reordering = reo < (uint64_t)e->sysctl.tcp_max_reordering ?
+	    (uint32_t)reo : (uint32_t)e->sysctl.tcp_max_reordering;
+	sk->reord_seen++;
+	MIB_INC(e, TCPEXT_TCPRENOREORDER);
+}
+
 bool
 tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_seg *seg, const struct tcp_ackstamp *as,
@@ -553,19 +576,15 @@ tcp_fastretrans_alert(struct tcpx_engine *e, struct tcp_sock *sk,
 	}
 	/* Reno emulation: a duplicate ACK is a segment that got through. */
 	if (!sk->sack_ok) {
-		if (acked > 0) {
-			uint32_t segs = (acked + mss - 1) / mss;
+		uint32_t segs = acked > 0 ? (acked + mss - 1) / mss : 0;
 
-			/* One acked the hole; the rest used up duplicates. */
+		/* One acked the hole; the rest used up duplicates. */
+		if (acked > 0)
 			sk->reno_sacked = segs - 1 >= sk->reno_sacked ? 0 :
 			    sk->reno_sacked - (segs - 1);
-		}
 		if (dupack)
 			sk->reno_sacked++;
-		/* Linux's tcp_limit_reno_sacked(). */
-		if (flight / mss > 0 && sk->reno_sacked > flight / mss - 1)
-			sk->reno_sacked = flight / mss > 0 ? flight / mss - 1 :
-			    0;
+		reno_limit_sacked(e, sk, flight / mss, segs);
 	}
 	/* With bit 4 of tcp_recovery RACK decides alone. */
 	dupthresh_on = tcp_rack_dupthresh(e, sk);

@@ -256,6 +256,44 @@ START_TEST(test_newreno_partial_ack)
 }
 END_TEST
 
+/*
+ * More duplicate ACKs than segments beyond the hole cannot all be
+ * segments that got through: Linux's Reno emulation caps the count and
+ * takes the excess for reordering (tcp_check_reno_reordering).
+ */
+START_TEST(test_newreno_reordering)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	struct tcpx_sockinfo info;
+	uint32_t ts;
+
+	bk_establish(h, &c, 10000, false, NULL);
+	bk_send_n(h, &c, 5 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 5);
+	ts = s[4].tsval;
+	h_advance(h, 10000);
+	/* Three duplicates: fast retransmit of the head. */
+	for (int i = 0; i < 3; i++)
+		bk_ack(h, &c, c.iss + 1, ts, NULL, 0);
+	(void)expect_rexmit(&c, c.iss + 1);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.sacked, 3);
+	ck_assert_uint_eq(info.reordering, 3);
+	ck_assert_uint_eq(info.reord_seen, 0);
+	/* The fourth is the last the four segments after the hole allow. */
+	bk_ack(h, &c, c.iss + 1, ts, NULL, 0);
+	ck_assert_uint_eq(bk_info(h, &c).reord_seen, 0);
+	/* A fifth: the count stays at four, the degree becomes 5 in flight. */
+	bk_ack(h, &c, c.iss + 1, ts, NULL, 0);
+	info = bk_info(h, &c);
+	ck_assert_uint_eq(info.sacked, 4);
+	ck_assert_uint_eq(info.reordering, 5);
+	ck_assert_uint_eq(info.reord_seen, 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPRenoReorder"), 1);
+}
+END_TEST
+
 START_TEST(test_dsack_sent_for_duplicate)
 {
 	struct fx_conn c;
@@ -451,6 +489,7 @@ sack_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_sack_resends_holes_only);
 	tcase_add_test(tc, test_newreno_partial_ack);
+	tcase_add_test(tc, test_newreno_reordering);
 	tcase_add_test(tc, test_dsack_sent_for_duplicate);
 	tcase_add_test(tc, test_dsack_sent_for_ofo_duplicate);
 	tcase_add_test(tc, test_dsack_received_is_no_loss);
