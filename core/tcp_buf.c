@@ -150,6 +150,24 @@ tcp_ring_ptr(const struct tcp_ring *r, uint32_t off, uint32_t len)
 	return r->cap - pos >= len ? r->buf + pos : NULL;
 }
 
+bool
+tcp_ring_unshift(struct tcp_ring *r, const uint8_t *data, uint32_t len)
+{
+	uint32_t first;
+
+	if (len == 0)
+		return true;
+	/* Past r->max if need be: these bytes were taken already. */
+	if (len > UINT32_MAX - r->len || !ring_grow(r, r->len + len))
+		return false;
+	r->head = (r->head + r->cap - len) % r->cap;
+	first = r->cap - r->head < len ? r->cap - r->head : len;
+	memcpy(r->buf + r->head, data, first);
+	memcpy(r->buf, data + first, len - first);
+	r->len += len;
+	return true;
+}
+
 void
 tcp_ring_drop(struct tcp_ring *r, uint32_t len)
 {

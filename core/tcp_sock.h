@@ -387,6 +387,8 @@ tcp_rcv_limit(const struct tcp_sock *sk)
 void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, uint8_t *dst,
     uint32_t len);
 void tcp_ring_drop(struct tcp_ring *r, uint32_t len);
+/* Put len bytes back in front of the content (growing as needed). */
+bool tcp_ring_unshift(struct tcp_ring *r, const uint8_t *data, uint32_t len);
 /* The bytes at `off` in place if they do not wrap, else NULL. */
 const uint8_t *tcp_ring_ptr(const struct tcp_ring *r, uint32_t off,
     uint32_t len);

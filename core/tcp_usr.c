@@ -379,6 +379,33 @@ tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
 	return (uint32_t)n;
 }
 
+/*
+ * Bytes the host took with ops->deliver and could not hand on: back in
+ * front of the queue, unread again, in order (the pieces are prepended
+ * last first).  The window they were read into stays offered.
+ */
+int
+tcp_usr_recv_unread(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct iovec *iov, int iovcnt)
+{
+	uint64_t total = 0;
+	int i;
+
+	(void)e;
+	for (i = iovcnt - 1; i >= 0; i--) {
+		if (iov[i].iov_len > UINT32_MAX ||
+		    !tcp_ring_unshift(&sk->rcv, iov[i].iov_base,
+		    (uint32_t)iov[i].iov_len))
+			return -ENOMEM;
+		total += iov[i].iov_len;
+	}
+	sk->bytes_read = sk->bytes_read > total ? sk->bytes_read - total : 0;
+	/* Autotuning's measure began no later than what is read now. */
+	if (sk->rcvq_seq > sk->bytes_read)
+		sk->rcvq_seq = sk->bytes_read;
+	return 0;
+}
+
 /* Linux's tcp_close_state(): where CLOSE leads, and whether a FIN goes. */
 static bool
 close_state(struct tcpx_engine *e, struct tcp_sock *sk, const char *cause)

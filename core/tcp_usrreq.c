@@ -290,6 +290,21 @@ tcpx_recv_consume(struct tcpx_engine *e, int s, size_t n)
 }
 
 int
+tcpx_recv_unread(struct tcpx_engine *e, int s, const struct iovec *iov,
+    int iovcnt)
+{
+	struct tcp_sock *sk = tcp_sock_by_id(e, s);
+
+	if (sk == NULL)
+		return -EBADF;
+	if (iovcnt < 0 || (iovcnt > 0 && iov == NULL))
+		return -EINVAL;
+	if (sk->state == TCP_ST_LISTEN)
+		return -ENOTCONN;
+	return tcp_usr_recv_unread(e, sk, iov, iovcnt);
+}
+
+int
 tcpx_shutdown(struct tcpx_engine *e, int s, int how)
 {
 	struct tcp_sock *sk = tcp_sock_by_id(e, s);

@@ -182,6 +182,8 @@ ssize_t tcp_usr_recv_peek(struct tcpx_engine *e, struct tcp_sock *sk,
     struct iovec *iov, int *iovcnt);
 int tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk,
     size_t n);
+int tcp_usr_recv_unread(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct iovec *iov, int iovcnt);
 uint32_t tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
     const uint8_t *data, uint32_t len);
 int tcp_usr_shutdown(struct tcpx_engine *e, struct tcp_sock *sk, int how);

@@ -105,13 +105,15 @@ struct tcpx_ops {
 	 * Hand in-order bytes to the reader at once, as Linux's fast path
 	 * once copied straight into a waiting reader's buffer: called when
 	 * a segment arrives in order, with what the receive queue of
-	 * `sock` holds (at most two runs) followed by the segment's bytes
-	 * the window admits, `len` in all.  Returns how many of them, from
-	 * the first, the host took; the engine frees those from its queue
-	 * and queues the rest of the segment, so the host copies each byte
-	 * once and never sees one twice.  Taken bytes count as read
-	 * (window, autotuning, TCP_INFO).  It must not call into the
-	 * engine.  May be NULL.
+	 * `sock` holds (at most two runs, engine memory valid during the
+	 * call only) followed by the segment's bytes the window admits
+	 * (in the frame the host passed to tcpx_input), `len` in all.
+	 * Returns how many of them, from the first, the host took; the
+	 * engine frees those from its queue and queues the rest of the
+	 * segment.  A host may keep the frame's bytes and write them out
+	 * later, with tcpx_recv_unread for what it then cannot.  Taken
+	 * bytes count as read (window, autotuning, TCP_INFO).  It must
+	 * not call into the engine.  May be NULL.
 	 */
 	size_t (*deliver)(void *ctx, int sock, const struct iovec *iov,
 	    int iovcnt, size_t len);
@@ -228,6 +230,14 @@ ssize_t tcpx_recv(struct tcpx_engine *e, int s, void *buf, size_t len,
 ssize_t tcpx_recv_peek(struct tcpx_engine *e, int s, struct iovec *iov,
     int *iovcnt);
 int tcpx_recv_consume(struct tcpx_engine *e, int s, size_t n);
+/*
+ * Bytes a host took with ops->deliver and could not hand on, given back:
+ * they go in front of the receive queue, unread again, in order.  0,
+ * -ENOMEM (nothing lost from the queue, but these bytes are not in it),
+ * -EBADF, -ENOTCONN on a listener.
+ */
+int tcpx_recv_unread(struct tcpx_engine *e, int s, const struct iovec *iov,
+    int iovcnt);
 int tcpx_shutdown(struct tcpx_engine *e, int s, int how);
 /*
  * The application is done with the socket: FIN after queued data, RST if

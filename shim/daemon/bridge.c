@@ -146,6 +146,8 @@ bsock_free(struct tcpxd *d, struct bsock *b)
 	if (b->zombie)
 		return;
 	logd("sock %d (engine %d): released", b->handle, b->eid);
+	if (b->ndefer > 0)
+		bridge_flush_deferred(d);	/* no entry may outlive b */
 	if (b->kind == BS_LISTEN)
 		listen_drop_resv(d, b);
 	bsock_set_eid(d, b, -1);
@@ -377,6 +379,9 @@ pump_in(struct tcpxd *d, struct bsock *b)
 	int iovcnt;
 	ssize_t n, w;
 
+	/* Bytes taken from this batch's frames go before the queue's. */
+	if (b->ndefer > 0)
+		bridge_flush_deferred(d);
 	/* The engine socket is gone, and its bytes with it. */
 	if (b->eid < 0)
 		b->in_wait = false;
@@ -414,39 +419,78 @@ pump_in(struct tcpxd *d, struct bsock *b)
 }
 
 /*
- * Below this, a segment waits in the engine for the next pump_in, which
- * hands over everything that came in one writev: a copy of a few KB
- * costs less than a writev and the reader's wakeup.  Above it (GRO'd
- * frames), writing at once saves copying the segment into the engine.
- */
-#define DELIVER_MIN	16384
-
-/*
- * TCP -> app at once (engine ops->deliver): the engine's queue for b,
- * then the segment just received, read in place.  Only for the last
- * frame of a receive batch: one writev per frame wakes the reader per
- * frame, which cost more throughput than the copy saved (measured);
- * earlier frames are queued and go with the last.  Not while the
- * socketpair is known full (in_wait): EPOLLOUT and pump_in go on then,
- * nor before connect(2) has had its answer.
+ * TCP -> app, from the received frames themselves (engine ops->deliver):
+ * while a receive batch is read, in-order bytes that find the engine's
+ * queue for b empty are taken as they lie in the frame and written at
+ * the batch's end, all of b's in one writev (bridge_flush_deferred), so
+ * the engine copies none of them and the program wakes once.  Not while
+ * the socketpair is known full (in_wait: EPOLLOUT and pump_in go on
+ * then), nor before connect(2) has had its answer; then, and whenever
+ * the engine already queues bytes, it queues these too, behind them.
  */
 size_t
 bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
     int iovcnt, size_t len)
 {
 	struct bsock *b = bsock_by_eid(d, eid);
+
+	if (!d->rx_defer || iovcnt != 1 || d->ndefer == DEFER_MAX ||
+	    b == NULL || b->kind != BS_CONN || !b->established ||
+	    b->app_gone || b->eng_eof || b->in_wait || b->w.fd < 0)
+		return 0;
+	d->defer[d->ndefer].b = b;
+	d->defer[d->ndefer].iov = iov[0];
+	d->ndefer++;
+	b->ndefer++;
+	return len;
+}
+
+/*
+ * Write out what bridge_deliver took, connection by connection, in the
+ * order it came.  What a socketpair does not take goes back to the head
+ * of the engine's queue (tcpx_recv_unread), ahead of anything queued
+ * since, and waits for EPOLLOUT like any other.
+ */
+void
+bridge_flush_deferred(struct tcpxd *d)
+{
+	struct iovec iov[DEFER_MAX];
+	struct bsock *b;
+	unsigned i, j, n, k;
+	size_t total, skip;
 	ssize_t w;
 
-	if (!d->rx_last || len < DELIVER_MIN || b == NULL ||
-	    b->kind != BS_CONN || !b->established || b->app_gone ||
-	    b->eng_eof || b->in_wait || b->w.fd < 0)
-		return 0;
-	w = app_writev(b, iov, iovcnt, len);
-	if (w < 0 && b->app_gone)
-		b->app_reset = true;	/* gone: the bytes stay unread */
-	else if (w >= 0 && (size_t)w < len)
-		b->in_wait = true;	/* full: pump_in asks for EPOLLOUT */
-	return w > 0 ? (size_t)w : 0;
+	for (i = 0; i < d->ndefer; i++) {
+		if ((b = d->defer[i].b) == NULL)
+			continue;
+		for (j = i, n = 0, total = 0; j < d->ndefer; j++) {
+			if (d->defer[j].b != b)
+				continue;
+			iov[n++] = d->defer[j].iov;
+			total += d->defer[j].iov.iov_len;
+			d->defer[j].b = NULL;
+		}
+		b->ndefer = 0;
+		w = app_writev(b, iov, (int)n, total);
+		if (w < 0 && b->app_gone)
+			b->app_reset = true;	/* gone: the bytes stay unread */
+		if (w >= 0 && (size_t)w == total)
+			continue;
+		/* The rest, back in the engine: from the first byte unwritten. */
+		skip = w > 0 ? (size_t)w : 0;
+		for (k = 0; k < n && skip >= iov[k].iov_len; k++)
+			skip -= iov[k].iov_len;
+		iov[k].iov_base = (uint8_t *)iov[k].iov_base + skip;
+		iov[k].iov_len -= skip;
+		if (b->eid >= 0 &&
+		    tcpx_recv_unread(d->eng, b->eid, iov + k, (int)(n - k)) < 0)
+			logx("sock %d: %zu received bytes lost: out of memory",
+			    b->handle, total - (w > 0 ? (size_t)w : 0));
+		if (!b->app_gone)
+			b->in_wait = true;	/* pump_in asks for EPOLLOUT */
+		bridge_mark_dirty(d, b);
+	}
+	d->ndefer = 0;
 }
 
 /*

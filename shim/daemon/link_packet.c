@@ -420,18 +420,19 @@ link_rx_mmsg(struct tcpxd *d, struct link *l, uint64_t now)
 			continue;
 		if (n <= 0)
 			break;
+		/* The slots hold still until the next recvmmsg. */
+		d->rx_defer = true;
 		for (i = 0; i < (unsigned)n; i++) {
 			len = l->rmsg[i].msg_len;
 			if (len < hl)
 				continue;
-			d->rx_last = i + 1 == (unsigned)n;
 			link_frame(d, l, (uint8_t *)l->riov[i].iov_base + hl,
 			    len > RX_SLOT ? RX_SLOT - hl : len - hl, len - hl,
 			    l->rsll[i].sll_pkttype, 0, now);
 		}
-		d->rx_last = false;
 		total += (unsigned)n;
-		loop_settle(d);
+		d->rx_defer = false;
+		loop_settle(d);	/* writes what the frames left deferred first */
 		if (n < RX_BATCH)
 			break;
 	}

@@ -249,6 +249,7 @@ loop_busy(struct tcpxd *d)
 void
 loop_settle(struct tcpxd *d)
 {
+	bridge_flush_deferred(d);
 	bridge_run_dirty(d);
 	link_flush(d);
 }

@@ -104,6 +104,7 @@ struct bsock {
 	uint64_t linger_until;	/* us; lingering close in progress */
 	int err;		/* errno kept after the engine socket is gone */
 	bool in_wait;		/* the engine holds bytes our end could not take */
+	unsigned ndefer;	/* of d->defer: received bytes not yet written */
 	bool out_full;		/* the engine's send buffer is full */
 	/* A blocking connect's reply, held until it resolves (ctl_proto.h
 	 * TCPX_CONNECT_WAIT): the client, its request, the program's end. */
@@ -151,6 +152,8 @@ struct pair_pool {
 	unsigned want;		/* 0 until the first connect of its kind */
 };
 
+#define DEFER_MAX	64	/* frames of one receive batch (RX_BATCH), and room */
+
 struct tcpxd {
 	struct tcpx_conf conf;
 	int verbose;
@@ -196,7 +199,18 @@ struct tcpxd {
 	struct pair_pool pools[2];	/* [filled] */
 
 	uint64_t rx_frames, tx_frames, rx_dropped, tx_dropped;
-	bool rx_last;		/* the frame in hand ends its receive batch */
+	/*
+	 * In-order bytes the engine handed over (ops->deliver) from the
+	 * receive batch's frames, written at its end, one writev per
+	 * connection (bridge_flush_deferred); only while rx_defer is set,
+	 * for the frames stay where recvmmsg put them until then.
+	 */
+	bool rx_defer;
+	unsigned ndefer;
+	struct deferred {
+		struct bsock *b;
+		struct iovec iov;
+	} defer[DEFER_MAX];
 	uint8_t iobuf[BRIDGE_BUF];
 };
 
@@ -288,6 +302,7 @@ void bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd);
 void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
 size_t bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
     int iovcnt, size_t len);
+void bridge_flush_deferred(struct tcpxd *d);
 void bridge_run_dirty(struct tcpxd *d);
 /* Close hint or liveness sweep: free what the application let go. */
 void bridge_check_alive(struct tcpxd *d, struct bsock *b);

@@ -708,6 +708,37 @@ START_TEST(direct_autotunes)
 }
 END_TEST
 
+START_TEST(direct_unread_goes_first)
+{
+	struct iovec back[2];
+	struct tcpx_sockinfo after;
+	uint8_t got[4096];
+
+	fill_pattern();
+	tw_establish();
+	/* The host takes the whole segment, then writes only 948 bytes. */
+	tw_peer(TH_ACK, pattern, 1448);
+	ck_assert_uint_eq(direct_len, 1448);
+	/* Later bytes, queued meanwhile by a reader that takes nothing. */
+	direct_budget = 0;
+	tw_peer(TH_ACK, pattern + 1448, 1000);
+	/* The 500 unwritten go back in two pieces, ahead of those. */
+	back[0].iov_base = direct_got + 948;
+	back[0].iov_len = 200;
+	back[1].iov_base = direct_got + 1148;
+	back[1].iov_len = 300;
+	ck_assert_int_eq(tcpx_recv_unread(h[1]->e, c[1].s, back, 2), 0);
+	ck_assert_int_eq(tcpx_sock_info(h[1]->e, c[1].s, &after), 0);
+	ck_assert_uint_eq(after.recv_q, 1500);
+	ck_assert_int_eq(tcpx_recv(h[1]->e, c[1].s, got, sizeof(got), 0), 1500);
+	ck_assert_mem_eq(got, pattern + 948, 1500);
+	/* Misuse. */
+	ck_assert_int_eq(tcpx_recv_unread(h[1]->e, 999, back, 1), -EBADF);
+	ck_assert_int_eq(tcpx_recv_unread(h[1]->e, c[1].s, NULL, 1), -EINVAL);
+	ck_assert_int_eq(tcpx_recv_unread(h[1]->e, c[1].s, back, 0), 0);
+}
+END_TEST
+
 static Suite *
 recv_suite(void)
 {
@@ -730,6 +761,7 @@ recv_suite(void)
 	tcase_add_test(tc, direct_takes_in_order);
 	tcase_add_test(tc, direct_partial_keeps_order);
 	tcase_add_test(tc, direct_autotunes);
+	tcase_add_test(tc, direct_unread_goes_first);
 	suite_add_tcase(s, tc);
 	return s;
 }
