@@ -6,6 +6,8 @@
 #  2. listen: `nc -N` in tcpx-peer sends 8 MB to `ctlcat listen`, which
 #     shut its own write half first (half-close: data still flows in);
 #     the accepted fd carries tcpxd's header and SO_PEERCRED (ctlcat).
+#     2b. 8 MB from a kernel sender to a reader slower than the link: the
+#     socketpair fills and bytes wait in the engine; intact.
 #  3. connect to a closed port: "Connection refused".
 #  4. an application killed with SIGKILL mid-send: the peer still gets a
 #     clean end (FIN) and tcpxd forgets the socket.
@@ -59,6 +61,33 @@ wait $lst || fail "ctlcat listen: $(cat "$T/l2.err")"
 [ "$(sha "$T/f2")" = "$(sha "$T/o2")" ] ||
 	fail "listen: 8 MB differ ($(stat -c %s "$T/o2") bytes arrived)"
 say "ok: 8 MB from kernel nc -N to ctlcat listen, intact ($(grep accepted "$T/l2.err" | sed 's/ctlcat: //'))"
+
+# 2b. a slow reader: the socketpair fills, so received bytes go back into
+# the engine (tcpx_recv_unread) and wait there, in its window, for EPOLLOUT
+# (A Python sender: nc -l would stop at our FIN, sent as stdin ends.)
+$P timeout 30 python3 -c '
+import socket, sys
+s = socket.create_server(("10.77.0.1", 9003))
+c, _ = s.accept()
+c.sendall(open(sys.argv[1], "rb").read())
+c.close()
+' "$T/f1" &
+srv=$!; BG_PIDS+=($srv)
+sleep 0.3
+$H timeout 60 "$CTLCAT" tcpx-h0 connect 10.77.0.1 9003 < /dev/null \
+	2> "$T/c2b.err" | python3 -c '
+import sys, time
+out = open(sys.argv[1], "wb")
+while True:
+	b = sys.stdin.buffer.read1(16384)
+	if not b:
+		break
+	out.write(b)
+	time.sleep(0.001)
+' "$T/o2b" || fail "slow reader: $(cat "$T/c2b.err")"
+[ "$(sha "$T/f1")" = "$(sha "$T/o2b")" ] ||
+	fail "slow reader: 8 MB differ ($(stat -c %s "$T/o2b") bytes arrived)"
+say "ok: 8 MB to a slow reader, intact"
 
 # 3. refused
 if ctl connect 10.77.0.1 9009 < /dev/null > /dev/null 2> "$T/c3.err"; then
