@@ -168,6 +168,14 @@ accept_tcpx(int fd, const struct fd_ent *e, struct sockaddr *sa,
 		real.close(nfd);
 		errno = saved;
 	}
+	/* As tcpxd sizes the ends it makes (TCPX_PAIR_SNDBUF), as far
+	 * as net.core.wmem_max lets a program. */
+	{
+		int v = TCPX_PAIR_SNDBUF;
+
+		(void)real.setsockopt(nfd, SOL_SOCKET, SO_SNDBUF, &v,
+		    sizeof(v));
+	}
 	ne = fd_track(nfd, FDK_CONN);
 	if (ne != NULL) {
 		ne->sock = h.sock;

@@ -290,6 +290,15 @@ union tcpx_ctl_reply_args {
 #define TCPX_CONNECT_WAIT	0x02
 #define TCPX_CONNECT_WAIT_US	2000
 /*
+ * The send buffer of each end of a connection's socketpair, as given to
+ * SO_SNDBUF (which doubles it for overhead):
+ * what the program writes waits there until tcpxd reads it (and what
+ * tcpxd writes, until the program does), so a bigger one moves more per
+ * read and wakes the writer less.  tcpxd sizes the ends it makes; the
+ * preload sizes an accepted connection's, which the kernel made.
+ */
+#define TCPX_PAIR_SNDBUF	(1 << 20)
+/*
  * SENDTO_FASTOPEN: the program's sendto(2) blocks (no O_NONBLOCK, no
  * MSG_DONTWAIT), so it sends what the SYN did not carry once connected;
  * the engine holds the ACK of the SYN-ACK for that data, as Linux does.

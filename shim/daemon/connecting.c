@@ -54,8 +54,13 @@ pair_make(struct pair_spare *sp, bool filled)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
 	(void)ioctl(sv[0], FIONBIO, &on);	/* one call, not F_GETFL+F_SETFL */
-	/* Our direction only: the filler must stay as small as it is. */
 	bridge_pair_bufs(sv[0]);
+	/*
+	 * The program's end of a bare pair the same size; a filled one
+	 * keeps the default, which the filler is, all of it.
+	 */
+	if (!filled)
+		bridge_pair_bufs(sv[1]);
 	sp->filler = filled ? fill(sv[1]) : 0;
 	sp->ino = fstat(sv[0], &st) == 0 ? st.st_ino : 0;
 	sp->ours = sv[0];
@@ -188,6 +193,7 @@ bridge_drain_filler(struct bsock *b, uint8_t *buf)
 void
 bridge_connect_late(struct tcpxd *d, struct bsock *b)
 {
+	bridge_app_default(d, b->wait_fd);
 	b->filler = fill(b->wait_fd);
 	watch_mod(d, &b->w, 0);		/* the filler is not for reading */
 	bridge_connect_answer(b, -EINPROGRESS);

@@ -261,6 +261,21 @@ engine_start(struct tcpxd *d)
 	}
 }
 
+/* A new AF_UNIX socket's send buffer (bridge_app_default); 0 unknown. */
+static int
+read_wmem_default(void)
+{
+	FILE *f = fopen("/proc/sys/net/core/wmem_default", "re");
+	int v = 0;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = 0;
+		fclose(f);
+	}
+	return v;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -291,6 +306,7 @@ main(int argc, char **argv)
 	if (cfgpath[0] != '\0')
 		setenv(TCPX_ENV_CONFIG, cfgpath, 1);
 	configure(d, &cli);
+	d->wmem_default = read_wmem_default();
 
 	if (iface_probe(d, err, sizeof(err)) < 0)
 		die(err);

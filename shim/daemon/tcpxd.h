@@ -178,6 +178,7 @@ struct tcpxd {
 	uint64_t last_busy_us;
 	uint64_t gc_at;		/* next liveness sweep */
 	uint64_t busy_poll_us;	/* net.core.busy_poll: spin before sleeping */
+	int wmem_default;	/* net.core.wmem_default, AF_UNIX's send buffer */
 	uint64_t timer_armed;	/* the timerfd's deadline, 0 when unknown */
 	bool quit;
 
@@ -303,6 +304,7 @@ void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
 size_t bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
     int iovcnt, size_t len);
 void bridge_flush_deferred(struct tcpxd *d);
+void bridge_app_default(struct tcpxd *d, int fd);
 void bridge_run_dirty(struct tcpxd *d);
 /* Close hint or liveness sweep: free what the application let go. */
 void bridge_check_alive(struct tcpxd *d, struct bsock *b);
