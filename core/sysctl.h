@@ -57,7 +57,16 @@
 	X(tcp_frto, "net.ipv4.tcp_frto", 2, 0, 2) \
 	/* Bits as Linux: 1 RACK loss detection, 2 static reo_wnd, 4 no
 	 * dupthresh; 0 leaves RFC 6675 alone (tcp_rack.c). */ \
-	X(tcp_recovery, "net.ipv4.tcp_recovery", 1, 0, 7)
+	X(tcp_recovery, "net.ipv4.tcp_recovery", 1, 0, 7) \
+	/* Linux's tcp_cubic module parameters, read at each use as its
+	 * are (/sys/module/tcp_cubic/parameters/; tcp_cubic.c). */ \
+	X(cubic_hystart, "tcp_cubic.hystart", 1, 0, 1) \
+	X(cubic_hystart_detect, "tcp_cubic.hystart_detect", 3, 0, 3) \
+	X(cubic_hystart_low_window, "tcp_cubic.hystart_low_window", 16, 0, 2147483647) \
+	X(cubic_hystart_ack_delta_us, "tcp_cubic.hystart_ack_delta_us", 2000, 0, 2147483647) \
+	X(cubic_fast_convergence, "tcp_cubic.fast_convergence", 1, 0, 1) \
+	X(cubic_tcp_friendliness, "tcp_cubic.tcp_friendliness", 1, 0, 1) \
+	X(cubic_initial_ssthresh, "tcp_cubic.initial_ssthresh", 0, 0, 2147483647)
 
 /*
  * Multi-valued sysctls are text-formatted specially in sysctl.c; they are

@@ -10,9 +10,12 @@
  * and K = cbrt(W_max - cwnd) / C), in the same units, from an integer
  * cube root.  No floating point.
  *
- * Slow start ends early by HyStart, as Linux 6.x's with its defaults
- * (hystart=1, hystart_detect=3, hystart_low_window=16,
- * hystart_ack_delta_us=2000).  From a cwnd of 16 segments on, each
+ * Slow start ends early by HyStart, as Linux 6.x's.  Its module
+ * parameters are tunables here, with Linux's defaults: tcp_cubic.hystart
+ * (1), .hystart_detect (3: both ways), .hystart_low_window (16),
+ * .hystart_ack_delta_us (2000), .fast_convergence (1),
+ * .tcp_friendliness (1), .initial_ssthresh (0: none; only without
+ * HyStart, as in Linux).  From a cwnd of 16 segments on, each
  * round trip of slow start (until SND.UNA passes what was sent when it
  * began) is watched two ways, on the microsecond clock:
  *   ACK train: ACKs keep coming at most 2 ms apart for longer than half
@@ -43,9 +46,6 @@
 /* HyStart: Linux's module parameters, at their defaults. */
 #define HYSTART_ACK_TRAIN	0x1
 #define HYSTART_DELAY		0x2
-#define HYSTART_DETECT		(HYSTART_ACK_TRAIN | HYSTART_DELAY)
-#define HYSTART_LOW_WINDOW	16u	/* segments */
-#define HYSTART_ACK_DELTA_US	2000u
 /* Samples a round takes before its smallest RTT is judged. */
 #define HYSTART_MIN_SAMPLES	8u
 #define HYSTART_DELAY_MIN_US	4000u
@@ -110,7 +110,10 @@ static void
 cubic_init(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	cubic_reset(sk);
-	hystart_reset(e, sk);
+	if (e->sysctl.cubic_hystart)
+		hystart_reset(e, sk);
+	else if (e->sysctl.cubic_initial_ssthresh != 0)
+		sk->snd_ssthresh = (uint32_t)e->sysctl.cubic_initial_ssthresh;
 }
 
 /* Linux's bictcp_update(): the ACKs per cwnd increment for this RTT. */
@@ -162,6 +165,8 @@ cubic_update(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t acked)
 	if (ca->last_max_cwnd == 0 && ca->cnt > 20)
 		ca->cnt = 20;
 friendly:
+	if (!e->sysctl.cubic_tcp_friendliness)
+		goto floor;
 	/* RFC 9438 4.3: never slower than Reno would be (W_est). */
 	delta = (cwnd * BETA_FRIENDLY) >> 3;
 	if (delta == 0)
@@ -175,6 +180,7 @@ friendly:
 		if (ca->cnt > max_cnt)
 			ca->cnt = max_cnt;
 	}
+floor:
 	/* At most +1 per 2 ACKed: 1.5x per RTT. */
 	if (ca->cnt < 2)
 		ca->cnt = 2;
@@ -200,10 +206,9 @@ cubic_ssthresh(struct tcpx_engine *e, struct tcp_sock *sk)
 	struct tcp_cubic *ca = &sk->cubic;
 	uint32_t cwnd = sk->snd_cwnd, w;
 
-	(void)e;
 	ca->epoch_start = 0;	/* the epoch ends with the loss */
 	/* Fast convergence (RFC 9438 4.7): yield to newer flows. */
-	if (cwnd < ca->last_max_cwnd)
+	if (cwnd < ca->last_max_cwnd && e->sysctl.cubic_fast_convergence)
 		ca->last_max_cwnd = cwnd * (BETA_SCALE + BETA) /
 		    (2 * BETA_SCALE);
 	else
@@ -255,11 +260,11 @@ hystart_update(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t delay)
 
 	if (SEQ_GT(sk->snd_una, ca->end_seq))
 		hystart_reset(e, sk);
-	if (HYSTART_DETECT & HYSTART_ACK_TRAIN) {
+	if (e->sysctl.cubic_hystart_detect & HYSTART_ACK_TRAIN) {
 		now = hystart_now_us(e);
 		/* ACKs close together since the round began: the train. */
-		if ((int32_t)(now - ca->last_ack) <=
-		    (int32_t)HYSTART_ACK_DELTA_US) {
+		if ((int64_t)(int32_t)(now - ca->last_ack) <=
+		    (int64_t)e->sysctl.cubic_hystart_ack_delta_us) {
 			ca->last_ack = now;
 			threshold = sk->delay_min_us + hystart_ack_delay(sk);
 			/*
@@ -274,7 +279,7 @@ hystart_update(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t delay)
 				hystart_found(e, sk, true);
 		}
 	}
-	if (HYSTART_DETECT & HYSTART_DELAY) {
+	if (e->sysctl.cubic_hystart_detect & HYSTART_DELAY) {
 		if (ca->curr_rtt > delay)
 			ca->curr_rtt = delay;
 		if (ca->sample_cnt < HYSTART_MIN_SAMPLES) {
@@ -305,8 +310,9 @@ cubic_pkts_acked(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t rtt_us)
 	if (sk->delay_min_us == 0 || sk->delay_min_us > rtt_us)
 		sk->delay_min_us = rtt_us;
 	/* A small window says too little about the path to judge. */
-	if (!ca->found && sk->snd_cwnd < sk->snd_ssthresh &&
-	    sk->snd_cwnd >= HYSTART_LOW_WINDOW)
+	if (e->sysctl.cubic_hystart && !ca->found &&
+	    sk->snd_cwnd < sk->snd_ssthresh &&
+	    sk->snd_cwnd >= (uint64_t)e->sysctl.cubic_hystart_low_window)
 		hystart_update(e, sk, rtt_us);
 }
 

@@ -315,6 +315,51 @@ START_TEST(test_hystart_delay)
 }
 END_TEST
 
+/*
+ * Linux's tcp_cubic module parameters: HyStart off, the same queue as
+ * test_hystart_delay ends nothing; delay detection off alone, neither;
+ * initial_ssthresh applies only with HyStart off, as in Linux.
+ */
+START_TEST(test_cubic_module_params)
+{
+	struct fx_conn c;
+
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "tcp_cubic.hystart", "0"), 0);
+	hs_two_rounds(&c, NULL);
+	hs_round(&c, 20000, 0, NULL, NULL);
+	hs_round(&c, 40000, 0, NULL, NULL);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
+	ck_assert_uint_ge(bk_info(h, &c).snd_cwnd, 160);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+	h_free(h);
+
+	h = h_new();
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "tcp_cubic.hystart_detect",
+	    "1"), 0);
+	hs_two_rounds(&c, NULL);
+	hs_round(&c, 20000, 0, NULL, NULL);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPHystartDelayDetect"), 0);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
+	h_free(h);
+
+	h = h_new();
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "tcp_cubic.initial_ssthresh",
+	    "15"), 0);
+	bk_establish(h, &c, 10000, true, NULL);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 0x7fffffff);
+	h_free(h);
+
+	h = h_new();
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "tcp_cubic.hystart", "0"), 0);
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "tcp_cubic.initial_ssthresh",
+	    "15"), 0);
+	bk_establish(h, &c, 10000, true, NULL);
+	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 15);
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "tcp_cubic.hystart_detect",
+	    "4"), -EINVAL);
+}
+END_TEST
+
 START_TEST(test_hystart_flat_rtt_keeps_slow_start)
 {
 	struct fx_conn c;
@@ -534,6 +579,7 @@ cc_suite(void)
 	tcase_add_test(tc, test_slow_start_doubles);
 	tcase_add_test(tc, test_reno_halves_then_linear);
 	tcase_add_test(tc, test_sysctl_selects_reno);
+	tcase_add_test(tc, test_cubic_module_params);
 	tcase_add_test(tc, test_cubic_reduction_and_curve);
 	tcase_add_test(tc, test_restart_after_idle);
 	tcase_add_test(tc, test_no_restart_when_disabled);
