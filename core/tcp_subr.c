@@ -409,6 +409,9 @@ tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->mss = (uint16_t)mss;
 }
 
+static void tcp_init_buffer_space(struct tcpx_engine *e,
+    struct tcp_sock *sk);
+
 void
 tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 {
@@ -453,10 +456,35 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->sndbuf_auto = sk->opt.sndbuf == (int)e->sysctl.tcp_wmem[1];
 	sk->rcvbuf_auto = sk->opt.rcvbuf == (int)e->sysctl.tcp_rmem[1] &&
 	    e->sysctl.tcp_moderate_rcvbuf != 0;
-	sk->rcvq_space = sk->rcv_wnd;
+	tcp_init_buffer_space(e, sk);
 	sk->rcvq_seq = sk->bytes_read;
 	sk->rcvq_time = e->now;
 	tcp_sndbuf_expand(e, sk);
+}
+
+/*
+ * Linux's tcp_init_buffer_space(): the clamp keeps one segment of the
+ * buffer unoffered (tcp_app_win's reservation), so the window starts
+ * below the initial one (64088 bytes of a 64 KB buffer, not 65160), and
+ * autotuning's first measure is at most the initial window of segments.
+ */
+static void
+tcp_init_buffer_space(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	/* Linux's tp->advmss: without the timestamp option's 12 bytes. */
+	uint32_t mss = sk->advmss - (sk->ts_ok ? 12u : 0u);
+	uint32_t maxwin = tcp_full_space(e, sk), mss2 = 2u * mss;
+
+	if (sk->window_clamp >= maxwin)
+		sk->window_clamp = maxwin;
+	if (sk->window_clamp > mss2 && sk->window_clamp + mss > maxwin)
+		sk->window_clamp = maxwin - mss > mss2 ? maxwin - mss : mss2;
+	if (sk->rcv_ssthresh > sk->window_clamp)
+		sk->rcv_ssthresh = sk->window_clamp;
+	sk->rcvq_space = sk->rcv_ssthresh < sk->rcv_wnd ? sk->rcv_ssthresh :
+	    sk->rcv_wnd;
+	if (sk->rcvq_space > TCP_INIT_CWND * mss)
+		sk->rcvq_space = TCP_INIT_CWND * mss;
 }
 
 void

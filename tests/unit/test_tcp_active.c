@@ -129,6 +129,18 @@ START_TEST(test_handshake_negotiates)
 	ck_assert_uint_eq(info.options, TCPX_OPT_TS | TCPX_OPT_SACK |
 	    TCPX_OPT_WSCALE);
 	ck_assert_uint_eq(info.snd_wnd, 65160);		/* SYN: unscaled */
+	{
+		struct tcp_info ti;
+		socklen_t tl = sizeof(ti);
+
+		/*
+		 * Linux's tcp_init_buffer_space: the window grows within
+		 * 64 KB less a segment, as ss shows (rcv_ssthresh:64088).
+		 */
+		ck_assert_int_eq(tcpx_getsockopt(h->e, c.s, IPPROTO_TCP,
+		    TCP_INFO, &ti, &tl), 0);
+		ck_assert_uint_eq(ti.tcpi_rcv_ssthresh, 64088);
+	}
 	ck_assert_uint_eq(info.snd_cwnd, 10);
 	/* RTT 5 ms: RTO = 5 + max(4 * 2.5, 200) ms. */
 	ck_assert_uint_eq(info.rtt_us, 5000);
