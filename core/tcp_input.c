@@ -70,57 +70,6 @@ incr_quickack(struct tcp_sock *sk, uint32_t max)
 }
 
 /* Linux's tcp_event_data_recv(): adapt ato to the arrival gaps. */
-/*
- * Linux's scaling_ratio (tcp_measure_rcv_mss, 6.6+): how much window a
- * byte of receive buffer is worth, from what a full-sized segment costs
- * to hold.  Linux divides by the sk_buff's truesize; a byte in this
- * engine's receive ring costs one byte, and an out-of-order one its
- * queue entry besides, which is what is counted here.
- */
-static void
-measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint32_t len)
-{
-	uint64_t val = ((uint64_t)len << TCP_RMEM_TO_WIN_SCALE) /
-	    (len + sizeof(struct tcp_ofo));
-	uint8_t old = sk->scaling_ratio;
-
-	sk->scaling_ratio = val != 0 ? (uint8_t)val : 1;
-	if (sk->scaling_ratio == old)
-		return;
-	/* Unscaled, the window field is all there is. */
-	tcp_set_window_clamp(sk, !sk->wscale_ok &&
-	    tcp_full_space(e, sk) > 65535 ? 65535 : tcp_full_space(e, sk));
-	if (sk->window_clamp < sk->rcvq_space)
-		sk->rcvq_space = sk->window_clamp;
-	/* The ring may hold what the window now admits. */
-	if (sk->rcv.max < tcp_full_space(e, sk))
-		sk->rcv.max = tcp_full_space(e, sk);
-}
-
-/*
- * Linux's tcp_grow_window(), which it runs for segments of 128 bytes or
- * more: open up as data flows, by two segments or twice this one, up to
- * the clamp and what the buffer has free, and ACK the next one at once.
- * (Linux first checks that the segment's truesize fits the window it
- * would open; this engine's overhead per segment always does.)
- */
-static void
-grow_window(struct tcp_sock *sk, uint32_t len)
-{
-	uint32_t used = sk->rcv.len + sk->ofo_bytes, cap, incr;
-
-	cap = used >= sk->rcv.max ? 0 : sk->rcv.max - used;
-	if (cap > sk->window_clamp)
-		cap = sk->window_clamp;
-	if (cap <= sk->rcv_ssthresh)
-		return;
-	incr = 2u * sk->advmss > 2 * len ? 2u * sk->advmss : 2 * len;
-	sk->rcv_ssthresh += incr < cap - sk->rcv_ssthresh ? incr :
-	    cap - sk->rcv_ssthresh;
-	sk->quickack |= 1;
-}
-
 static void
 event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 {
@@ -128,7 +77,7 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 
 	if (len >= sk->rcv_mss) {
 		if (len != sk->rcv_mss)
-			measure_scaling_ratio(e, sk, len);
+			tcp_measure_scaling_ratio(e, sk, len);
 		sk->rcv_mss = (uint16_t)(len < sk->advmss ? len : sk->advmss);
 	}
 	if (sk->ato_us == 0) {
@@ -149,7 +98,7 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 	}
 	sk->lrcv_us = e->now;
 	if (len >= 128)
-		grow_window(sk, len);
+		tcp_grow_window(sk, len);
 }
 
 /*

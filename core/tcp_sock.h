@@ -455,9 +455,6 @@ void tcp_ack_update_rtt(struct tcpx_engine *e, struct tcp_sock *sk,
 void tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Set up the send side after the handshake (cwnd, RTO, keepalive). */
 void tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk);
-/* Initial receive window and scale (Linux's tcp_select_initial_window). */
-void tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint16_t mss);
 /* The application closed: its id goes, the connection lives on. */
 void tcp_sock_orphan(struct tcpx_engine *e, struct tcp_sock *sk);
 /* How long an orphan may sit in FIN-WAIT-2 (Linux's tcp_fin_time). */
@@ -465,12 +462,25 @@ uint64_t tcp_fin_time_us(const struct tcpx_engine *e,
     const struct tcp_sock *sk);
 /* Grow the send buffer with cwnd (Linux's tcp_sndbuf_expand). */
 void tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk);
+
+/* tcp_rcvbuf.c: the receive buffer and the window it is worth. */
 uint32_t tcp_win_from_space(const struct tcp_sock *sk, uint64_t space);
 uint64_t tcp_space_from_win(const struct tcp_sock *sk, uint64_t win);
 void tcp_set_window_clamp(struct tcp_sock *sk, uint32_t val);
 /* Bytes of receive buffer the window may cover (tcp_full_space). */
 uint32_t tcp_full_space(const struct tcpx_engine *e,
     const struct tcp_sock *sk);
+/* Initial receive window and scale (Linux's tcp_select_initial_window). */
+void tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint16_t mss);
+/* At the handshake's end (Linux's tcp_init_buffer_space). */
+void tcp_init_buffer_space(struct tcpx_engine *e, struct tcp_sock *sk);
+/* A data segment of len bytes arrived (tcp_measure_rcv_mss's ratio). */
+void tcp_measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t len);
+void tcp_grow_window(struct tcp_sock *sk, uint32_t len);
+/* The application read: grow the buffer if it reads fast (DRS). */
+void tcp_rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk);
 
 /*
  * tcp_cc.c: congestion control.  One ops table per algorithm, chosen

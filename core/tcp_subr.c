@@ -66,54 +66,6 @@ tcp_sockaddr_set(struct sockaddr_in *sin, uint32_t addr, uint16_t port)
 	sin->sin_port = htons(port);
 }
 
-/*
- * Linux's tcp_win_from_space() since 6.6: the window a buffer of `space`
- * bytes gives, by the socket's measured ratio of payload to memory
- * (net.ipv4.tcp_adv_win_scale no longer counts).
- */
-uint32_t
-tcp_win_from_space(const struct tcp_sock *sk, uint64_t space)
-{
-	return (uint32_t)((space * sk->scaling_ratio) >> TCP_RMEM_TO_WIN_SCALE);
-}
-
-/* Linux's tcp_space_from_win(): the buffer a window needs. */
-uint64_t
-tcp_space_from_win(const struct tcp_sock *sk, uint64_t win)
-{
-	return (win << TCP_RMEM_TO_WIN_SCALE) / sk->scaling_ratio;
-}
-
-/*
- * Linux's tcp_set_window_clamp(): a smaller clamp pulls the growth limit
- * down with it, a larger one lets it rise to the current window.
- */
-void
-tcp_set_window_clamp(struct tcp_sock *sk, uint32_t val)
-{
-	uint32_t old = sk->window_clamp;
-
-	if (val < SOCK_MIN_RCVBUF / 2)
-		val = SOCK_MIN_RCVBUF / 2;
-	if (val == old)
-		return;
-	sk->window_clamp = val;
-	if (val < old) {
-		if (sk->rcv_ssthresh > val)
-			sk->rcv_ssthresh = val;
-	} else if (sk->rcv_ssthresh < (sk->rcv_wnd < val ? sk->rcv_wnd : val)) {
-		sk->rcv_ssthresh = sk->rcv_wnd < val ? sk->rcv_wnd : val;
-	}
-}
-
-uint32_t
-tcp_full_space(const struct tcpx_engine *e, const struct tcp_sock *sk)
-{
-	(void)e;
-	return tcp_win_from_space(sk, sk->opt.rcvbuf > 0 ?
-	    (uint64_t)sk->opt.rcvbuf : 0);
-}
-
 static uint32_t tcp_minmax_reset(struct tcp_minmax *m, uint32_t t,
     uint32_t v);
 
@@ -367,33 +319,6 @@ tcp_rcv_wscale_for(struct tcpx_engine *e, uint32_t rcvbuf_max)
 }
 
 void
-tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint16_t mss)
-{
-	uint32_t space = tcp_full_space(e, sk), maxspace;
-
-	/*
-	 * Linux's tcp_select_initial_window(): whole segments of the
-	 * initial space, at most 64 KB unscaled; the scale covers the
-	 * largest buffer the connection may grow to (tcp_rmem[2]).
-	 */
-	if (mss == 0)
-		mss = TCP_MSS_DEFAULT;
-	space = space / mss * mss;
-	sk->rcv_wnd = space < 65535 ? space : 65535;
-	sk->rcv_wscale = 0;
-	if (e->sysctl.tcp_window_scaling) {
-		maxspace = (uint32_t)e->sysctl.tcp_rmem[2];
-		if ((uint32_t)sk->opt.rcvbuf > maxspace)
-			maxspace = (uint32_t)sk->opt.rcvbuf;
-		sk->rcv_wscale = tcp_rcv_wscale_for(e, maxspace);
-	}
-	sk->rcv_ssthresh = sk->rcv_wnd;
-	sk->window_clamp = tcp_full_space(e, sk);
-	sk->rcv.max = tcp_full_space(e, sk);
-}
-
-void
 tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint32_t mss = tcp_mss_for_route(e, sk->h.tuple.raddr);
@@ -408,9 +333,6 @@ tcp_sync_mss(struct tcpx_engine *e, struct tcp_sock *sk)
 		mss = 48;
 	sk->mss = (uint16_t)mss;
 }
-
-static void tcp_init_buffer_space(struct tcpx_engine *e,
-    struct tcp_sock *sk);
 
 void
 tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
@@ -460,31 +382,6 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->rcvq_seq = sk->bytes_read;
 	sk->rcvq_time = e->now;
 	tcp_sndbuf_expand(e, sk);
-}
-
-/*
- * Linux's tcp_init_buffer_space(): the clamp keeps one segment of the
- * buffer unoffered (tcp_app_win's reservation), so the window starts
- * below the initial one (64088 bytes of a 64 KB buffer, not 65160), and
- * autotuning's first measure is at most the initial window of segments.
- */
-static void
-tcp_init_buffer_space(struct tcpx_engine *e, struct tcp_sock *sk)
-{
-	/* Linux's tp->advmss: without the timestamp option's 12 bytes. */
-	uint32_t mss = sk->advmss - (sk->ts_ok ? 12u : 0u);
-	uint32_t maxwin = tcp_full_space(e, sk), mss2 = 2u * mss;
-
-	if (sk->window_clamp >= maxwin)
-		sk->window_clamp = maxwin;
-	if (sk->window_clamp > mss2 && sk->window_clamp + mss > maxwin)
-		sk->window_clamp = maxwin - mss > mss2 ? maxwin - mss : mss2;
-	if (sk->rcv_ssthresh > sk->window_clamp)
-		sk->rcv_ssthresh = sk->window_clamp;
-	sk->rcvq_space = sk->rcv_ssthresh < sk->rcv_wnd ? sk->rcv_ssthresh :
-	    sk->rcv_wnd;
-	if (sk->rcvq_space > TCP_INIT_CWND * mss)
-		sk->rcvq_space = TCP_INIT_CWND * mss;
 }
 
 void

@@ -176,48 +176,6 @@ tcp_usr_send_commit(struct tcpx_engine *e, struct tcp_sock *sk, size_t n,
 }
 
 /*
- * Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "DRS"): once
- * an RTT, if the application read more than the buffer was sized for,
- * grow the buffer (to tcp_rmem[2] at most) so the window can follow.
- */
-static void
-rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
-{
-	uint64_t rtt = sk->rtt_valid && sk->srtt_us > 1000 ? sk->srtt_us :
-	    (sk->rtt_valid ? 1000 : 100000);
-	uint64_t copied, win, buf;
-
-	if (!sk->rcvbuf_auto || e->now - sk->rcvq_time < rtt)
-		return;
-	copied = sk->bytes_read - sk->rcvq_seq;
-	if (copied > sk->rcvq_space) {
-		/*
-		 * Twice what was read in the RTT, to cope with a loss, plus
-		 * room for the sender's growth: the ACK sent now is for
-		 * the next RTT, in which slow start doubles again.
-		 */
-		win = 2 * copied + 16ULL * sk->advmss;
-		if (sk->rcvq_space != 0)
-			win += 2 * (win * (copied - sk->rcvq_space) /
-			    sk->rcvq_space);
-		buf = tcp_space_from_win(sk, win);
-		if (buf > (uint64_t)e->sysctl.tcp_rmem[2])
-			buf = (uint64_t)e->sysctl.tcp_rmem[2];
-		if (buf > (uint64_t)sk->opt.rcvbuf) {
-			sk->opt.rcvbuf = (int)buf;
-			sk->rcv.max = tcp_full_space(e, sk);
-			if (sk->window_clamp < sk->rcv.max &&
-			    (sk->wscale_ok || sk->rcv.max <= 65535))
-				sk->window_clamp = sk->rcv.max;
-		}
-		sk->rcvq_space = (uint32_t)(copied < UINT32_MAX ? copied :
-		    UINT32_MAX);
-	}
-	sk->rcvq_seq = sk->bytes_read;
-	sk->rcvq_time = e->now;
-}
-
-/*
  * The application took the first n bytes of the receive queue (n <=
  * sk->rcv.len): free them, and tell the peer if that opened the window
  * enough - what Linux's tcp_recvmsg does after its copy.  tcp_usr_recv
@@ -231,7 +189,7 @@ rcv_taken(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 
 	tcp_ring_drop(&sk->rcv, n);
 	sk->bytes_read += n;
-	rcv_space_adjust(e, sk);
+	tcp_rcv_space_adjust(e, sk);
 	/*
 	 * Linux's tcp_cleanup_rbuf(): reading opened the window
 	 * enough (doubled it) to tell the peer now.
@@ -375,7 +333,7 @@ tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
 		return 0;
 	n -= queued;
 	sk->bytes_read += n;
-	rcv_space_adjust(e, sk);
+	tcp_rcv_space_adjust(e, sk);
 	return (uint32_t)n;
 }
 

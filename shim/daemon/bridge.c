@@ -6,10 +6,10 @@
  *
  *   app -> TCP: read our end only while the engine's send buffer takes
  *	it (stop on -EAGAIN, resume on TCPX_EV_OUT).
- *   TCP -> app: writev the engine's receive queue in place
- *	(tcpx_recv_peek) to our end and consume what the write took
- *	(tcpx_recv_consume); the rest stays in the engine, where it
- *	counts against the window, until EPOLLOUT.
+ *   TCP -> app: bridge_in.c.  Bytes received in order are written
+ *	from the frames they came in, once per receive batch; what has to
+ *	wait stays in the engine, where it counts against the window,
+ *	until EPOLLOUT.
  *   app closed (EOF + POLLHUP): tcpx_close, FIN after the queued data;
  *	RST instead when the program left data unread (RFC 2525): our
  *	read returns ECONNRESET, or a write to our end found it gone with
@@ -346,170 +346,6 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 	bridge_mark_dirty(d, b);
 }
 
-/* POLLHUP on our end: every fd of the program's end is closed. */
-static bool
-app_hup(int fd)
-{
-	struct pollfd p = { .fd = fd };
-
-	return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
-}
-
-/*
- * Bytes for the app, from the engine's receive queue in place.  After
- * shutdown(SHUT_RD) the app end refuses them (EPIPE) while the
- * connection lives on: Linux keeps taking and ACKing data then, so they
- * are dropped here (taken as written), not counted as unread.
- */
-static ssize_t
-app_writev(struct bsock *b, const struct iovec *iov, int iovcnt, size_t len)
-{
-	ssize_t n;
-
-	if (b->app_rd_shut)
-		return (ssize_t)len;
-	do
-		n = writev(b->w.fd, iov, iovcnt);
-	while (n < 0 && errno == EINTR);
-	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
-		return n;
-	/* Every app fd closed shuts both halves of ours: POLLHUP. */
-	if (errno == EPIPE && !app_hup(b->w.fd)) {
-		b->app_rd_shut = true;
-		return (ssize_t)len;
-	}
-	b->app_gone = true;
-	return -1;
-}
-
-/*
- * TCP -> app, without a copy of our own: the socketpair write reads the
- * engine's ring, and only what it took is consumed, so nothing is ever
- * taken from the engine and left undelivered.  What the socketpair
- * cannot take stays in the engine (its window closes as a kernel
- * socket's would) and in_wait asks for EPOLLOUT.
- */
-static void
-pump_in(struct tcpxd *d, struct bsock *b)
-{
-	struct iovec iov[2];
-	int iovcnt;
-	ssize_t n, w;
-
-	/* Bytes taken from this batch's frames go before the queue's. */
-	if (b->ndefer > 0)
-		bridge_flush_deferred(d);
-	/* The engine socket is gone, and its bytes with it. */
-	if (b->eid < 0)
-		b->in_wait = false;
-	while (!b->app_gone && !b->eng_eof && b->eid >= 0) {
-		iovcnt = 2;
-		n = tcpx_recv_peek(d->eng, b->eid, iov, &iovcnt);
-		if (n > 0) {
-			w = app_writev(b, iov, iovcnt, (size_t)n);
-			if (w > 0)
-				(void)tcpx_recv_consume(d->eng, b->eid,
-				    (size_t)w);
-			if (w == n) {
-				b->in_wait = false;
-				continue;	/* EOF or an error may follow */
-			}
-			if (w < 0 && b->app_gone) {
-				/* Gone with bytes still to deliver: unread. */
-				b->app_reset = true;
-				break;
-			}
-			/* The socketpair is full: the rest waits EPOLLOUT. */
-			b->in_wait = true;
-			break;
-		}
-		b->in_wait = false;
-		if (n == 0) {
-			b->eng_eof = true;
-		} else if (n != -EAGAIN) {
-			/* Reset or timed out: keep the error for SO_ERROR. */
-			b->err = (int)-n;
-			b->eng_dead = true;
-		}
-		break;
-	}
-}
-
-/*
- * TCP -> app, from the received frames themselves (engine ops->deliver):
- * while a receive batch is read, in-order bytes that find the engine's
- * queue for b empty are taken as they lie in the frame and written at
- * the batch's end, all of b's in one writev (bridge_flush_deferred), so
- * the engine copies none of them and the program wakes once.  Not while
- * the socketpair is known full (in_wait: EPOLLOUT and pump_in go on
- * then), nor before connect(2) has had its answer; then, and whenever
- * the engine already queues bytes, it queues these too, behind them.
- */
-size_t
-bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
-    int iovcnt, size_t len)
-{
-	struct bsock *b = bsock_by_eid(d, eid);
-
-	if (!d->rx_defer || iovcnt != 1 || d->ndefer == DEFER_MAX ||
-	    b == NULL || b->kind != BS_CONN || !b->established ||
-	    b->app_gone || b->eng_eof || b->in_wait || b->w.fd < 0)
-		return 0;
-	d->defer[d->ndefer].b = b;
-	d->defer[d->ndefer].iov = iov[0];
-	d->ndefer++;
-	b->ndefer++;
-	return len;
-}
-
-/*
- * Write out what bridge_deliver took, connection by connection, in the
- * order it came.  What a socketpair does not take goes back to the head
- * of the engine's queue (tcpx_recv_unread), ahead of anything queued
- * since, and waits for EPOLLOUT like any other.
- */
-void
-bridge_flush_deferred(struct tcpxd *d)
-{
-	struct iovec iov[DEFER_MAX];
-	struct bsock *b;
-	unsigned i, j, n, k;
-	size_t total, skip;
-	ssize_t w;
-
-	for (i = 0; i < d->ndefer; i++) {
-		if ((b = d->defer[i].b) == NULL)
-			continue;
-		for (j = i, n = 0, total = 0; j < d->ndefer; j++) {
-			if (d->defer[j].b != b)
-				continue;
-			iov[n++] = d->defer[j].iov;
-			total += d->defer[j].iov.iov_len;
-			d->defer[j].b = NULL;
-		}
-		b->ndefer = 0;
-		w = app_writev(b, iov, (int)n, total);
-		if (w < 0 && b->app_gone)
-			b->app_reset = true;	/* gone: the bytes stay unread */
-		if (w >= 0 && (size_t)w == total)
-			continue;
-		/* The rest, back in the engine: from the first byte unwritten. */
-		skip = w > 0 ? (size_t)w : 0;
-		for (k = 0; k < n && skip >= iov[k].iov_len; k++)
-			skip -= iov[k].iov_len;
-		iov[k].iov_base = (uint8_t *)iov[k].iov_base + skip;
-		iov[k].iov_len -= skip;
-		if (b->eid >= 0 &&
-		    tcpx_recv_unread(d->eng, b->eid, iov + k, (int)(n - k)) < 0)
-			logx("sock %d: %zu received bytes lost: out of memory",
-			    b->handle, total - (w > 0 ? (size_t)w : 0));
-		if (!b->app_gone)
-			b->in_wait = true;	/* pump_in asks for EPOLLOUT */
-		bridge_mark_dirty(d, b);
-	}
-	d->ndefer = 0;
-}
-
 /*
  * app -> TCP, without a copy of our own: the socketpair read lands in
  * the engine's send buffer (tcpx_send_reserve), and only as much is
@@ -591,7 +427,7 @@ pump_out(struct tcpxd *d, struct bsock *b)
 			 * the sock_diag query it takes once we have shut ours.
 			 */
 			if (!b->fd_shut && !b->app_gone)
-				b->app_gone = app_hup(b->w.fd);
+				b->app_gone = bridge_app_hup(b->w.fd);
 		} else if (errno == ECONNRESET) {
 			/* The app closed with data it never read. */
 			b->app_reset = true;
@@ -697,7 +533,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 		fresh = true;
 	}
 
-	pump_in(d, b);
+	bridge_pump_in(d, b);
 	/*
 	 * Until now the program could not write (its connect had no answer
 	 * or its fd was full of filler), so a read now would say EAGAIN;

@@ -304,6 +304,8 @@ void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
 size_t bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
     int iovcnt, size_t len);
 void bridge_flush_deferred(struct tcpxd *d);
+void bridge_pump_in(struct tcpxd *d, struct bsock *b);
+bool bridge_app_hup(int fd);
 void bridge_app_default(struct tcpxd *d, int fd);
 void bridge_run_dirty(struct tcpxd *d);
 /* Close hint or liveness sweep: free what the application let go. */

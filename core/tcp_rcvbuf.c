@@ -1,0 +1,207 @@
+/*
+ * tcp_rcvbuf.c - how big a connection's receive buffer is, and how much
+ * of it is offered as window, as Linux 6.x sizes them:
+ *   the initial window (tcp_select_initial_window) and the clamp that
+ *     keeps a segment of the buffer unoffered (tcp_init_buffer_space);
+ *   the window a buffer is worth, by the ratio of payload to memory
+ *     measured on the first full segments (scaling_ratio, 6.6+);
+ *   the window's growth as data flows (tcp_grow_window);
+ *   the buffer's growth with what the application reads in a round
+ *     trip (tcp_rcv_space_adjust, "DRS").
+ */
+#include <stdint.h>
+
+#include "engine.h"
+
+/*
+ * Linux's tcp_win_from_space() since 6.6: the window a buffer of `space`
+ * bytes gives, by the socket's measured ratio of payload to memory
+ * (net.ipv4.tcp_adv_win_scale no longer counts).
+ */
+uint32_t
+tcp_win_from_space(const struct tcp_sock *sk, uint64_t space)
+{
+	return (uint32_t)((space * sk->scaling_ratio) >> TCP_RMEM_TO_WIN_SCALE);
+}
+
+/* Linux's tcp_space_from_win(): the buffer a window needs. */
+uint64_t
+tcp_space_from_win(const struct tcp_sock *sk, uint64_t win)
+{
+	return (win << TCP_RMEM_TO_WIN_SCALE) / sk->scaling_ratio;
+}
+
+/*
+ * Linux's tcp_set_window_clamp(): a smaller clamp pulls the growth limit
+ * down with it, a larger one lets it rise to the current window.
+ */
+void
+tcp_set_window_clamp(struct tcp_sock *sk, uint32_t val)
+{
+	uint32_t old = sk->window_clamp;
+
+	if (val < SOCK_MIN_RCVBUF / 2)
+		val = SOCK_MIN_RCVBUF / 2;
+	if (val == old)
+		return;
+	sk->window_clamp = val;
+	if (val < old) {
+		if (sk->rcv_ssthresh > val)
+			sk->rcv_ssthresh = val;
+	} else if (sk->rcv_ssthresh < (sk->rcv_wnd < val ? sk->rcv_wnd : val)) {
+		sk->rcv_ssthresh = sk->rcv_wnd < val ? sk->rcv_wnd : val;
+	}
+}
+
+uint32_t
+tcp_full_space(const struct tcpx_engine *e, const struct tcp_sock *sk)
+{
+	(void)e;
+	return tcp_win_from_space(sk, sk->opt.rcvbuf > 0 ?
+	    (uint64_t)sk->opt.rcvbuf : 0);
+}
+
+void
+tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint16_t mss)
+{
+	uint32_t space = tcp_full_space(e, sk), maxspace;
+
+	/*
+	 * Linux's tcp_select_initial_window(): whole segments of the
+	 * initial space, at most 64 KB unscaled; the scale covers the
+	 * largest buffer the connection may grow to (tcp_rmem[2]).
+	 */
+	if (mss == 0)
+		mss = TCP_MSS_DEFAULT;
+	space = space / mss * mss;
+	sk->rcv_wnd = space < 65535 ? space : 65535;
+	sk->rcv_wscale = 0;
+	if (e->sysctl.tcp_window_scaling) {
+		maxspace = (uint32_t)e->sysctl.tcp_rmem[2];
+		if ((uint32_t)sk->opt.rcvbuf > maxspace)
+			maxspace = (uint32_t)sk->opt.rcvbuf;
+		sk->rcv_wscale = tcp_rcv_wscale_for(e, maxspace);
+	}
+	sk->rcv_ssthresh = sk->rcv_wnd;
+	sk->window_clamp = tcp_full_space(e, sk);
+	sk->rcv.max = tcp_full_space(e, sk);
+}
+
+/*
+ * Linux's tcp_init_buffer_space(): the clamp keeps one segment of the
+ * buffer unoffered (tcp_app_win's reservation), so the window starts
+ * below the initial one (64088 bytes of a 64 KB buffer, not 65160), and
+ * autotuning's first measure is at most the initial window of segments.
+ */
+void
+tcp_init_buffer_space(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	/* Linux's tp->advmss: without the timestamp option's 12 bytes. */
+	uint32_t mss = sk->advmss - (sk->ts_ok ? 12u : 0u);
+	uint32_t maxwin = tcp_full_space(e, sk), mss2 = 2u * mss;
+
+	if (sk->window_clamp >= maxwin)
+		sk->window_clamp = maxwin;
+	if (sk->window_clamp > mss2 && sk->window_clamp + mss > maxwin)
+		sk->window_clamp = maxwin - mss > mss2 ? maxwin - mss : mss2;
+	if (sk->rcv_ssthresh > sk->window_clamp)
+		sk->rcv_ssthresh = sk->window_clamp;
+	sk->rcvq_space = sk->rcv_ssthresh < sk->rcv_wnd ? sk->rcv_ssthresh :
+	    sk->rcv_wnd;
+	if (sk->rcvq_space > TCP_INIT_CWND * mss)
+		sk->rcvq_space = TCP_INIT_CWND * mss;
+}
+
+/*
+ * Linux's scaling_ratio (tcp_measure_rcv_mss, 6.6+): how much window a
+ * byte of receive buffer is worth, from what a full-sized segment costs
+ * to hold.  Linux divides by the sk_buff's truesize; a byte in this
+ * engine's receive ring costs one byte, and an out-of-order one its
+ * queue entry besides, which is what is counted here.
+ */
+void
+tcp_measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t len)
+{
+	uint64_t val = ((uint64_t)len << TCP_RMEM_TO_WIN_SCALE) /
+	    (len + sizeof(struct tcp_ofo));
+	uint8_t old = sk->scaling_ratio;
+
+	sk->scaling_ratio = val != 0 ? (uint8_t)val : 1;
+	if (sk->scaling_ratio == old)
+		return;
+	/* Unscaled, the window field is all there is. */
+	tcp_set_window_clamp(sk, !sk->wscale_ok &&
+	    tcp_full_space(e, sk) > 65535 ? 65535 : tcp_full_space(e, sk));
+	if (sk->window_clamp < sk->rcvq_space)
+		sk->rcvq_space = sk->window_clamp;
+	/* The ring may hold what the window now admits. */
+	if (sk->rcv.max < tcp_full_space(e, sk))
+		sk->rcv.max = tcp_full_space(e, sk);
+}
+
+/*
+ * Linux's tcp_grow_window(), which it runs for segments of 128 bytes or
+ * more: open up as data flows, by two segments or twice this one, up to
+ * the clamp and what the buffer has free, and ACK the next one at once.
+ * (Linux first checks that the segment's truesize fits the window it
+ * would open; this engine's overhead per segment always does.)
+ */
+void
+tcp_grow_window(struct tcp_sock *sk, uint32_t len)
+{
+	uint32_t used = sk->rcv.len + sk->ofo_bytes, cap, incr;
+
+	cap = used >= sk->rcv.max ? 0 : sk->rcv.max - used;
+	if (cap > sk->window_clamp)
+		cap = sk->window_clamp;
+	if (cap <= sk->rcv_ssthresh)
+		return;
+	incr = 2u * sk->advmss > 2 * len ? 2u * sk->advmss : 2 * len;
+	sk->rcv_ssthresh += incr < cap - sk->rcv_ssthresh ? incr :
+	    cap - sk->rcv_ssthresh;
+	sk->quickack |= 1;
+}
+
+/*
+ * Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "DRS"): once
+ * an RTT, if the application read more than the buffer was sized for,
+ * grow the buffer (to tcp_rmem[2] at most) so the window can follow.
+ */
+void
+tcp_rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t rtt = sk->rtt_valid && sk->srtt_us > 1000 ? sk->srtt_us :
+	    (sk->rtt_valid ? 1000 : 100000);
+	uint64_t copied, win, buf;
+
+	if (!sk->rcvbuf_auto || e->now - sk->rcvq_time < rtt)
+		return;
+	copied = sk->bytes_read - sk->rcvq_seq;
+	if (copied > sk->rcvq_space) {
+		/*
+		 * Twice what was read in the RTT, to cope with a loss, plus
+		 * room for the sender's growth: the ACK sent now is for
+		 * the next RTT, in which slow start doubles again.
+		 */
+		win = 2 * copied + 16ULL * sk->advmss;
+		if (sk->rcvq_space != 0)
+			win += 2 * (win * (copied - sk->rcvq_space) /
+			    sk->rcvq_space);
+		buf = tcp_space_from_win(sk, win);
+		if (buf > (uint64_t)e->sysctl.tcp_rmem[2])
+			buf = (uint64_t)e->sysctl.tcp_rmem[2];
+		if (buf > (uint64_t)sk->opt.rcvbuf) {
+			sk->opt.rcvbuf = (int)buf;
+			sk->rcv.max = tcp_full_space(e, sk);
+			if (sk->window_clamp < sk->rcv.max &&
+			    (sk->wscale_ok || sk->rcv.max <= 65535))
+				sk->window_clamp = sk->rcv.max;
+		}
+		sk->rcvq_space = (uint32_t)(copied < UINT32_MAX ? copied :
+		    UINT32_MAX);
+	}
+	sk->rcvq_seq = sk->bytes_read;
+	sk->rcvq_time = e->now;
+}

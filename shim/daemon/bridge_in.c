@@ -1,0 +1,185 @@
+/*
+ * bridge_in.c - TCP -> app: the receive direction of bridge.c.
+ *
+ * Bytes the engine receives in order, while its queue for the
+ * connection is empty, are taken where they lie in the received frame
+ * (ops->deliver) and written once the receive batch has been read, one
+ * writev per connection (bridge_flush_deferred): the engine copies none
+ * of them.  Bytes that had to wait (out of order, or the socketpair
+ * full) are written from the engine's queue in place (bridge_pump_in:
+ * tcpx_recv_peek, then tcpx_recv_consume of what the write took).
+ * Either way, what the socketpair does not take stays with the engine,
+ * counted against its window, and in_wait asks for EPOLLOUT; nothing is
+ * ever held here past the batch.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "tcpxd.h"
+
+/* POLLHUP on our end: every fd of the program's end is closed. */
+bool
+bridge_app_hup(int fd)
+{
+	struct pollfd p = { .fd = fd };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
+}
+
+/*
+ * Bytes for the app, from the engine's receive queue in place.  After
+ * shutdown(SHUT_RD) the app end refuses them (EPIPE) while the
+ * connection lives on: Linux keeps taking and ACKing data then, so they
+ * are dropped here (taken as written), not counted as unread.
+ */
+static ssize_t
+app_writev(struct bsock *b, const struct iovec *iov, int iovcnt, size_t len)
+{
+	ssize_t n;
+
+	if (b->app_rd_shut)
+		return (ssize_t)len;
+	do
+		n = writev(b->w.fd, iov, iovcnt);
+	while (n < 0 && errno == EINTR);
+	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
+		return n;
+	/* Every app fd closed shuts both halves of ours: POLLHUP. */
+	if (errno == EPIPE && !bridge_app_hup(b->w.fd)) {
+		b->app_rd_shut = true;
+		return (ssize_t)len;
+	}
+	b->app_gone = true;
+	return -1;
+}
+
+/*
+ * TCP -> app, without a copy of our own: the socketpair write reads the
+ * engine's ring, and only what it took is consumed, so nothing is ever
+ * taken from the engine and left undelivered.  What the socketpair
+ * cannot take stays in the engine (its window closes as a kernel
+ * socket's would) and in_wait asks for EPOLLOUT.
+ */
+void
+bridge_pump_in(struct tcpxd *d, struct bsock *b)
+{
+	struct iovec iov[2];
+	int iovcnt;
+	ssize_t n, w;
+
+	/* Bytes taken from this batch's frames go before the queue's. */
+	if (b->ndefer > 0)
+		bridge_flush_deferred(d);
+	/* The engine socket is gone, and its bytes with it. */
+	if (b->eid < 0)
+		b->in_wait = false;
+	while (!b->app_gone && !b->eng_eof && b->eid >= 0) {
+		iovcnt = 2;
+		n = tcpx_recv_peek(d->eng, b->eid, iov, &iovcnt);
+		if (n > 0) {
+			w = app_writev(b, iov, iovcnt, (size_t)n);
+			if (w > 0)
+				(void)tcpx_recv_consume(d->eng, b->eid,
+				    (size_t)w);
+			if (w == n) {
+				b->in_wait = false;
+				continue;	/* EOF or an error may follow */
+			}
+			if (w < 0 && b->app_gone) {
+				/* Gone with bytes still to deliver: unread. */
+				b->app_reset = true;
+				break;
+			}
+			/* The socketpair is full: the rest waits EPOLLOUT. */
+			b->in_wait = true;
+			break;
+		}
+		b->in_wait = false;
+		if (n == 0) {
+			b->eng_eof = true;
+		} else if (n != -EAGAIN) {
+			/* Reset or timed out: keep the error for SO_ERROR. */
+			b->err = (int)-n;
+			b->eng_dead = true;
+		}
+		break;
+	}
+}
+
+/*
+ * TCP -> app, from the received frames themselves (engine ops->deliver):
+ * while a receive batch is read, in-order bytes that find the engine's
+ * queue for b empty are taken as they lie in the frame and written at
+ * the batch's end, all of b's in one writev (bridge_flush_deferred), so
+ * the engine copies none of them and the program wakes once.  Not while
+ * the socketpair is known full (in_wait: EPOLLOUT and bridge_pump_in go on
+ * then), nor before connect(2) has had its answer; then, and whenever
+ * the engine already queues bytes, it queues these too, behind them.
+ */
+size_t
+bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
+    int iovcnt, size_t len)
+{
+	struct bsock *b = bsock_by_eid(d, eid);
+
+	if (!d->rx_defer || iovcnt != 1 || d->ndefer == DEFER_MAX ||
+	    b == NULL || b->kind != BS_CONN || !b->established ||
+	    b->app_gone || b->eng_eof || b->in_wait || b->w.fd < 0)
+		return 0;
+	d->defer[d->ndefer].b = b;
+	d->defer[d->ndefer].iov = iov[0];
+	d->ndefer++;
+	b->ndefer++;
+	return len;
+}
+
+/*
+ * Write out what bridge_deliver took, connection by connection, in the
+ * order it came.  What a socketpair does not take goes back to the head
+ * of the engine's queue (tcpx_recv_unread), ahead of anything queued
+ * since, and waits for EPOLLOUT like any other.
+ */
+void
+bridge_flush_deferred(struct tcpxd *d)
+{
+	struct iovec iov[DEFER_MAX];
+	struct bsock *b;
+	unsigned i, j, n, k;
+	size_t total, skip;
+	ssize_t w;
+
+	for (i = 0; i < d->ndefer; i++) {
+		if ((b = d->defer[i].b) == NULL)
+			continue;
+		for (j = i, n = 0, total = 0; j < d->ndefer; j++) {
+			if (d->defer[j].b != b)
+				continue;
+			iov[n++] = d->defer[j].iov;
+			total += d->defer[j].iov.iov_len;
+			d->defer[j].b = NULL;
+		}
+		b->ndefer = 0;
+		w = app_writev(b, iov, (int)n, total);
+		if (w < 0 && b->app_gone)
+			b->app_reset = true;	/* gone: the bytes stay unread */
+		if (w >= 0 && (size_t)w == total)
+			continue;
+		/* The rest, back in the engine: from the first byte unwritten. */
+		skip = w > 0 ? (size_t)w : 0;
+		for (k = 0; k < n && skip >= iov[k].iov_len; k++)
+			skip -= iov[k].iov_len;
+		iov[k].iov_base = (uint8_t *)iov[k].iov_base + skip;
+		iov[k].iov_len -= skip;
+		if (b->eid >= 0 &&
+		    tcpx_recv_unread(d->eng, b->eid, iov + k, (int)(n - k)) < 0)
+			logx("sock %d: %zu received bytes lost: out of memory",
+			    b->handle, total - (w > 0 ? (size_t)w : 0));
+		if (!b->app_gone)
+			b->in_wait = true;	/* bridge_pump_in asks for EPOLLOUT */
+		bridge_mark_dirty(d, b);
+	}
+	d->ndefer = 0;
+}
