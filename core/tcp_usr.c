@@ -182,8 +182,8 @@ tcp_usr_send_commit(struct tcpx_engine *e, struct tcp_sock *sk, size_t n,
  * and tcp_usr_recv_consume (the zero-copy read) both end here, so the
  * two paths ACK and autotune alike.
  */
-static bool
-rcv_taken(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
+static void
+rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 {
 	uint32_t before, now_wnd;
 
@@ -196,26 +196,20 @@ rcv_taken(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 	 */
 	before = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 	    sk->rcv_adv - sk->rcv_nxt : 0;
-	if (sk->state != TCP_ST_ESTABLISHED &&
-	    sk->state != TCP_ST_FIN_WAIT_1 &&
-	    sk->state != TCP_ST_FIN_WAIT_2)
-		return false;
-	/* A once-per-two-segments ACK input held back. */
-	if (sk->delack_at != 0 && sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
-		sk->ack_now = true;
-	now_wnd = tcp_rcv_space_now(sk);
-	if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
-	    now_wnd != 0 && now_wnd >= 2 * before)
-		sk->ack_now = true;
-	return true;
-}
-
-/* The same, ACKing at once when that calls for it (a read's end). */
-static void
-rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
-{
-	if (rcv_taken(e, sk, n) && sk->ack_now)
-		tcp_output(e, sk);
+	if (sk->state == TCP_ST_ESTABLISHED ||
+	    sk->state == TCP_ST_FIN_WAIT_1 ||
+	    sk->state == TCP_ST_FIN_WAIT_2) {
+		/* A once-per-two-segments ACK input held back. */
+		if (sk->delack_at != 0 &&
+		    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
+			sk->ack_now = true;
+		now_wnd = tcp_rcv_space_now(sk);
+		if (!sk->rcv_fin && 2 * before <= sk->window_clamp &&
+		    now_wnd != 0 && now_wnd >= 2 * before)
+			sk->ack_now = true;
+		if (sk->ack_now)
+			tcp_output(e, sk);
+	}
 }
 
 /*
@@ -297,41 +291,25 @@ tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk, size_t n)
 }
 
 /*
- * In-order bytes straight to the reader (ops->deliver): what the
- * receive queue holds, then the segment's, so order holds and a byte
- * that the reader takes now is never copied into the queue.  Returns
- * how many of the segment's bytes the host took; the queue's part is
- * consumed as tcp_usr_recv_consume would, except that the ACK it may
- * call for goes with the input's own.
+ * In-order bytes straight to the reader (ops->deliver), while nothing
+ * waits in the receive queue ahead of them: they are never copied into
+ * it.  Returns how many the host took; they are read, as
+ * tcp_usr_recv_consume's are (autotuning counts them).
  */
 uint32_t
 tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
     const uint8_t *data, uint32_t len)
 {
-	struct iovec iov[3];
-	int iovcnt = 2;
-	uint32_t queued = sk->rcv.len;
 	size_t n;
 
-	if (e->ops.deliver == NULL || len == 0 || sk->id < 0 || sk->shut_rd)
+	if (e->ops.deliver == NULL || len == 0 || sk->rcv.len != 0 ||
+	    sk->id < 0 || sk->shut_rd)
 		return 0;
-	if (queued == 0)
-		iovcnt = 0;
-	else if (tcp_usr_recv_peek(e, sk, iov, &iovcnt) != (ssize_t)queued)
-		return 0;
-	iov[iovcnt].iov_base = (void *)(uintptr_t)data;
-	iov[iovcnt].iov_len = len;
-	n = e->ops.deliver(e->ops.ctx, sk->id, iov, iovcnt + 1,
-	    (size_t)queued + len);
+	n = e->ops.deliver(e->ops.ctx, sk->id, data, len);
 	if (n == 0)
 		return 0;
-	if (n > (size_t)queued + len)
-		n = (size_t)queued + len;	/* it took what it had */
-	if (queued != 0)
-		rcv_taken(e, sk, n < queued ? (uint32_t)n : queued);
-	if (n <= queued)
-		return 0;
-	n -= queued;
+	if (n > len)
+		n = len;	/* a host that claims more took what it had */
 	sk->bytes_read += n;
 	tcp_rcv_space_adjust(e, sk);
 	return (uint32_t)n;

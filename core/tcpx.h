@@ -104,19 +104,17 @@ struct tcpx_ops {
 	/*
 	 * Hand in-order bytes to the reader at once, as Linux's fast path
 	 * once copied straight into a waiting reader's buffer: called when
-	 * a segment arrives in order, with what the receive queue of
-	 * `sock` holds (at most two runs, engine memory valid during the
-	 * call only) followed by the segment's bytes the window admits
-	 * (in the frame the host passed to tcpx_input), `len` in all.
-	 * Returns how many of them, from the first, the host took; the
-	 * engine frees those from its queue and queues the rest of the
-	 * segment.  A host may keep the frame's bytes and write them out
-	 * later, with tcpx_recv_unread for what it then cannot.  Taken
-	 * bytes count as read (window, autotuning, TCP_INFO).  It must
-	 * not call into the engine.  May be NULL.
+	 * a segment arrives in order while the receive queue of `sock` is
+	 * empty, with the segment's bytes the window admits, where they
+	 * lie in the frame the host passed to tcpx_input.  Returns how
+	 * many of them, from the first, the host took; the engine queues
+	 * the rest.  A host may keep the frame and write the bytes out
+	 * later, giving back with tcpx_recv_unread what it then cannot.
+	 * Taken bytes count as read (window, autotuning, TCP_INFO).  It
+	 * must not call into the engine.  May be NULL.
 	 */
-	size_t (*deliver)(void *ctx, int sock, const struct iovec *iov,
-	    int iovcnt, size_t len);
+	size_t (*deliver)(void *ctx, int sock, const uint8_t *data,
+	    size_t len);
 };
 
 struct tcpx_config {

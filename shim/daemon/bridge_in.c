@@ -120,17 +120,17 @@ bridge_pump_in(struct tcpxd *d, struct bsock *b)
  * the engine already queues bytes, it queues these too, behind them.
  */
 size_t
-bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
-    int iovcnt, size_t len)
+bridge_deliver(struct tcpxd *d, int eid, const uint8_t *data, size_t len)
 {
 	struct bsock *b = bsock_by_eid(d, eid);
 
-	if (!d->rx_defer || iovcnt != 1 || d->ndefer == DEFER_MAX ||
+	if (!d->rx_defer || d->ndefer == DEFER_MAX ||
 	    b == NULL || b->kind != BS_CONN || !b->established ||
 	    b->app_gone || b->eng_eof || b->in_wait || b->w.fd < 0)
 		return 0;
 	d->defer[d->ndefer].b = b;
-	d->defer[d->ndefer].iov = iov[0];
+	d->defer[d->ndefer].iov.iov_base = (void *)(uintptr_t)data;
+	d->defer[d->ndefer].iov.iov_len = len;
 	d->ndefer++;
 	b->ndefer++;
 	return len;

@@ -117,10 +117,9 @@ ops_event(void *ctx, int sock, unsigned events)
 }
 
 static size_t
-ops_deliver(void *ctx, int sock, const struct iovec *iov, int iovcnt,
-    size_t len)
+ops_deliver(void *ctx, int sock, const uint8_t *data, size_t len)
 {
-	return bridge_deliver(ctx, sock, iov, iovcnt, len);
+	return bridge_deliver(ctx, sock, data, len);
 }
 
 static void

@@ -301,8 +301,8 @@ int bridge_attach_connect(struct tcpxd *d, struct bsock *b, bool filled);
 /* Accepted connection: our end already connected (listen.c). */
 void bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd);
 void bridge_engine_event(struct tcpxd *d, int eid, unsigned ev);
-size_t bridge_deliver(struct tcpxd *d, int eid, const struct iovec *iov,
-    int iovcnt, size_t len);
+size_t bridge_deliver(struct tcpxd *d, int eid, const uint8_t *data,
+    size_t len);
 void bridge_flush_deferred(struct tcpxd *d);
 void bridge_pump_in(struct tcpxd *d, struct bsock *b);
 bool bridge_app_hup(int fd);

@@ -110,13 +110,12 @@ h_default_cfg(struct tcpx_config *cfg, enum tcpx_link link)
 }
 
 static size_t
-h_deliver(void *ctx, int sock, const struct iovec *iov, int iovcnt,
-    size_t len)
+h_deliver(void *ctx, int sock, const uint8_t *data, size_t len)
 {
 	struct harness *h = ctx;
 
 	h->ndeliver++;
-	return h->deliver != NULL ? h->deliver(h, sock, iov, iovcnt, len) : 0;
+	return h->deliver != NULL ? h->deliver(h, sock, data, len) : 0;
 }
 
 struct harness *

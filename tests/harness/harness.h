@@ -66,12 +66,11 @@ struct harness {
 	uint32_t peer_addr;		/* network order */
 	uint16_t peer_ip_id;
 	/*
-	 * ops->deliver: the engine calls it only while this is set; it
-	 * gets the iovecs as the engine passed them and returns what the
-	 * "reader" took.
+	 * ops->deliver: the engine's call goes here when this is set; it
+	 * returns what the "reader" took.
 	 */
-	size_t (*deliver)(struct harness *h, int sock,
-	    const struct iovec *iov, int iovcnt, size_t len);
+	size_t (*deliver)(struct harness *h, int sock, const uint8_t *data,
+	    size_t len);
 	void *deliver_arg;
 	unsigned ndeliver;		/* ops->deliver calls */
 };
