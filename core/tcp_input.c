@@ -188,7 +188,7 @@ static bool
 data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_seg *seg)
 {
-	uint32_t seq = seg->seq, len = seg->len, d, n, room;
+	uint32_t seq = seg->seq, len = seg->len, d, n, room, taken;
 	const uint8_t *data = seg->data;
 	bool fin = (seg->flags & TH_FIN) != 0;
 
@@ -251,9 +251,9 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		}
 		return false;
 	}
-	n = tcp_usr_deliver(e, sk, data, len < TCP_RCV_LIMIT(sk) ? len :
+	taken = tcp_usr_deliver(e, sk, data, len < TCP_RCV_LIMIT(sk) ? len :
 	    TCP_RCV_LIMIT(sk));
-	n += tcp_ring_write_max(&sk->rcv, data + n, len - n,
+	n = taken + tcp_ring_write_max(&sk->rcv, data + taken, len - taken,
 	    TCP_RCV_LIMIT(sk));
 	sk->rcv_nxt += n;
 	sk->bytes_received += n;
@@ -276,6 +276,16 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		return tcp_fin(e, sk);
 	if (n > 0)
 		ack_snd_check(e, sk);
+	/*
+	 * Bytes the host took were read as they came: what Linux's
+	 * tcp_cleanup_rbuf does after a read applies, and sends an ACK
+	 * held back with more than a segment unacknowledged (the window
+	 * test above holds it whenever the clamp is under the window
+	 * already offered; a reading program would send it at once).
+	 */
+	if (taken > 0 && sk->delack_at != 0 &&
+	    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
+		sk->ack_now = true;
 	return false;
 }
 

@@ -304,6 +304,60 @@ START_TEST(test_delayed_ack)
 }
 END_TEST
 
+/*
+ * A receive path with GRO (veth, virtio) hands up frames of several
+ * segments, in order, each read at once: every one leaves more than a
+ * segment unacknowledged, so every one is ACKed at once (Linux's
+ * __tcp_ack_snd_check), while the window grows to its clamp and after.
+ * The frames' sizes change (20 segments in bulk, 2 or 3 in loss
+ * recovery); that must not pull the window's clamp under the window
+ * already offered, which holds each ACK back to the delayed-ACK timer
+ * (the lossy download's 40 ms stalls).  Twice: the program reads each
+ * frame (tcpx_recv), or the host takes it from the frame as it comes
+ * (ops->deliver, as tcpxd does), which is a read too.
+ */
+static size_t
+take_all(struct harness *hh, int sock, const uint8_t *data, size_t len)
+{
+	(void)hh;
+	(void)sock;
+	(void)data;
+	return len;
+}
+
+START_TEST(test_ack_aggregated_frames)
+{
+	static uint8_t frame[1448 * 20], sink[1448 * 20];
+	struct fx_conn c;
+	struct tcp_seg seg;
+	unsigned i, n, acked = 0;
+
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_rmem",
+	    "4096 33554432 33554432"), 0);
+	if (_i == 1)
+		h->deliver = take_all;
+	fx_establish(h, &c);
+	for (i = 0; i < 1600; i++) {
+		n = (i < 800 ? 20 : 2 + i % 2) * 1448;
+		h_advance(h, 100);
+		fx_peer(h, &c, TH_ACK, frame, n);
+		if (_i == 0)
+			ck_assert_int_eq(tcpx_recv(h->e, c.s, sink,
+			    sizeof(sink), 0), (ssize_t)n);
+		if (h_take(h, &seg)) {
+			acked++;
+			c.our_ts = seg.opt.ts_val;
+			ck_assert_uint_eq(seg.ack, c.rcv);
+		}
+		H_EXPECT_NONE(h);
+	}
+	/* The window did reach the clamp: a good part of tcp_rmem[2]. */
+	ck_assert_uint_gt((uint32_t)seg.wnd << c.our_ws, 30u << 20);
+	ck_assert_uint_eq(acked, i);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:DelayedACKs"), 0);
+}
+END_TEST
+
 START_TEST(test_zero_window_probe)
 {
 	static uint8_t data[2000];
@@ -350,6 +404,7 @@ timers_suite(void)
 	tcase_add_test(tc, test_retries2_sysctl);
 	tcase_add_test(tc, test_retransmit_then_ack);
 	tcase_add_test(tc, test_delayed_ack);
+	tcase_add_loop_test(tc, test_ack_aggregated_frames, 0, 2);
 	tcase_add_test(tc, test_zero_window_probe);
 	suite_add_tcase(s, tc);
 	return s;
