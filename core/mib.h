@@ -44,6 +44,7 @@
 	X(TCPEXT_TWKILLED, "TcpExt", "TWKilled") \
 	X(TCPEXT_PAWSACTIVE, "TcpExt", "PAWSActive") \
 	X(TCPEXT_PAWSESTAB, "TcpExt", "PAWSEstab") \
+	X(TCPEXT_PAWSOLDACK, "TcpExt", "PAWSOldAck") \
 	X(TCPEXT_DELAYEDACKS, "TcpExt", "DelayedACKs") \
 	X(TCPEXT_LISTENOVERFLOWS, "TcpExt", "ListenOverflows") \
 	X(TCPEXT_LISTENDROPS, "TcpExt", "ListenDrops") \

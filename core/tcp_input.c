@@ -661,6 +661,45 @@ synsent_input(struct tcpx_engine *e, struct tcp_sock *sk,
 	tcp_timer_update(e, sk);
 }
 
+enum paws { PAWS_OK, PAWS_REJECT, PAWS_OLD_ACK };
+
+/*
+ * RFC 7323 5.3 as Linux 6.18 applies it (tcp_paws_check with
+ * TCP_PAWS_WINDOW, then tcp_disordered_ack_check).  A TSval one tick
+ * behind TS.Recent passes: a retransmission's fresher TSval may set
+ * TS.Recent just before the original, held up by reordering, arrives
+ * (dropping that original stalls the sender until its RTO).  A stale
+ * TS.Recent (24 days) or none (0) checks nothing.  Of the rest, a pure
+ * ACK passes if it is a duplicate ACK at RCV.NXT that changes no window
+ * and lags by no more than the replay window, 1.2 ticks per ms of RTO
+ * (tcp_tsval_replay); one for older data or an older ACK is an old ACK.
+ */
+static enum paws
+paws_check(struct tcpx_engine *e, const struct tcp_sock *sk,
+    const struct tcp_seg *seg)
+{
+	int32_t behind = (int32_t)(sk->ts_recent - seg->opt.ts_val);
+	uint32_t nwin = (uint32_t)seg->wnd << sk->snd_wscale;
+
+	if (behind <= TCP_PAWS_WINDOW || sk->ts_recent == 0 ||
+	    e->now - sk->ts_recent_stamp > TCP_PAWS_24DAYS_US)
+		return PAWS_OK;
+	if (!(seg->flags & TH_ACK) || tcp_seg_seqlen(seg) != 0)
+		return PAWS_REJECT;
+	if (seg->seq != sk->rcv_nxt)
+		return SEQ_LT(seg->seq, sk->rcv_nxt) ? PAWS_OLD_ACK :
+		    PAWS_REJECT;
+	if (seg->ack != sk->snd_una)
+		return SEQ_LT(seg->ack, sk->snd_una) ? PAWS_OLD_ACK :
+		    PAWS_REJECT;
+	if (SEQ_GT(seg->seq, sk->snd_wl1) ||
+	    (seg->seq == sk->snd_wl1 && (nwin > sk->snd_wnd || nwin == 0)))
+		return PAWS_REJECT;
+	if ((int64_t)behind > (int64_t)sk->rto_us / 1000 * 1200 / 1000)
+		return PAWS_REJECT;
+	return PAWS_OK;
+}
+
 /*
  * RFC 9293 3.10.7.4: SEGMENT ARRIVES in SYN-RECEIVED and the
  * synchronized states.
@@ -673,15 +712,19 @@ sock_input(struct tcpx_engine *e, struct tcp_sock *sk,
 	uint32_t wnd = SEQ_GT(sk->rcv_adv, sk->rcv_nxt) ?
 	    sk->rcv_adv - sk->rcv_nxt : 0;
 	bool closed_rd;
+	enum paws paws;
 
 	/* RFC 7323 5.3: PAWS, before the sequence test; not for RSTs. */
-	if (ts_present(sk, seg) && !(seg->flags & TH_RST) &&
-	    (int32_t)(seg->opt.ts_val - sk->ts_recent) < 0 &&
-	    e->now - sk->ts_recent_stamp <= TCP_PAWS_24DAYS_US &&
-	    !(seg->len == 0 && !(seg->flags & (TH_SYN | TH_FIN)) &&
-	    seg->seq == sk->rcv_nxt && seg->ack == sk->snd_una)) {
+	paws = ts_present(sk, seg) && !(seg->flags & TH_RST) ?
+	    paws_check(e, sk, seg) : PAWS_OK;
+	if (paws != PAWS_OK) {
 		if (seg->flags & TH_SYN)
 			goto syn_challenge;
+		/* Old ACKs are common (reordering): dropped without a word. */
+		if (paws == PAWS_OLD_ACK) {
+			MIB_INC(e, TCPEXT_PAWSOLDACK);
+			return;
+		}
 		MIB_INC(e, TCPEXT_PAWSESTAB);
 		if (!oow_rate_limited(e, sk, seg)) {
 			sk->ack_now = true;

@@ -330,6 +330,8 @@ struct tcp_sock {
 #define TCP_MAX_QUICKACKS	16
 #define TCP_MSS_DEFAULT		536U	/* as <netinet/tcp.h>, so both may be included */
 #define TCP_PAWS_24DAYS_US	(24ULL * 24 * 3600 * 1000000)
+/* TSval ticks PAWS lets a segment lag TS.Recent by (Linux's TCP_PAWS_WINDOW). */
+#define TCP_PAWS_WINDOW		1
 #define TCP_PINGPONG_THRESH	1	/* Linux 6.x */
 
 /* Linux's congestion-avoidance states (tcpi_ca_state). */

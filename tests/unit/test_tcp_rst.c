@@ -194,6 +194,34 @@ START_TEST(test_paws)
 	ck_assert_uint_eq(h_mib(h, "TcpExt:PAWSEstab"), 1);
 	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), 3);
 	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), -EAGAIN);
+	/*
+	 * An old pure ACK (below RCV.NXT) lagging as far: common with
+	 * reordering, so Linux 6.18 drops it without a word (PAWSOldAck).
+	 */
+	fx_send(h, &c, TH_ACK, c.rcv - 3, c.snd, NULL, 0, 1000);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:PAWSOldAck"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:PAWSEstab"), 1);
+	/*
+	 * One tick behind TS.Recent passes (Linux's TCP_PAWS_WINDOW): a
+	 * retransmission's fresher TSval may set TS.Recent just before
+	 * the original, held up by reordering, arrives one tick older.
+	 */
+	c.peer_ts += 100 - 1;
+	fx_peer(h, &c, TH_ACK | TH_PSH, "three", 5);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), 5);
+	ck_assert_mem_eq(buf, "three", 5);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:PAWSEstab"), 1);
+	/* Two ticks behind do not. */
+	c.peer_ts += 1;
+	fx_peer(h, &c, TH_ACK | TH_PSH, "four", 4);
+	h_clear_out(h);
+	c.peer_ts -= 2;
+	fx_send(h, &c, TH_ACK | TH_PSH, c.rcv, c.snd, "five", 4, 1000);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, c.rcv);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:PAWSEstab"), 2);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), 4);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, buf, sizeof(buf), 0), -EAGAIN);
 }
 END_TEST
 
