@@ -152,6 +152,9 @@ sack_blocks(const struct tcp_sock *sk, struct tcp_opts *o, unsigned max)
 	o->nsack++;
 }
 
+static uint32_t gso_len(struct tcpx_engine *e, const struct tcp_sock *sk,
+    uint32_t unsent, uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss);
+
 /*
  * Send one segment of this connection.  `data` may be NULL with len 0.
  * SYN segments carry the SYN options; others the timestamp and, with
@@ -376,16 +379,17 @@ tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk)
 }
 
 uint32_t
-tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
-    uint32_t seq, uint32_t len)
+tcp_retransmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t len, uint32_t room, uint32_t *segs)
 {
 	uint32_t seq0 = tcp_data_seq0(sk), dend = seq0 + sk->snd.len;
+	uint32_t mss = cur_mss(sk), wnd_end = sk->snd_una + sk->snd_wnd;
+	uint32_t sent, pcount = 1;
 	uint8_t flags = TH_ACK;
 	bool fin = sk->fin_queued && !sk->fin_acked &&
 	    SEQ_LT(sk->fin_seq, sk->snd_max);
 
-	uint32_t sent;
-
+	*segs = 0;
 	/* Data only: a SYN not yet acknowledged is tcp_send_syn's. */
 	if (SEQ_LT(seq, seq0)) {
 		if (len <= seq0 - seq)
@@ -393,11 +397,21 @@ tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 		len -= seq0 - seq;
 		seq = seq0;
 	}
-	/* The FIN rides on the data it follows, or goes alone. */
-	if (len > cur_mss(sk))
-		len = cur_mss(sk);
 	if (SEQ_GT(seq + len, dend))
 		len = SEQ_GT(dend, seq) ? dend - seq : 0;
+	/*
+	 * More than a segment goes as one super-segment, as far as cwnd's
+	 * room and the peer's window allow, in whole segments (Linux's
+	 * tcp_retransmit_skb: segs, avail_wnd), so that a loss is repaired
+	 * as it was sent, not one packet at a time; else one segment, cut
+	 * to the MSS the header leaves room for.  The FIN rides on the
+	 * data it follows, or goes alone.
+	 */
+	if (len > mss && ip_gso_ok(e, sk->h.tuple.raddr) && mss == sk->mss)
+		len = gso_len(e, sk, len, room,
+		    SEQ_GT(wnd_end, seq) ? wnd_end - seq : mss, mss);
+	else if (len > mss)
+		len = mss;
 	if (len > 0) {
 		sent = len;
 		if (seq + len == dend) {
@@ -407,7 +421,9 @@ tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 				sent++;
 			}
 		}
-		xmit_data(e, sk, seq, len, flags);
+		pcount = (len + mss - 1) / mss;
+		xmit_data_gso(e, sk, seq, len, flags,
+		    len > mss ? (uint16_t)mss : 0);
 		sk->bytes_retrans += len;
 	} else if (fin && seq == sk->fin_seq) {
 		xmit(e, sk, sk->fin_seq, TH_FIN | TH_ACK, NULL, 0);
@@ -415,14 +431,26 @@ tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 	} else {
 		return 0;
 	}
-	MIB_INC(e, TCP_RETRANSSEGS);
-	sk->total_retrans++;
+	MIB_ADD(e, TCP_RETRANSSEGS, pcount);
+	sk->total_retrans += pcount;
+	*segs = pcount;
 	/* The retry budget (tcp_retries2) counts from the first resend. */
 	if (sk->retrans_stamp == 0)
 		sk->retrans_stamp = e->now;
 	if (sk->rto_at == 0)
 		tcp_rto_arm(e, sk);
 	return sent;
+}
+
+uint32_t
+tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t seq, uint32_t len)
+{
+	uint32_t segs;
+
+	if (len > cur_mss(sk))
+		len = cur_mss(sk);
+	return tcp_retransmit_gso(e, sk, seq, len, 0, &segs);
 }
 
 bool

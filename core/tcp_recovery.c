@@ -726,12 +726,12 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 void
 tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 {
-	uint32_t seq, len, pipe, cwnd_bytes, wnd_end, mss = sk->mss;
+	uint32_t seq, len, pipe, cwnd_bytes, wnd_end, mss = sk->mss, segs;
 
 	if (sk->ca_state != TCP_CAS_RECOVERY && sk->ca_state != TCP_CAS_LOSS)
 		return;
 	wnd_end = sk->snd_una + sk->snd_wnd;
-	while (tcp_next_lost(sk, mss, &seq, &len)) {
+	while (tcp_next_lost(sk, mss, 65535, &seq, &len)) {
 		pipe = tcp_pipe(sk);
 		cwnd_bytes = sk->snd_cwnd * mss;
 		if (!force && pipe >= cwnd_bytes)
@@ -739,18 +739,19 @@ tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 		/* Linux's tcp_retransmit_skb(): the head always, else in window. */
 		if (seq != sk->snd_una && !SEQ_LT(seq, wnd_end))
 			break;
-		if ((len = tcp_retransmit_range(e, sk, seq, len)) == 0)
+		if ((len = tcp_retransmit_gso(e, sk, seq, len, pipe < cwnd_bytes ?
+		    cwnd_bytes - pipe : 0, &segs)) == 0)
 			break;
 		if (sk->ca_state == TCP_CAS_RECOVERY) {
 			rxt_record(sk, seq);
-			sk->prr_out++;
+			sk->prr_out += segs;
 		}
 		sk->high_rxt = seq + len;
-		tcp_undo_note_rxt(e, sk, (len + mss - 1) / mss);
+		tcp_undo_note_rxt(e, sk, segs);
 		if (sk->ca_state == TCP_CAS_LOSS)
-			MIB_INC(e, TCPEXT_TCPSLOWSTARTRETRANS);
+			MIB_ADD(e, TCPEXT_TCPSLOWSTARTRETRANS, segs);
 		else
-			MIB_INC(e, TCPEXT_TCPFASTRETRANS);
+			MIB_ADD(e, TCPEXT_TCPFASTRETRANS, segs);
 		force = false;
 	}
 }

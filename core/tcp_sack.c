@@ -225,8 +225,8 @@ tcp_pipe(const struct tcp_sock *sk)
 }
 
 bool
-tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
-    uint32_t *len)
+tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t max,
+    uint32_t *seq, uint32_t *len)
 {
 	uint32_t s = SEQ_MAX(sk->high_rxt, sk->snd_una), end;
 	unsigned i;
@@ -243,9 +243,12 @@ tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
 	}
 	if (!SEQ_LT(s, sk->lost_end) || !SEQ_LT(s, sk->snd_max))
 		return false;
-	end = s + mss;
+	end = s + max;
 	if (i < sk->sb_n && SEQ_LT(sk->sb[i].start, end))
 		end = sk->sb[i].start;
+	/* A multi-segment ask stops where the marks do. */
+	if (max > mss && SEQ_GT(end, sk->lost_end))
+		end = sk->lost_end;
 	if (SEQ_GT(end, sk->snd_max))
 		end = sk->snd_max;
 	*seq = s;

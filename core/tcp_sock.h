@@ -597,9 +597,12 @@ void tcp_check_sack_reordering(struct tcpx_engine *e, struct tcp_sock *sk,
 uint32_t tcp_pipe(const struct tcp_sock *sk);
 /* Bytes marked lost and neither ACKed nor SACKed (Linux's lost_out). */
 uint32_t tcp_lost_bytes(const struct tcp_sock *sk);
-/* RFC 6675 NextSeg rule 1: the next lost range to resend, up to `mss`. */
-bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t *seq,
-    uint32_t *len);
+/*
+ * RFC 6675 NextSeg rule 1: the next lost range to resend, up to `max`
+ * bytes; past one segment (`mss`), only what is marked lost.
+ */
+bool tcp_next_lost(const struct tcp_sock *sk, uint32_t mss, uint32_t max,
+    uint32_t *seq, uint32_t *len);
 
 /* tcp_recovery.c: Linux's congestion-avoidance state machine. */
 /*
@@ -688,5 +691,12 @@ void tcp_tlp_ack(struct tcpx_engine *e, struct tcp_sock *sk, bool dupack,
  */
 uint32_t tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t seq, uint32_t len);
+/*
+ * The same, up to `room` bytes (what cwnd leaves) in one GSO
+ * super-segment where the route allows, as Linux's tcp_retransmit_skb
+ * resends a TSO skb whole.  *segs is set to the segments sent.
+ */
+uint32_t tcp_retransmit_gso(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t seq, uint32_t len, uint32_t room, uint32_t *segs);
 
 #endif /* TCPX_TCP_SOCK_H */
