@@ -699,4 +699,19 @@ uint32_t tcp_retransmit_range(struct tcpx_engine *e, struct tcp_sock *sk,
 uint32_t tcp_retransmit_gso(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t seq, uint32_t len, uint32_t room, uint32_t *segs);
 
+/* The segment carries a timestamp and the connection negotiated them. */
+static inline bool
+ts_present(const struct tcp_sock *sk, const struct tcp_seg *seg)
+{
+	return sk->ts_ok && seg->opt.has_ts;
+}
+
+/*
+ * tcp_ack.c: the ACK field of a segment in a synchronized state (Linux's
+ * tcp_ack).  Returns -1 to drop the segment (a challenge ACK was sent),
+ * 0 to go on.
+ */
+int tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk,
+    const struct tcp_seg *seg);
+
 #endif /* TCPX_TCP_SOCK_H */

@@ -8,6 +8,8 @@
  *                   port table (bind, listeners, ephemeral ports)
  *   tcp_input.c     demultiplex, then RFC 9293 "SEGMENT ARRIVES" for
  *                   synchronized states and SYN-SENT
+ *   tcp_ack.c       its ACK step (Linux's tcp_ack): window, SACK, RTT,
+ *                   recovery, congestion window
  *   tcp_output.c    the one place that decides the next segment
  *   tcp_timer.c     retransmit, delayed ACK, keepalive, persist, FIN-WAIT-2
  *   tcp_timewait.c  TIME-WAIT buckets (small, as Linux's inet_timewait_sock)
