@@ -231,7 +231,8 @@ tfo_create_child(struct tcpx_engine *e, struct tcp_sock *lsk,
 	}
 	if (!tfo_pending_add(l, t))
 		return NULL;
-	child = tcp_sock_create_child(e, lsk, t, iss, syn->seq, o, syn->wnd);
+	child = tcp_sock_create_child(e, lsk, t, iss, syn->seq, o, syn->wnd,
+	    rcv_wnd);
 	if (child == NULL) {
 		l->tfo_qlen--;
 		return NULL;

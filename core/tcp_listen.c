@@ -53,13 +53,18 @@ syn_parse_opts(struct tcpx_engine *e, const struct tcp_sock *lsk,
 
 /*
  * Our MSS and initial window for a passive open, as Linux's tcp_openreq_init_rwin:
- * the listener's receive buffer, quantized to the MSS, at most 65535 in
- * the SYN-ACK; our window scale from the largest buffer we may grow to.
+ * the listener's receive buffer, in whole segments of our MSS less the
+ * timestamp option, at most 64 KB (tcp_select_initial_window); our
+ * window scale from the largest buffer we may grow to.  A request
+ * rebuilt from a SYN cookie (cookie_mss, else 0) counts segments of the
+ * MSS the cookie carries, timestamps or not, as Linux's
+ * cookie_v4_check: such a child starts at 64240 where the SYN-ACK
+ * offered 65160.
  */
 static void
 req_init_rwin(struct tcpx_engine *e, const struct tcp_sock *lsk,
-    uint32_t raddr, struct tcp_synopts *o, uint16_t *advmss,
-    uint32_t *rcv_wnd)
+    uint32_t raddr, uint16_t cookie_mss, struct tcp_synopts *o,
+    uint16_t *advmss, uint32_t *rcv_wnd)
 {
 	uint32_t full, clamp, space, mss, wsspace;
 
@@ -74,11 +79,13 @@ req_init_rwin(struct tcpx_engine *e, const struct tcp_sock *lsk,
 	 */
 	clamp = (uint32_t)65535 << TCP_MAX_WSCALE;
 	space = full < clamp ? full : clamp;
-	if (o->ts_ok)
+	if (cookie_mss != 0)
+		mss = cookie_mss;
+	else if (o->ts_ok)
 		mss -= TCPOLEN_TSTAMP_ALIGNED;
 	if (space > mss)
 		space -= space % mss;
-	*rcv_wnd = space;
+	*rcv_wnd = space < 65535 ? space : 65535;
 	o->rcv_wscale = 0;
 	if (o->wscale_ok) {
 		wsspace = space;
@@ -336,11 +343,11 @@ tcp_listen_acceptq_add(struct tcpx_engine *e, struct tcp_sock *lsk,
 static struct tcp_sock *
 passive_establish(struct tcpx_engine *e, struct tcp_sock *lsk,
     const struct tcp_tuple *t, uint32_t iss, uint32_t irs,
-    const struct tcp_synopts *o, const struct tcp_seg *seg)
+    const struct tcp_synopts *o, uint32_t rcv_wnd, const struct tcp_seg *seg)
 {
 	struct tcp_sock *child;
 
-	child = tcp_sock_create_child(e, lsk, t, iss, irs, o, seg->wnd);
+	child = tcp_sock_create_child(e, lsk, t, iss, irs, o, seg->wnd, rcv_wnd);
 	if (child == NULL)
 		return NULL;
 	MIB_INC(e, TCP_PASSIVEOPENS);
@@ -401,14 +408,14 @@ listen_cookie_ack(struct tcpx_engine *e, struct tcp_sock *lsk,
 		if (o.wscale_ok && !e->sysctl.tcp_window_scaling)
 			return false;
 	}
-	req_init_rwin(e, lsk, t.raddr, &o, &advmss, &rcv_wnd);
+	req_init_rwin(e, lsk, t.raddr, mss, &o, &advmss, &rcv_wnd);
 	if (acceptq_is_full(l)) {
 		MIB_INC(e, TCPEXT_LISTENOVERFLOWS);
 		listen_drop(e);
 		return true;
 	}
 	if (passive_establish(e, lsk, &t, seg->ack - 1, seg->seq - 1, &o,
-	    seg) == NULL)
+	    rcv_wnd, seg) == NULL)
 		listen_drop(e);
 	return true;
 }
@@ -477,7 +484,7 @@ listen_syn(struct tcpx_engine *e, struct tcp_sock *lsk,
 		synq_overflow(e, l);
 		MIB_INC(e, TCPEXT_SYNCOOKIESSENT);
 	}
-	req_init_rwin(e, lsk, t.raddr, &o, &advmss, &rcv_wnd);
+	req_init_rwin(e, lsk, t.raddr, 0, &o, &advmss, &rcv_wnd);
 
 	if (want_cookie) {
 		/* No state: the SYN-ACK is all that is left of this SYN. */
@@ -678,7 +685,7 @@ tcp_req_input(struct tcpx_engine *e, struct tcp_req *req,
 	timer_cancel(e, &req->timer);
 	tcp_hash_remove(e, &req->h);
 	child = passive_establish(e, lsk, &req->h.tuple, req->iss, req->irs,
-	    &req->o, seg);
+	    &req->o, req->rcv_wnd, seg);
 	if (child == NULL) {
 		tcp_hash_insert(e, &req->h);
 		timer_arm(e, &req->timer, e->now + req_timeout(req));

@@ -540,7 +540,7 @@ tcp_ack_update_rtt(struct tcpx_engine *e, struct tcp_sock *sk,
 struct tcp_sock *
 tcp_sock_create_child(struct tcpx_engine *e, struct tcp_sock *listener,
     const struct tcp_tuple *t, uint32_t iss, uint32_t irs,
-    const struct tcp_synopts *o, uint16_t peer_wnd)
+    const struct tcp_synopts *o, uint16_t peer_wnd, uint32_t rcv_wnd)
 {
 	struct tcp_sock *sk;
 
@@ -568,7 +568,9 @@ tcp_sock_create_child(struct tcpx_engine *e, struct tcp_sock *listener,
 		sk->advmss = (uint16_t)sk->opt.user_mss;
 	tcp_init_rcv_window(e, sk, (uint16_t)(sk->advmss -
 	    (o->ts_ok ? 12 : 0)));
-	/* The SYN-ACK advertised at least this; keep the scale we sent. */
+	/* Linux's tcp_create_openreq_child: the request's window, and
+	 * the scale the SYN-ACK sent. */
+	sk->rcv_wnd = sk->rcv_ssthresh = rcv_wnd;
 	sk->rcv_wscale = o->wscale_ok ? o->rcv_wscale : 0;
 	if (!o->wscale_ok && sk->rcv_wnd > 65535)
 		sk->rcv_wnd = 65535;

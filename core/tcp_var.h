@@ -208,11 +208,13 @@ void tcp_send_reset_reply(struct tcpx_engine *e, const struct tcp_seg *seg);
 /*
  * Create the full socket for a completed passive open (or a Fast Open
  * SYN): state SYN-RECEIVED -> ESTABLISHED is the caller's to set.
+ * rcv_wnd is the window the request chose (Linux's req->rsk_rcv_wnd).
  * Inserts it in the connection hash.  NULL if memory or orphan limits say no.
  */
 struct tcp_sock *tcp_sock_create_child(struct tcpx_engine *e,
     struct tcp_sock *listener, const struct tcp_tuple *t, uint32_t iss,
-    uint32_t irs, const struct tcp_synopts *o, uint16_t peer_wnd);
+    uint32_t irs, const struct tcp_synopts *o, uint16_t peer_wnd,
+    uint32_t rcv_wnd);
 /* An AF_INET sockaddr from a network-order address and a host-order port. */
 void tcp_sockaddr_set(struct sockaddr_in *sin, uint32_t addr, uint16_t port);
 void tcp_set_state(struct tcpx_engine *e, struct tcp_sock *sk, int state,

@@ -202,6 +202,59 @@ START_TEST(cookie_without_timestamps)
 }
 END_TEST
 
+/*
+ * The window a child offers first, as Linux 6.18 on the wire (the
+ * compare scenarios syncookies and overflow-abort): both SYN-ACKs offer
+ * 65160 (45 segments of 1448, the MSS less the timestamp option), and a
+ * child from a request sock keeps that window, so its ACK of 5 bytes
+ * says 64 (65536 >> 10, never shrinking below 65155); a child rebuilt
+ * from a cookie counts whole segments of the cookie's MSS, 1460, as
+ * cookie_v4_check does: 64240, and the ACK says 63.
+ */
+static uint16_t
+child_first_window(uint16_t port, const char *cookies)
+{
+	struct h_seg s = { .sport = port, .dport = LPORT, .seq = 1000,
+	    .flags = TH_SYN, .wnd = 64240,
+	    .opt = { .has_mss = true, .mss = 1460, .sack_perm = true,
+	    .has_ts = true, .ts_val = 100, .has_wscale = true, .wscale = 10 } };
+	struct tcpx_sockinfo info;
+	struct tcp_seg sa, ack;
+	int cs;
+
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_syncookies",
+	    cookies), 0);
+	h_clear_out(h);
+	h_inject(h, &s);
+	ck_assert(h_take(h, &sa));
+	ck_assert_uint_eq(sa.wnd, 65160);
+	s.seq = 1001;
+	s.ack = sa.seq + 1;
+	s.flags = TH_ACK | TH_PSH;
+	s.opt = (struct tcp_opts){ .has_ts = true, .ts_val = 101,
+	    .ts_ecr = sa.opt.ts_val };
+	s.data = "hello";
+	s.len = 5;
+	h_inject(h, &s);
+	cs = tcpx_accept(h->e, ls, NULL);
+	ck_assert_int_ge(cs, 0);
+	ck_assert_int_eq(tcpx_sock_info(h->e, cs, &info), 0);
+	ck_assert_uint_eq(info.rcv_wscale, 10);
+	/* The data is ACKed at once (quick ACKs at the start). */
+	ck_assert(h_take(h, &ack));
+	ck_assert_uint_eq(ack.ack, 1006);
+	return ack.wnd;
+}
+
+START_TEST(cookie_child_window)
+{
+	ck_assert_uint_eq(child_first_window(6100, "0"), 64);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:SyncookiesRecv"), 0);
+	ck_assert_uint_eq(child_first_window(6101, "2"), 63);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:SyncookiesRecv"), 1);
+}
+END_TEST
+
 START_TEST(forged_cookie_rejected)
 {
 	struct tcp_seg sa;
@@ -350,6 +403,7 @@ syncookie_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, flood_with_legit_client);
 	tcase_add_test(tc, cookie_without_timestamps);
+	tcase_add_test(tc, cookie_child_window);
 	tcase_add_test(tc, forged_cookie_rejected);
 	tcase_add_test(tc, aged_cookie_rejected);
 	tcase_add_test(tc, cookie_one_period_old_accepted);
