@@ -18,9 +18,7 @@
 
 #define TCP_TIMEOUT_INIT_US	1000000ULL	/* RFC 6298 initial RTO */
 #define TCP_RTO_MAX_US		120000000ULL
-#define TCP_MAX_WSCALE		14
 #define TCPOLEN_TSTAMP_ALIGNED	12
-#define SYSCTL_RMEM_MAX		212992		/* net.core.rmem_max */
 
 #define REQ_OF_TIMER(t) \
 	((struct tcp_req *)((char *)(t) - offsetof(struct tcp_req, timer)))
@@ -66,18 +64,14 @@ req_init_rwin(struct tcpx_engine *e, const struct tcp_sock *lsk,
     uint32_t raddr, uint16_t cookie_mss, struct tcp_synopts *o,
     uint16_t *advmss, uint32_t *rcv_wnd)
 {
-	uint32_t full, clamp, space, mss, wsspace;
+	uint32_t full, clamp, space, mss;
 
 	mss = tcp_mss_for_route(e, raddr);
 	if (lsk->opt.user_mss > 0 && (uint32_t)lsk->opt.user_mss < mss)
 		mss = (uint32_t)lsk->opt.user_mss;
 	*advmss = (uint16_t)mss;
 	full = tcp_full_space(e, lsk);
-	/*
-	 * XXX Linux clamps to the buffer when SO_RCVBUF was set
-	 * (SOCK_RCVBUF_LOCK); the socket options do not record that.
-	 */
-	clamp = (uint32_t)65535 << TCP_MAX_WSCALE;
+	clamp = tcp_initial_clamp(e, lsk);
 	space = full < clamp ? full : clamp;
 	if (cookie_mss != 0)
 		mss = cookie_mss;
@@ -86,17 +80,7 @@ req_init_rwin(struct tcpx_engine *e, const struct tcp_sock *lsk,
 	if (space > mss)
 		space -= space % mss;
 	*rcv_wnd = space < 65535 ? space : 65535;
-	o->rcv_wscale = 0;
-	if (o->wscale_ok) {
-		wsspace = space;
-		if ((uint32_t)e->sysctl.tcp_rmem[2] > wsspace)
-			wsspace = (uint32_t)e->sysctl.tcp_rmem[2];
-		if (SYSCTL_RMEM_MAX > wsspace)
-			wsspace = SYSCTL_RMEM_MAX;
-		if (wsspace > clamp)
-			wsspace = clamp;
-		o->rcv_wscale = tcp_rcv_wscale_for(e, wsspace);
-	}
+	o->rcv_wscale = o->wscale_ok ? tcp_initial_wscale(e, space, clamp) : 0;
 }
 
 /* A SYN-ACK, or the bare ACK a request sock sends to an out-of-window segment. */

@@ -65,24 +65,22 @@ void
 tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
     uint16_t mss)
 {
-	uint32_t space = tcp_full_space(e, sk), maxspace;
+	uint32_t space = tcp_full_space(e, sk), clamp = tcp_initial_clamp(e, sk);
 
 	/*
 	 * Linux's tcp_select_initial_window(): whole segments of the
 	 * initial space, at most 64 KB unscaled; the scale covers the
-	 * largest buffer the connection may grow to (tcp_rmem[2]).
+	 * largest buffer the connection may grow to (tcp_rmem[2]), or the
+	 * one the program chose.
 	 */
 	if (mss == 0)
 		mss = TCP_MSS_DEFAULT;
+	if (space > clamp)
+		space = clamp;
 	space = space / mss * mss;
 	sk->rcv_wnd = space < 65535 ? space : 65535;
-	sk->rcv_wscale = 0;
-	if (e->sysctl.tcp_window_scaling) {
-		maxspace = (uint32_t)e->sysctl.tcp_rmem[2];
-		if ((uint32_t)sk->opt.rcvbuf > maxspace)
-			maxspace = (uint32_t)sk->opt.rcvbuf;
-		sk->rcv_wscale = tcp_rcv_wscale_for(e, maxspace);
-	}
+	sk->rcv_wscale = e->sysctl.tcp_window_scaling ?
+	    tcp_initial_wscale(e, space, clamp) : 0;
 	sk->rcv_ssthresh = sk->rcv_wnd;
 	sk->window_clamp = tcp_full_space(e, sk);
 	sk->rcv.max = tcp_full_space(e, sk);

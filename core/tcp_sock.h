@@ -66,6 +66,10 @@ TAILQ_HEAD(tcp_ofoq, tcp_ofo);
 struct tcp_sockopts {
 	bool reuseaddr, reuseport, keepalive, nodelay, cork, linger,
 	    fastopen_connect, fastopen_no_cookie;
+	/* The program sized a buffer (Linux's SOCK_SNDBUF_LOCK and
+	 * SOCK_RCVBUF_LOCK): no autotuning, and the window scale fits
+	 * the receive buffer, not tcp_rmem[2]. */
+	bool sndbuf_lock, rcvbuf_lock;
 	int linger_secs, rcvbuf, sndbuf, keepidle, keepintvl, keepcnt,
 	    user_mss, syncnt, fastopen_qlen, defer_accept;
 	uint32_t uid;

@@ -18,7 +18,6 @@
 #include "tcp_timewait.h"
 
 /* Linux's limits for the options below. */
-#define SYSCTL_RMEM_MAX		212992	/* net.core.rmem_max */
 #define SYSCTL_WMEM_MAX		212992	/* net.core.wmem_max */
 #define TCP_MIN_MSS		88
 #define MAX_TCP_WINDOW		32767
@@ -124,6 +123,8 @@ setsockopt_socket(struct tcpx_engine *e, struct tcp_sock *sk, int name,
 		return 0;
 	case SO_RCVBUF:
 		sk->opt.rcvbuf = buf_size(v, SYSCTL_RMEM_MAX, SOCK_MIN_RCVBUF);
+		sk->opt.rcvbuf_lock = true;
+		sk->rcvbuf_auto = false;
 		if (sk->rcv.max != 0 && sk->listen == NULL) {
 			uint32_t space = tcp_full_space(e, sk);
 
@@ -132,6 +133,8 @@ setsockopt_socket(struct tcpx_engine *e, struct tcp_sock *sk, int name,
 		return 0;
 	case SO_SNDBUF:
 		sk->opt.sndbuf = buf_size(v, SYSCTL_WMEM_MAX, SOCK_MIN_SNDBUF);
+		sk->opt.sndbuf_lock = true;
+		sk->sndbuf_auto = false;
 		sk->snd.max = (uint32_t)sk->opt.sndbuf > sk->snd.len ?
 		    (uint32_t)sk->opt.sndbuf : sk->snd.len;
 		return 0;

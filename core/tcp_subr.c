@@ -304,15 +304,27 @@ tcp_mss_for_route(struct tcpx_engine *e, uint32_t raddr)
 	return (uint16_t)(e->cfg.mtu - 40);
 }
 
+uint32_t
+tcp_initial_clamp(struct tcpx_engine *e, const struct tcp_sock *sk)
+{
+	uint32_t full = tcp_full_space(e, sk);
+
+	return sk->opt.rcvbuf_lock ? full : (uint32_t)65535 << TCP_MAX_WSCALE;
+}
+
 uint8_t
-tcp_rcv_wscale_for(struct tcpx_engine *e, uint32_t rcvbuf_max)
+tcp_initial_wscale(struct tcpx_engine *e, uint32_t space, uint32_t clamp)
 {
 	uint8_t ws = 0;
 
-	(void)e;
-	/* Linux: the smallest shift that lets the largest buffer fit. */
-	while (rcvbuf_max > 65535 && ws < 14) {
-		rcvbuf_max >>= 1;
+	if (space < (uint32_t)e->sysctl.tcp_rmem[2])
+		space = (uint32_t)e->sysctl.tcp_rmem[2];
+	if (space < SYSCTL_RMEM_MAX)
+		space = SYSCTL_RMEM_MAX;
+	if (space > clamp)
+		space = clamp;
+	while (space > 65535 && ws < TCP_MAX_WSCALE) {
+		space >>= 1;
 		ws++;
 	}
 	return ws;
@@ -370,13 +382,10 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->last_rcv_us = sk->last_ack_us = e->now;
 	if (sk->opt.keepalive)
 		tcp_keepalive_reset(e, sk);
-	/*
-	 * Buffers the application did not size itself grow with the
-	 * connection, as Linux's (SOCK_SNDBUF_LOCK / SOCK_RCVBUF_LOCK);
-	 * a size other than the tcp_wmem / tcp_rmem default counts as set.
-	 */
-	sk->sndbuf_auto = sk->opt.sndbuf == (int)e->sysctl.tcp_wmem[1];
-	sk->rcvbuf_auto = sk->opt.rcvbuf == (int)e->sysctl.tcp_rmem[1] &&
+	/* Buffers the program did not size itself grow with the
+	 * connection, as Linux's. */
+	sk->sndbuf_auto = !sk->opt.sndbuf_lock;
+	sk->rcvbuf_auto = !sk->opt.rcvbuf_lock &&
 	    e->sysctl.tcp_moderate_rcvbuf != 0;
 	tcp_init_buffer_space(e, sk);
 	sk->rcvq_seq = sk->bytes_read;
@@ -384,17 +393,37 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_sndbuf_expand(e, sk);
 }
 
+/*
+ * Linux's tcp_sndbuf_expand(): room for two congestion windows (CUBIC
+ * needs 1.7 for Fast Recovery; 2 leaves a cushion), of at least the
+ * initial window or the reordering degree plus one, each segment charged
+ * what its buffer costs Linux: the larger of the peer's MSS and ours,
+ * plus MAX_TCP_HEADER and skb_shared_info, rounded up to a power of two,
+ * plus the sk_buff itself.  An MSS of 1460 costs 2304, so a connection
+ * has SO_SNDBUF 46080 once established, as Linux 6.18 reports, and holds
+ * that much data: Linux charges a large skb little more than its data.
+ */
+#define SKB_HEAD_OVERHEAD	(256 + 320)	/* MAX_TCP_HEADER, shinfo */
+#define SKB_STRUCT_SIZE		256		/* sk_buff, cache-aligned */
+
 void
 tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t want;
 	uint32_t segs = sk->snd_cwnd > TCP_INIT_CWND ? sk->snd_cwnd :
 	    TCP_INIT_CWND;
+	uint32_t per_mss, head;
+	uint64_t want;
 
 	if (!sk->sndbuf_auto)
 		return;
-	/* Two congestion windows of data: one in flight, one for recovery. */
-	want = 2ULL * segs * sk->mss;
+	if (segs < sk->reordering + 1)
+		segs = sk->reordering + 1;
+	head = (sk->peer_mss > sk->mss ? sk->peer_mss : sk->mss) +
+	    SKB_HEAD_OVERHEAD;
+	for (per_mss = 1; per_mss < head; per_mss <<= 1)
+		;
+	per_mss += SKB_STRUCT_SIZE;
+	want = 2ULL * segs * per_mss;
 	if (want > (uint64_t)e->sysctl.tcp_wmem[2])
 		want = (uint64_t)e->sysctl.tcp_wmem[2];
 	if (want > sk->snd.max) {

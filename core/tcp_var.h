@@ -242,7 +242,20 @@ void tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 void tcp_sock_event(struct tcpx_engine *e, struct tcp_sock *sk,
     unsigned events);
 uint16_t tcp_mss_for_route(struct tcpx_engine *e, uint32_t raddr);
-uint8_t tcp_rcv_wscale_for(struct tcpx_engine *e, uint32_t rcvbuf_max);
+/*
+ * The initial window's limits, as Linux's tcp_select_initial_window():
+ * the clamp (the receive buffer's space once the program sized it,
+ * SOCK_RCVBUF_LOCK; else 65535 << 14), and our window scale for an
+ * initial space: the smallest shift that lets the largest window we may
+ * offer fit in 16 bits, that space grown to tcp_rmem[2] and rmem_max
+ * but not past the clamp.
+ */
+#define TCP_MAX_WSCALE		14
+#define SYSCTL_RMEM_MAX		212992		/* net.core.rmem_max */
+uint32_t tcp_initial_clamp(struct tcpx_engine *e,
+    const struct tcp_sock *sk);
+uint8_t tcp_initial_wscale(struct tcpx_engine *e, uint32_t space,
+    uint32_t clamp);
 
 /* tcp_listen.c */
 void tcp_listen_input(struct tcpx_engine *e, struct tcp_sock *lsk,

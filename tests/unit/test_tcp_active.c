@@ -89,6 +89,52 @@ START_TEST(test_syn_layout)
 }
 END_TEST
 
+/*
+ * A receive buffer the program sized (SO_RCVBUF 65536 before connect or
+ * listen: 131072 bytes, 65536 of window) bounds the window scale, as
+ * Linux's SOCK_RCVBUF_LOCK does: wscale 1, not tcp_rmem[2]'s 10, in the
+ * SYN and in a listener's SYN-ACK (Linux 6.18 sends the same two).  An
+ * untouched socket keeps 10.
+ */
+START_TEST(test_rcvbuf_set_bounds_wscale)
+{
+	struct h_seg syn = { .sport = 40000, .dport = 8080, .seq = 5000,
+	    .flags = TH_SYN, .wnd = 64240, .opt = fx_syn_opts(7) };
+	struct sockaddr_in sin;
+	struct tcp_seg seg;
+	int s, l, v = 65536;
+
+	s = tcpx_socket(h->e);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, s, SOL_SOCKET, SO_RCVBUF, &v,
+	    sizeof(v)), 0);
+	h_peer_sockaddr(&sin, FX_RPORT);
+	ck_assert_int_eq(tcpx_connect(h->e, s, &sin), -EINPROGRESS);
+	ck_assert(h_take(h, &seg));
+	ck_assert_uint_eq(seg.flags, TH_SYN);
+	ck_assert_uint_eq(seg.wnd, 64240);
+	ck_assert(seg.opt.has_wscale);
+	ck_assert_uint_eq(seg.opt.wscale, 1);
+
+	l = tcpx_socket(h->e);
+	ck_assert_int_eq(tcpx_setsockopt(h->e, l, SOL_SOCKET, SO_RCVBUF, &v,
+	    sizeof(v)), 0);
+	h_local_sockaddr(&sin, 8080);
+	ck_assert_int_eq(tcpx_bind(h->e, l, &sin), 0);
+	ck_assert_int_eq(tcpx_listen(h->e, l, 8), 0);
+	h_inject(h, &syn);
+	ck_assert(h_take(h, &seg));
+	ck_assert_uint_eq(seg.flags, TH_SYN | TH_ACK);
+	ck_assert_uint_eq(seg.wnd, 65160);
+	ck_assert_uint_eq(seg.opt.wscale, 1);
+
+	s = tcpx_socket(h->e);
+	h_peer_sockaddr(&sin, FX_RPORT + 1);
+	ck_assert_int_eq(tcpx_connect(h->e, s, &sin), -EINPROGRESS);
+	ck_assert(h_take(h, &seg));
+	ck_assert_uint_eq(seg.opt.wscale, 10);
+}
+END_TEST
+
 START_TEST(test_handshake_negotiates)
 {
 	struct tcpx_sockinfo info;
@@ -600,6 +646,7 @@ active_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_syn_layout);
+	tcase_add_test(tc, test_rcvbuf_set_bounds_wscale);
 	tcase_add_test(tc, test_handshake_negotiates);
 	tcase_add_test(tc, test_handshake_no_options);
 	tcase_add_test(tc, test_syn_retries_default);
