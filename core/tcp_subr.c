@@ -307,9 +307,8 @@ tcp_mss_for_route(struct tcpx_engine *e, uint32_t raddr)
 uint32_t
 tcp_initial_clamp(struct tcpx_engine *e, const struct tcp_sock *sk)
 {
-	uint32_t full = tcp_full_space(e, sk);
-
-	return sk->opt.rcvbuf_lock ? full : (uint32_t)65535 << TCP_MAX_WSCALE;
+	return sk->opt.rcvbuf_lock ? tcp_full_space(e, sk) :
+	    (uint32_t)65535 << TCP_MAX_WSCALE;
 }
 
 uint8_t
