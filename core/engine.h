@@ -32,6 +32,10 @@ struct tcpx_engine {
 	unsigned rx_flags;		/* TCPX_RX_* of the frame being input */
 	uint16_t tx_gso_size;		/* nonzero: the frame built is a GSO one */
 	uint8_t *tx;			/* the frame being built: txbuf, or lent */
+	/* The payload of the frame being built, when it is gathered. */
+	const uint8_t *tx_payload;
+	uint32_t tx_payload_len;
+	bool tx_gathered;		/* frames point into send queues */
 	uint8_t txbuf[TCPX_FRAME_MAX];	/* frames are built here, one at a time */
 };
 
@@ -52,6 +56,18 @@ void link_input(struct tcpx_engine *e, const uint8_t *frame, size_t len);
  * own OutSegs.  Returns 0, or -EHOSTUNREACH / -ENETUNREACH / -EMSGSIZE.
  */
 int ip_send_tcp(struct tcpx_engine *e, const struct tcp_out *seg);
+/*
+ * Before a send queue's memory moves or goes: the host sends the frames
+ * that point into it (ops->tx_fence).
+ */
+static inline void
+ip_tx_fence(struct tcpx_engine *e)
+{
+	if (e->tx_gathered) {
+		e->tx_gathered = false;
+		e->ops.tx_fence(e->ops.ctx);
+	}
+}
 /* May a super-segment go to daddr now (GSO on, next hop resolved)? */
 bool ip_gso_ok(struct tcpx_engine *e, uint32_t daddr);
 /*

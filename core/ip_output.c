@@ -49,6 +49,17 @@ link_xmit_ip(struct tcpx_engine *e, const uint8_t mac[6], const uint8_t *ip,
 		}
 		eth_build(e->tx, ETH_HLEN_, mac, e->cfg.mac,
 		    ETHERTYPE_IPV4_);
+		if (e->tx_payload != NULL) {
+			/* Headers here, the payload where it lies; set
+			 * after the call, in which the host may send what
+			 * it holds (and say so with tcpx_tx_sent). */
+			e->ops.output_gso_gather(e->ops.ctx, e->tx,
+			    ETH_HLEN_ + len, e->tx_payload, e->tx_payload_len,
+			    e->tx_gso_size,
+			    (uint16_t)(ETH_HLEN_ + (p[0] & 0x0f) * 4), 16);
+			e->tx_gathered = true;
+			return;
+		}
 		e->ops.output_gso(e->ops.ctx, e->tx, ETH_HLEN_ + len,
 		    e->tx_gso_size, (uint16_t)(ETH_HLEN_ + (p[0] & 0x0f) * 4),
 		    16);
@@ -159,6 +170,14 @@ ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
 	uint32_t nexthop;
 	size_t n, cap;
 	int err;
+	/*
+	 * Data that stays in the send queue goes from there (one copy the
+	 * fewer, into the kernel); else the frame is built whole, in room
+	 * the host lends if it does.
+	 */
+	bool gather = seg->data_stays && seg->len > 0 &&
+	    e->cfg.link == TCPX_LINK_ETHER &&
+	    e->ops.output_gso_gather != NULL && e->ops.tx_fence != NULL;
 
 	if (ip_route(e, seg->daddr, &nexthop) != 0) {
 		MIB_INC(e, IP_OUTNOROUTES);
@@ -173,14 +192,29 @@ ip_send_tcp_gso(struct tcpx_engine *e, const struct tcp_out *seg,
 	 * the payload is not summed here.
 	 */
 	partial.csum_partial = true;
-	tx_borrow(e);
+	partial.hdr_only = gather;
+	if (!gather)
+		tx_borrow(e);
 	if ((n = tcp_build(e->tx + IP_TCP_OFF, cap, &partial)) == 0)
 		return tx_return(e, -EMSGSIZE);
 	ipv4_build(e->tx + LINK_IP_OFF, IPV4_HLEN_MIN, seg->saddr,
 	    seg->daddr, IPPROTO_TCP_, (uint8_t)e->sysctl.ip_default_ttl,
 	    e->ip_id++, (uint16_t)n);
 	e->tx_gso_size = gso_size;
+	if (gather) {
+		e->tx_payload = seg->data;
+		e->tx_payload_len = seg->len;
+		n -= seg->len;	/* what lies in e->tx */
+	}
 	err = ip_send(e, seg->daddr, IPV4_HLEN_MIN + n);
 	e->tx_gso_size = 0;
+	e->tx_payload = NULL;
+	e->tx_payload_len = 0;
 	return tx_return(e, err);
+}
+
+void
+tcpx_tx_sent(struct tcpx_engine *e)
+{
+	e->tx_gathered = false;
 }

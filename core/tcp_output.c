@@ -156,13 +156,15 @@ static uint32_t gso_len(struct tcpx_engine *e, const struct tcp_sock *sk,
     uint32_t unsent, uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss);
 
 /*
- * Send one segment of this connection.  `data` may be NULL with len 0.
- * SYN segments carry the SYN options; others the timestamp and, with
- * out-of-order data held, SACK blocks.
+ * Send one segment of this connection.  `data` may be NULL with len 0;
+ * `stays`: it lies in the send ring (tcp_out.data_stays).  SYN segments
+ * carry the SYN options; others the timestamp and, with out-of-order
+ * data held, SACK blocks.
  */
 static void
 xmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
-    uint8_t flags, const uint8_t *data, uint32_t len, uint16_t gso_size)
+    uint8_t flags, const uint8_t *data, uint32_t len, uint16_t gso_size,
+    bool stays)
 {
 	struct tcp_out out;
 	bool passive;
@@ -177,6 +179,7 @@ xmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	out.flags = flags;
 	out.data = data;
 	out.len = len;
+	out.data_stays = stays;
 	if (flags & TH_ACK)
 		out.ack = sk->rcv_nxt;
 	if (flags & TH_SYN) {
@@ -250,7 +253,7 @@ static void
 xmit(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq, uint8_t flags,
     const uint8_t *data, uint32_t len)
 {
-	xmit_gso(e, sk, seq, flags, data, len, 0);
+	xmit_gso(e, sk, seq, flags, data, len, 0, false);
 }
 
 /*
@@ -267,13 +270,13 @@ xmit_data_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	const uint8_t *p;
 
 	if ((p = tcp_ring_ptr(&sk->snd, off, len)) != NULL) {
-		xmit_gso(e, sk, seq, flags, p, len, gso);
+		xmit_gso(e, sk, seq, flags, p, len, gso, true);
 		return;
 	}
 	if (len > sizeof(stackbuf) && (buf = malloc(len)) == NULL)
 		return;
 	tcp_ring_peek(&sk->snd, off, buf, len);
-	xmit_gso(e, sk, seq, flags, buf, len, gso);
+	xmit_gso(e, sk, seq, flags, buf, len, gso, false);
 	if (buf != stackbuf)
 		free(buf);
 }

@@ -364,6 +364,18 @@ uint32_t tcp_ring_reserve(struct tcp_ring *r, uint32_t len,
     struct iovec iov[2], int *iovcnt);
 void tcp_ring_commit(struct tcp_ring *r, uint32_t n);
 /*
+ * Would tcp_ring_write or tcp_ring_reserve of len bytes move the ring's
+ * memory (grow it)?  They take at most what r->max leaves room for; a
+ * ring without memory yet has nothing to move.
+ */
+static inline bool
+tcp_ring_would_move(const struct tcp_ring *r, uint32_t len)
+{
+	uint32_t n = r->len >= r->max ? 0 : r->max - r->len;
+
+	return r->buf != NULL && r->cap - r->len < (len < n ? len : n);
+}
+/*
  * Linux's TCP_RMEM_TO_WIN_SCALE and TCP_DEFAULT_SCALING_RATIO: until the
  * first full segment is measured, half the receive buffer is window.
  */

@@ -153,6 +153,8 @@ tcp_sock_free(struct tcpx_engine *e, struct tcp_sock *sk)
 	if (sk->state == TCP_ST_ESTABLISHED || sk->state == TCP_ST_CLOSE_WAIT)
 		MIB_DEC(e, TCP_CURRESTAB);
 	id_release(e, sk);
+	if (sk->snd.buf != NULL)
+		ip_tx_fence(e);	/* frames may point into it */
 	tcp_ring_free(&sk->snd);
 	tcp_ring_free(&sk->rcv);
 	tcp_ofo_purge(sk);

@@ -132,6 +132,8 @@ tcp_usr_send(struct tcpx_engine *e, struct tcp_sock *sk, const void *buf,
 		return 0;
 	if (len > UINT32_MAX)
 		len = UINT32_MAX;
+	if (tcp_ring_would_move(&sk->snd, (uint32_t)len))
+		ip_tx_fence(e);
 	n = tcp_ring_write(&sk->snd, buf, (uint32_t)len);
 	if (n == 0)
 		return -EAGAIN;
@@ -147,14 +149,16 @@ tcp_usr_send_reserve(struct tcpx_engine *e, struct tcp_sock *sk, size_t len,
 	uint32_t n;
 	int err;
 
-	(void)e;
 	*iovcnt = 0;
 	if ((err = send_check(sk)) != 0)
 		return err;
 	if (len == 0)
 		return -EINVAL;
-	n = tcp_ring_reserve(&sk->snd, len > UINT32_MAX ? UINT32_MAX :
-	    (uint32_t)len, iov, iovcnt);
+	if (len > UINT32_MAX)
+		len = UINT32_MAX;
+	if (tcp_ring_would_move(&sk->snd, (uint32_t)len))
+		ip_tx_fence(e);
+	n = tcp_ring_reserve(&sk->snd, (uint32_t)len, iov, iovcnt);
 	return n != 0 ? (ssize_t)n : -EAGAIN;
 }
 

@@ -102,6 +102,24 @@ struct tcpx_ops {
 	 */
 	uint8_t *(*tx_frame)(void *ctx, size_t max);
 	/*
+	 * A gathered super-segment: as output_gso, but the frame is `hdr`
+	 * (hdrlen bytes: link, IPv4 and TCP headers; the IPv4 length counts
+	 * the payload) followed by the `plen` bytes at `payload`, which lie
+	 * in the connection's send queue and are not copied.  They stay
+	 * there, unchanged, until the host has sent the frame and said so
+	 * with tcpx_tx_sent, or until the engine calls tx_fence, which must
+	 * send every such frame before it returns; the engine calls it
+	 * before it moves or frees a send queue.  (Bytes the peer has
+	 * acknowledged meanwhile may be rewritten: a resent segment then
+	 * carries new bytes where the peer discards old ones.)  Ethernet
+	 * links; used only with tx_fence set too.  trace_seg sees the
+	 * headers only.  May be NULL.
+	 */
+	void (*output_gso_gather)(void *ctx, const uint8_t *hdr, size_t hdrlen,
+	    const uint8_t *payload, size_t plen, uint16_t gso_size,
+	    uint16_t csum_start, uint16_t csum_offset);
+	void (*tx_fence)(void *ctx);
+	/*
 	 * Hand in-order bytes to the reader at once, as Linux's fast path
 	 * once copied straight into a waiting reader's buffer: called when
 	 * a segment arrives in order while the receive queue of `sock` is
@@ -156,6 +174,8 @@ void tcpx_input_ex(struct tcpx_engine *e, const uint8_t *frame, size_t len,
     uint64_t now_us, unsigned flags);
 /* Move the clock forward and run every timer that is due. */
 void tcpx_advance(struct tcpx_engine *e, uint64_t now_us);
+/* The host has sent every frame output_gso_gather gave it (tcpx.h ops). */
+void tcpx_tx_sent(struct tcpx_engine *e);
 /* Earliest pending deadline, or UINT64_MAX when nothing is armed. */
 uint64_t tcpx_next_deadline(const struct tcpx_engine *e);
 

@@ -191,8 +191,19 @@ struct tcp_out {
 	 * CHECKSUM_PARTIAL.
 	 */
 	bool csum_partial;
+	/*
+	 * The data lies in a send queue, where it stays until the host
+	 * has sent the frame (a gathered send may point at it).
+	 */
+	bool data_stays;
+	/* Headers only: the data follows them elsewhere (gathered send). */
+	bool hdr_only;
 };
-/* TCP header + options + data, checksum filled.  Returns bytes or 0. */
+/*
+ * TCP header + options + data, checksum filled (hdr_only: header and
+ * options, the checksum partial).  Returns the segment's length (with
+ * its data, even when hdr_only) or 0.
+ */
 size_t tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg);
 /* Bytes the options of `o` take in tcp_build's layout (multiple of 4). */
 size_t tcp_options_len(const struct tcp_opts *o, uint8_t flags);

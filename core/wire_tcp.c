@@ -293,7 +293,9 @@ tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg)
 	optlen = tcp_options_len(&seg->opt, seg->flags);
 	hlen = TCP_HLEN_MIN + optlen;
 	total = hlen + seg->len;
-	if (total > cap || total > 0xffff - IPV4_HLEN_MIN)
+	if ((seg->hdr_only ? hlen : total) > cap ||
+	    total > 0xffff - IPV4_HLEN_MIN ||
+	    (seg->hdr_only && !seg->csum_partial))
 		return 0;
 	wire_put16(buf, seg->sport);
 	wire_put16(buf + 2, seg->dport);
@@ -305,7 +307,7 @@ tcp_build(uint8_t *buf, size_t cap, const struct tcp_out *seg)
 	wire_put16(buf + 16, 0);
 	wire_put16(buf + 18, 0);
 	tcp_options_write(buf + TCP_HLEN_MIN, &seg->opt, seg->flags);
-	if (seg->len > 0)
+	if (seg->len > 0 && !seg->hdr_only)
 		memcpy(buf + hlen, seg->data, seg->len);
 	sum = inet_pseudo_sum(seg->saddr, seg->daddr, IPPROTO_TCP_,
 	    (uint16_t)total);

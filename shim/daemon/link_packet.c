@@ -72,7 +72,7 @@ struct link {
 	unsigned ntx;
 	size_t txused;		/* bytes of txbuf in use */
 	uint8_t *txbuf;		/* TX_ARENA bytes */
-	struct iovec iov[TX_BATCH];
+	struct iovec iov[TX_BATCH][2];	/* headers, then a gathered payload */
 	struct mmsghdr msg[TX_BATCH];
 	bool warned_trunc, warned_csum;
 };
@@ -287,7 +287,7 @@ link_open(struct tcpxd *d, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < TX_BATCH; i++) {
-		l->msg[i].msg_hdr.msg_iov = &l->iov[i];
+		l->msg[i].msg_hdr.msg_iov = l->iov[i];
 		l->msg[i].msg_hdr.msg_iovlen = 1;
 		if (l->sock_type == SOCK_DGRAM) {
 			l->msg[i].msg_hdr.msg_name = &l->dst;
@@ -485,6 +485,8 @@ link_flush(struct tcpxd *d)
 	}
 	l->ntx = 0;
 	l->txused = 0;
+	/* Gathered payloads (link_tx_gather) may change from here on. */
+	tcpx_tx_sent(d->eng);
 }
 
 /*
@@ -505,13 +507,33 @@ link_tx_room(struct tcpxd *d, size_t max)
 	return l->txbuf + l->txused + hl;
 }
 
-/* Queue one frame with its vnet header (vh NULL: an ordinary frame). */
+/* The GSO header of a TCP super-segment whose TCP header is at csum_start. */
+static void
+gso_hdr(struct virtio_net_hdr *vh, const uint8_t *frame, uint16_t gso_size,
+    uint16_t csum_start, uint16_t csum_offset)
+{
+	size_t thl = (size_t)(frame[csum_start + 12] >> 4) * 4;
+
+	memset(vh, 0, sizeof(*vh));
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh->hdr_len = (uint16_t)(csum_start + thl);
+	vh->gso_size = gso_size;
+	vh->csum_start = csum_start;
+	vh->csum_offset = csum_offset;
+}
+
+/*
+ * Queue one frame with its vnet header (vh NULL: an ordinary frame),
+ * and a payload to send after it from where it lies (plen 0: none).
+ */
 static void
 link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
-    const uint8_t *frame, size_t len)
+    const uint8_t *frame, size_t len, const uint8_t *payload, size_t plen)
 {
 	struct link *l = d->link;
 	size_t hl = l->vnet ? VNET_LEN : 0;
+	struct iovec *iov;
 	uint8_t *p;
 
 	if (hl + len > TX_ARENA)
@@ -529,8 +551,12 @@ link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
 	}
 	if (frame != p + hl)
 		memcpy(p + hl, frame, len);
-	l->iov[l->ntx].iov_base = p;
-	l->iov[l->ntx].iov_len = hl + len;
+	iov = l->iov[l->ntx];
+	iov[0].iov_base = p;
+	iov[0].iov_len = hl + len;
+	iov[1].iov_base = (void *)(uintptr_t)payload;
+	iov[1].iov_len = plen;
+	l->msg[l->ntx].msg_hdr.msg_iovlen = plen != 0 ? 2 : 1;
 	/* Keep every frame 16-byte aligned in the arena. */
 	l->txused += (hl + len + 15) & ~(size_t)15;
 	if (++l->ntx == TX_BATCH)
@@ -540,7 +566,7 @@ link_queue(struct tcpxd *d, const struct virtio_net_hdr *vh,
 void
 link_tx(struct tcpxd *d, const uint8_t *frame, size_t len)
 {
-	link_queue(d, NULL, frame, len);
+	link_queue(d, NULL, frame, len, NULL, 0);
 }
 
 /*
@@ -553,17 +579,28 @@ link_tx_gso(struct tcpxd *d, const uint8_t *frame, size_t len,
     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
 {
 	struct virtio_net_hdr vh;
-	size_t thl;
 
 	if (!d->link->vnet || len < (size_t)csum_start + 20)
 		return;		/* the engine only does this with vnet on */
-	thl = (size_t)(frame[csum_start + 12] >> 4) * 4;
-	memset(&vh, 0, sizeof(vh));
-	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
-	vh.hdr_len = (uint16_t)(csum_start + thl);
-	vh.gso_size = gso_size;
-	vh.csum_start = csum_start;
-	vh.csum_offset = csum_offset;
-	link_queue(d, &vh, frame, len);
+	gso_hdr(&vh, frame, gso_size, csum_start, csum_offset);
+	link_queue(d, &vh, frame, len, NULL, 0);
+}
+
+/*
+ * The same with the payload left where it lies (ops->output_gso_gather):
+ * the headers go to the arena, the kernel copies the payload straight
+ * from the engine's send queue.  It stays put until link_flush sends it
+ * (the engine fences, ops->tx_fence, before it moves a queue).
+ */
+void
+link_tx_gather(struct tcpxd *d, const uint8_t *hdr, size_t hdrlen,
+    const uint8_t *payload, size_t plen, uint16_t gso_size,
+    uint16_t csum_start, uint16_t csum_offset)
+{
+	struct virtio_net_hdr vh;
+
+	if (!d->link->vnet || hdrlen < (size_t)csum_start + 20)
+		return;
+	gso_hdr(&vh, hdr, gso_size, csum_start, csum_offset);
+	link_queue(d, &vh, hdr, hdrlen, payload, plen);
 }

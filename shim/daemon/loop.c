@@ -111,6 +111,21 @@ ops_output_gso(void *ctx, const uint8_t *frame, size_t len,
 }
 
 static void
+ops_output_gso_gather(void *ctx, const uint8_t *hdr, size_t hdrlen,
+    const uint8_t *payload, size_t plen, uint16_t gso_size,
+    uint16_t csum_start, uint16_t csum_offset)
+{
+	link_tx_gather(ctx, hdr, hdrlen, payload, plen, gso_size, csum_start,
+	    csum_offset);
+}
+
+static void
+ops_tx_fence(void *ctx)
+{
+	link_flush(ctx);
+}
+
+static void
 ops_event(void *ctx, int sock, unsigned events)
 {
 	bridge_engine_event(ctx, sock, events);
@@ -210,8 +225,11 @@ loop_engine_ops(struct tcpxd *d, struct tcpx_ops *ops)
 	ops->ctx = d;
 	ops->output = ops_output;
 	ops->tx_frame = ops_tx_frame;
-	if (link_vnet(d))
+	if (link_vnet(d)) {
 		ops->output_gso = ops_output_gso;
+		ops->output_gso_gather = ops_output_gso_gather;
+		ops->tx_fence = ops_tx_fence;
+	}
 	ops->event = ops_event;
 	ops->deliver = ops_deliver;
 	ops->trace_seg = ops_trace_seg;

@@ -248,6 +248,10 @@ void link_tx(struct tcpxd *d, const uint8_t *frame, size_t len);
 void link_tx_gso(struct tcpxd *d, const uint8_t *frame, size_t len,
     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset);
 void link_flush(struct tcpxd *d);
+/* The same, the payload sent from the engine's send queue (gathered). */
+void link_tx_gather(struct tcpxd *d, const uint8_t *hdr, size_t hdrlen,
+    const uint8_t *payload, size_t plen, uint16_t gso_size,
+    uint16_t csum_start, uint16_t csum_offset);
 /* Room in the send batch for the engine's next frame (ops->tx_frame). */
 uint8_t *link_tx_room(struct tcpxd *d, size_t max);
 /* Frames carry a virtio_net_hdr: GSO out, GRO'd frames in. */

@@ -157,6 +157,36 @@ put_options(const uint8_t *opt, size_t len, char *buf, size_t cap,
 	put(buf, cap, off, "]");
 }
 
+/*
+ * The IPv4 and TCP headers of `ip`, as a capture shows them: the TCP
+ * checksum is not checked (an outgoing super-segment's is partial, and
+ * tcpdump shows bad ones too), and the packet may be cut short after
+ * its headers (a trace event carries 128 bytes, a gathered send's
+ * headers come alone): the lengths are the header's.  Nothing past the
+ * TCP header is read.
+ */
+static int
+parse_headers(const uint8_t *ip, size_t len, struct ipv4_view *iv,
+    struct tcp_seg *s)
+{
+	size_t ihl, total;
+
+	if (len < IPV4_HLEN_MIN)
+		return -1;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	total = wire_get16(ip + 2);
+	if (total > len) {
+		if (ihl < IPV4_HLEN_MIN || len < ihl + TCP_HLEN_MIN ||
+		    len < ihl + (size_t)(ip[ihl + 12] >> 4) * 4)
+			return -1;
+		len = total;	/* what the packet was; headers are here */
+	}
+	if (ipv4_parse(ip, len, iv) != WIRE_OK || iv->proto != IPPROTO_TCP_ ||
+	    tcp_parse_ex(iv, s, false) != WIRE_OK)
+		return -1;
+	return 0;
+}
+
 int
 segfmt_tcp(struct segfmt *f, const uint8_t *ip, size_t len, char *buf,
     size_t cap)
@@ -168,8 +198,7 @@ segfmt_tcp(struct segfmt *f, const uint8_t *ip, size_t len, char *buf,
 	size_t off = 0;
 	uint32_t seq, ack;
 
-	if (cap == 0 || ipv4_parse(ip, len, &iv) != WIRE_OK ||
-	    iv.proto != IPPROTO_TCP_ || tcp_parse(&iv, &s) != WIRE_OK)
+	if (cap == 0 || parse_headers(ip, len, &iv, &s) < 0)
 		return -1;
 	inet_ntop(AF_INET, &s.saddr, src, sizeof(src));
 	inet_ntop(AF_INET, &s.daddr, dst, sizeof(dst));

@@ -173,51 +173,6 @@ follow(struct trace *t, uint32_t la, uint16_t lp, uint32_t ra, uint16_t rp)
 	t->rport = rp;
 }
 
-/* ", options [nop,nop,TS val 1 ecr 2]" for a segment cut short. */
-static void
-opts_text(const struct tool_tcph *h, char *buf, size_t len)
-{
-	size_t i = 0, off = 0;
-
-	buf[0] = '\0';
-	if (h->optlen == 0)
-		return;
-#define PUT(...) do { if (off < len) off += (size_t)snprintf(buf + off, \
-	len - off, __VA_ARGS__); } while (0)
-	PUT(", options [");
-	while (i < h->optlen) {
-		uint8_t kind = h->opt[i], ol;
-		const uint8_t *v = h->opt + i + 2;
-
-		if (i > 0)
-			PUT(",");
-		if (kind == 0) {
-			PUT("eol");
-			break;
-		}
-		if (kind == 1) {
-			PUT("nop");
-			i++;
-			continue;
-		}
-		if (i + 1 >= h->optlen || (ol = h->opt[i + 1]) < 2 ||
-		    i + ol > h->optlen)
-			break;
-		if (kind == 8 && ol == 10)
-			PUT("TS val %u ecr %u", (unsigned)v[0] << 24 |
-			    (unsigned)v[1] << 16 | (unsigned)v[2] << 8 | v[3],
-			    (unsigned)v[4] << 24 | (unsigned)v[5] << 16 |
-			    (unsigned)v[6] << 8 | v[7]);
-		else if (kind == 5)
-			PUT("sack %u", (ol - 2) / 8);
-		else
-			PUT("opt-%u", kind);
-		i += ol;
-	}
-	PUT("]");
-#undef PUT
-}
-
 /* Handle one event; 1 if it was shown (counts for -c). */
 static int
 handle(struct trace *t, const struct tcpx_ctl_event *ev)
@@ -255,37 +210,12 @@ handle(struct trace *t, const struct tcpx_ctl_event *ev)
 			pcap_dump((u_char *)t->dump, &ph, ev->data);
 			pcap_dump_flush(t->dump);
 		}
+		/* segfmt takes the headers alone (the event is cut short). */
 		if (!t->quiet && segfmt_tcp(&t->fmt, ev->data, cap, line,
-		    sizeof(line)) < 0) {
-			/* Cut short: header fields only, numbered as segfmt. */
-			char fl[16], b[INET_ADDRSTRLEN];
-			uint32_t sisn = 0, risn = 0;
-
-			for (unsigned i = 0; i < SEGFMT_FLOWS &&
-			    !t->fmt.absolute; i++) {
-				const struct segfmt_flow *f = &t->fmt.flows[i];
-
-				if (!f->used)
-					continue;
-				if (f->saddr == h.saddr && f->sport == h.sport &&
-				    f->daddr == h.daddr && f->dport == h.dport)
-					sisn = f->isn;
-				if (f->saddr == h.daddr && f->sport == h.dport &&
-				    f->daddr == h.saddr && f->dport == h.sport)
-					risn = f->isn;
-			}
-			inet_ntop(AF_INET, &h.saddr, a, sizeof(a));
-			inet_ntop(AF_INET, &h.daddr, b, sizeof(b));
-			segfmt_flags(h.flags, fl, sizeof(fl));
-			char op[160];
-
-			opts_text(&h, op, sizeof(op));
-			snprintf(line, sizeof(line), "IP %s.%u > %s.%u: Flags "
-			    "[%s], seq %u:%u, ack %u, win %u%s, length %u", a,
-			    h.sport, b, h.dport, fl, h.seq - sisn,
-			    h.seq - sisn + h.plen, h.ack - risn, h.win, op,
-			    h.plen);
-		}
+		    sizeof(line)) < 0)
+			snprintf(line, sizeof(line), "IP %s.%u > ?.%u: (bad "
+			    "headers)", inet_ntop(AF_INET, &h.saddr, a,
+			    sizeof(a)), h.sport, h.dport);
 		if (!t->quiet)
 			printf("%s %s %s\n", ts, out ? ">" : "<", line);
 		return 1;

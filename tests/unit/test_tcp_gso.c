@@ -69,6 +69,68 @@ output_gso(void *ctx, const uint8_t *frame, size_t len, uint16_t gso_size,
 	ngso++;
 }
 
+/*
+ * Gathered super-segments (ops->output_gso_gather), as tcpxd sends them:
+ * the headers copied at once, the payload only when the "host" sends
+ * the batch (gather_send, before each take_gso) or the engine fences.
+ * Until then the engine must leave those bytes where they are.
+ */
+static struct {
+	const uint8_t *payload;
+	size_t hdrlen, plen;
+} pend[GSO_MAX];
+static unsigned npend, nfence;
+
+static void
+gather_send(void)
+{
+	for (unsigned i = 0; i < npend; i++) {
+		struct gso_frame *f = &gso[ngso - npend + i];
+
+		memcpy(f->data + pend[i].hdrlen, pend[i].payload, pend[i].plen);
+	}
+	npend = 0;
+	tcpx_tx_sent(h->e);
+}
+
+static void
+output_gso_gather(void *ctx, const uint8_t *hdr, size_t hdrlen,
+    const uint8_t *payload, size_t plen, uint16_t gso_size,
+    uint16_t csum_start, uint16_t csum_offset)
+{
+	(void)ctx;
+	ck_assert_uint_lt(ngso, GSO_MAX);
+	ck_assert_uint_gt(plen, 0);
+	gso[ngso].data = malloc(hdrlen + plen);
+	ck_assert_ptr_nonnull(gso[ngso].data);
+	memcpy(gso[ngso].data, hdr, hdrlen);
+	gso[ngso].len = hdrlen + plen;
+	gso[ngso].gso_size = gso_size;
+	gso[ngso].csum_start = csum_start;
+	gso[ngso].csum_offset = csum_offset;
+	ngso++;
+	pend[npend].payload = payload;
+	pend[npend].hdrlen = hdrlen;
+	pend[npend].plen = plen;
+	npend++;
+}
+
+static void
+tx_fence(void *ctx)
+{
+	(void)ctx;
+	nfence++;
+	gather_send();
+}
+
+static void
+gather_on(void)
+{
+	h->e->ops.output_gso_gather = output_gso_gather;
+	h->e->ops.tx_fence = tx_fence;
+	npend = nfence = 0;
+}
+
 static void
 setup_link(enum tcpx_link link)
 {
@@ -98,6 +160,7 @@ setup(void)
 static void
 teardown(void)
 {
+	npend = 0;
 	for (unsigned i = 0; i < ngso; i++)
 		free(gso[i].data);
 	ngso = 0;
@@ -120,6 +183,7 @@ take_gso(struct fx_conn *c, uint32_t *seq, uint32_t *len, uint32_t *tsval)
 	uint16_t partial, full;
 	uint8_t *th;
 
+	gather_send();
 	ck_assert_uint_lt(gso_taken, ngso);
 	f = &gso[gso_taken++];
 	ck_assert_uint_eq(f->gso_size, BK_MSS);
@@ -383,6 +447,68 @@ START_TEST(test_gso_ether_csum_start)
 }
 END_TEST
 
+/*
+ * Gathered: the same segments, checksums and bytes, each payload sent
+ * from the send ring, not copied into lent room.
+ */
+START_TEST(test_gso_gather_bulk_send)
+{
+	teardown();
+	setup_link(TCPX_LINK_ETHER);
+	h->e->ops.tx_frame = tx_frame;
+	nlent = 0;
+	gather_on();
+	bulk_send();
+	ck_assert_uint_eq(ngso, 5);
+	ck_assert_uint_eq(nlent, 0);
+}
+END_TEST
+
+/*
+ * A write that grows the send ring, and a socket that goes away, first
+ * have the host send the frames that point into the ring (tx_fence):
+ * their bytes are still the stream's when it does.
+ */
+START_TEST(test_gso_gather_fences)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts;
+	struct linger lg = { 1, 0 };
+
+	teardown();
+	setup_link(TCPX_LINK_ETHER);
+	gather_on();
+	bk_establish(h, &c, 10000, true, NULL);
+	/* 10 MSS into a 16 KB ring: IW10 leaves as one gathered frame. */
+	bk_send_n(h, &c, 10 * BK_MSS);
+	ck_assert_uint_eq(ngso, 1);
+	ck_assert_uint_eq(npend, 1);
+	/* Room left for a small write: the ring stays, no fence. */
+	bk_send_n(h, &c, 100);
+	ck_assert_uint_eq(nfence, 0);
+	ck_assert_uint_eq(npend, 1);
+	/* A larger one grows the ring: fenced before it moved. */
+	bk_send_n(h, &c, 20000);
+	ck_assert_uint_eq(nfence, 1);
+	ck_assert_uint_eq(npend, 0);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 10 * BK_MSS);
+	/* Its ACK sends the rest, gathered from the new ring. */
+	h_advance(h, 10000);
+	bk_ack(h, &c, seq + len, ts, NULL, 0);
+	ck_assert_uint_eq(npend, 1);
+	/* An abortive close frees the ring: fenced first. */
+	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, SOL_SOCKET, SO_LINGER,
+	    &lg, sizeof(lg)), 0);
+	ck_assert_int_eq(tcpx_close(h->e, c.s), 0);
+	ck_assert_uint_eq(nfence, 2);
+	ck_assert_uint_eq(npend, 0);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(seq, c.iss + 1 + 10 * BK_MSS);
+	ck_assert_uint_eq(len, 100 + 20000);
+}
+END_TEST
+
 /* A 60 KB segment from the peer, as GRO hands it up; TCP checksum spoilt. */
 static size_t
 gro_frame(struct fx_conn *c, uint8_t *buf, size_t cap, const uint8_t *data,
@@ -451,6 +577,8 @@ gso_suite(void)
 	tcase_add_test(tc, test_gso_lost_super_segment);
 	tcase_add_test(tc, test_gso_cork_holds_tail);
 	tcase_add_test(tc, test_gso_ether_csum_start);
+	tcase_add_test(tc, test_gso_gather_bulk_send);
+	tcase_add_test(tc, test_gso_gather_fences);
 	tcase_add_test(tc, test_rx_csum_ok_large_frame);
 	suite_add_tcase(s, tc);
 	return s;
