@@ -617,6 +617,9 @@ gso_len(struct tcpx_engine *e, const struct tcp_sock *sk, uint32_t unsent,
 	hdr = IPV4_HLEN_MIN + TCP_HLEN_MIN + (sk->ts_ok ? 12 : 0);
 	if (max > 65535 - hdr)
 		max = 65535 - hdr;
+	/* Linux's tcp_tso_segs caps at sk_gso_max_segs. */
+	if (e->cfg.gso_max_segs != 0 && max / mss > e->cfg.gso_max_segs)
+		max = e->cfg.gso_max_segs * mss;
 	if (quota < max)
 		max = quota;
 	if (wnd_room < max)

@@ -154,6 +154,8 @@ struct tcpx_config {
 	 * ops->output_gso; 0 (the default) sends MSS-sized segments only.
 	 */
 	uint32_t gso_max_size;
+	/* And of at most this many MSS pieces (the device's gso_max_segs); 0: any. */
+	uint32_t gso_max_segs;
 };
 
 struct tcpx_engine *tcpx_engine_new(const struct tcpx_config *cfg,

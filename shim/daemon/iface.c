@@ -8,6 +8,9 @@
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <linux/ethtool.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <stdio.h>
 #include <string.h>
@@ -73,6 +76,71 @@ iface_probe(struct tcpxd *d, char *err, size_t errlen)
 out:
 	close(fd);
 	return rc;
+}
+
+/* Linux 6.3's; Debian 12's headers predate it. */
+#ifndef IFLA_GSO_IPV4_MAX_SIZE
+#define IFLA_GSO_IPV4_MAX_SIZE	63
+#endif
+
+/*
+ * The interface's GSO limits, which Linux's TCP takes for a socket
+ * (sk_setup_caps): the IPv4 size where the kernel has one (6.3 and
+ * later; `ip link set DEV gso_max_size N` sets it too), else
+ * gso_max_size, and gso_max_segs.  One RTM_GETLINK request; 0 for what
+ * the kernel did not say.
+ */
+void
+iface_gso_limits(const struct tcpxd *d, uint32_t *size, uint32_t *segs)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct ifinfomsg ifi;
+	} req;
+	static uint32_t rep[8192];	/* 32 KB, aligned for nlmsghdr */
+	struct nlmsghdr *nh;
+	struct rtattr *rta;
+	uint32_t gso = 0, gso4 = 0, v;
+	ssize_t n;
+	int fd, alen;
+
+	*size = *segs = 0;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.nh.nlmsg_type = RTM_GETLINK;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = 1;
+	req.ifi.ifi_family = AF_UNSPEC;
+	req.ifi.ifi_index = d->ifindex;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0 ||
+	    (n = recv(fd, rep, sizeof(rep), 0)) <= 0) {
+		close(fd);
+		return;
+	}
+	close(fd);
+	for (nh = (struct nlmsghdr *)rep; NLMSG_OK(nh, (size_t)n);
+	    nh = NLMSG_NEXT(nh, n)) {
+		if (nh->nlmsg_type != RTM_NEWLINK ||
+		    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
+			continue;
+		alen = (int)IFLA_PAYLOAD(nh);
+		for (rta = IFLA_RTA((struct ifinfomsg *)NLMSG_DATA(nh));
+		    RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
+			if (RTA_PAYLOAD(rta) < sizeof(v))
+				continue;
+			memcpy(&v, RTA_DATA(rta), sizeof(v));
+			if (rta->rta_type == IFLA_GSO_MAX_SIZE)
+				gso = v;
+			else if (rta->rta_type == IFLA_GSO_IPV4_MAX_SIZE)
+				gso4 = v;
+			else if (rta->rta_type == IFLA_GSO_MAX_SEGS)
+				*segs = v;
+		}
+	}
+	*size = gso4 != 0 ? gso4 : gso;
 }
 
 bool

@@ -237,9 +237,26 @@ engine_start(struct tcpxd *d)
 	cfg.prefixlen = d->conf.prefixlen;
 	cfg.gateway = d->conf.gateway;
 	cfg.mtu = d->mtu;
-	/* Super-segments only where the link takes them (vnet path). */
-	if (link_vnet(d))
-		cfg.gso_max_size = 65536;
+	/*
+	 * Super-segments only where the link takes them (vnet path), as
+	 * large as the interface allows (ip link set DEV gso_max_size N),
+	 * at most an IPv4 packet: no BIG TCP.  The payload is what Linux's
+	 * sk_setup_caps leaves: the size less MAX_TCP_HEADER + 1, 321 bytes
+	 * on x86-64.
+	 */
+	if (link_vnet(d)) {
+		uint32_t size, segs;
+
+		iface_gso_limits(d, &size, &segs);
+		if (size == 0 || size > 65536)
+			size = 65536;
+		cfg.gso_max_size = size > 2 * 321 ? size - 321 : 321;
+		cfg.gso_max_segs = segs;
+		logi("link: super-segments of up to %u bytes, %u segments "
+		    "(%s's gso_max_size %u and gso_max_segs)",
+		    cfg.gso_max_size, segs != 0 ? segs : 65535,
+		    d->conf.ifname, size);
+	}
 	if (getrandom(cfg.secret, sizeof(cfg.secret), 0) !=
 	    (ssize_t)sizeof(cfg.secret))
 		arc4random_buf(cfg.secret, sizeof(cfg.secret));

@@ -234,6 +234,8 @@ void iface_offloads_off(struct tcpxd *d);
 /* The vnet path: GRO/GSO/TSO/checksum offloads on, logged. */
 void iface_offloads_on(struct tcpxd *d);
 /* true if the kernel has `addr` on any interface here; names it in *where. */
+/* The interface's gso_max_size (IPv4) and gso_max_segs; 0: unknown. */
+void iface_gso_limits(const struct tcpxd *d, uint32_t *size, uint32_t *segs);
 bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
 
 /* link_packet.c */

@@ -3,9 +3,14 @@
 # frames and switches the offloads off; 4 MB each way as client and as
 # server, sha256 equal, under loss, duplication and reordering (every
 # segment tcpx sends is one packet here, so each can be lost alone).
-# Also: the default tcpxd says it uses the vnet path.
+# Also: the default tcpxd says it uses the vnet path; and its
+# super-segments keep within the interface's gso_max_size, as Linux's
+# TCP does (`ip link set tcpx-h0 gso_max_size 16384`: 11 segments of
+# 1448, not 45).
 . tests/integration/lib/apps.sh
 . tests/integration/lib/transfer.sh
+trap '$H ip link set tcpx-h0 gso_max_size 65536 2>/dev/null
+	impair_off $LAB-host tcpx-h0; impair_off $LAB-peer tcpx-p0; cleanup' EXIT
 
 start_daemon() { # env assignments for tcpxd
 	local i
@@ -32,6 +37,33 @@ $H ethtool -k tcpx-h0 | grep -q "^tcp-segmentation-offload: on" ||
 	fail "vnet path: TSO not switched back on"
 say "ok: vnet path by default, offloads on"
 stop_daemon
+
+$H ip link set tcpx-h0 gso_max_size 16384 || fail "cannot set gso_max_size"
+start_daemon TCPXD_VNET=1
+# Linux's payload limit: the size less MAX_TCP_HEADER + 1 (321).
+grep -q "super-segments of up to 16063 bytes" "$T/tcpxd.log" ||
+	fail "gso_max_size 16384 not taken: $(grep super-segments "$T/tcpxd.log")"
+$H timeout 60 tcpdump -Z root --immediate-mode -U -i tcpx-h0 -nn -s 128 -w "$T/gso.pcap" \
+	'tcp and src host 10.77.0.2' 2> "$T/tcpdump.err" &
+dump=$!
+BG_PIDS+=($dump)
+for i in $(seq 30); do grep -q listening "$T/tcpdump.err" && break; sleep 0.1; done
+client_sends 9324 "gso_max_size 16384: tcpx client sends"
+sleep 0.3
+kill -INT $dump
+wait_exit 5 $dump || fail "tcpdump did not stop"
+# Payload lengths tcpdump saw leave: most bytes in super-segments
+# (larger than one MSS), none beyond 11 MSS.  Larger ones would have
+# been cut to 1448-byte frames by the kernel before tcpdump saw them.
+read -r nbig bbig max <<< "$(tcpdump -nn -r "$T/gso.pcap" 2>/dev/null |
+	awk '{ n = $NF + 0; if (n > 1448) { big++; b += n }; if (n > m) m = n }
+	END { print big + 0, b + 0, m + 0 }')"
+[ "$bbig" -ge $((SIZE_MB * 1048576 / 2)) ] ||
+	fail "gso_max_size 16384: only $bbig bytes in $nbig super-segments (largest $max)"
+[ "$max" -le 15928 ] || fail "gso_max_size 16384: a $max-byte segment left tcpxd"
+say "ok: gso_max_size 16384: $bbig bytes in $nbig super-segments, the largest $max"
+stop_daemon
+$H ip link set tcpx-h0 gso_max_size 65536 || fail "cannot restore gso_max_size"
 
 start_daemon TCPXD_VNET=0
 grep -q "link: plain path" "$T/tcpxd.log" ||

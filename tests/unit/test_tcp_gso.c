@@ -131,6 +131,8 @@ gather_on(void)
 	npend = nfence = 0;
 }
 
+static uint32_t max_segs;	/* cfg.gso_max_segs of the next setup_link */
+
 static void
 setup_link(enum tcpx_link link)
 {
@@ -138,6 +140,7 @@ setup_link(enum tcpx_link link)
 
 	h_default_cfg(&cfg, link);
 	cfg.gso_max_size = 65536;
+	cfg.gso_max_segs = max_segs;
 	h = h_new_cfg(&cfg, H_START_US);
 	h->e->ops.output_gso = output_gso;
 	ngso = gso_taken = 0;
@@ -509,6 +512,33 @@ START_TEST(test_gso_gather_fences)
 }
 END_TEST
 
+/*
+ * A device that takes at most 4 segments per super-segment
+ * (gso_max_segs, as Linux's tcp_tso_segs honours it): IW10 leaves as
+ * 4 + 4 MSS super-segments and 2 MSS.
+ */
+START_TEST(test_gso_max_segs)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts;
+
+	teardown();
+	max_segs = 4;
+	setup_link(TCPX_LINK_RAWIP);
+	max_segs = 0;
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(ngso, 3);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 4 * BK_MSS);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 4 * BK_MSS);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(seq, c.iss + 1 + 8 * BK_MSS);
+	ck_assert_uint_eq(len, 2 * BK_MSS);
+}
+END_TEST
+
 /* A 60 KB segment from the peer, as GRO hands it up; TCP checksum spoilt. */
 static size_t
 gro_frame(struct fx_conn *c, uint8_t *buf, size_t cap, const uint8_t *data,
@@ -579,6 +609,7 @@ gso_suite(void)
 	tcase_add_test(tc, test_gso_ether_csum_start);
 	tcase_add_test(tc, test_gso_gather_bulk_send);
 	tcase_add_test(tc, test_gso_gather_fences);
+	tcase_add_test(tc, test_gso_max_segs);
 	tcase_add_test(tc, test_rx_csum_ok_large_frame);
 	suite_add_tcase(s, tc);
 	return s;
