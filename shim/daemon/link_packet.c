@@ -485,8 +485,10 @@ link_flush(struct tcpxd *d)
 	}
 	l->ntx = 0;
 	l->txused = 0;
-	/* Gathered payloads (link_tx_gather) may change from here on. */
-	tcpx_tx_sent(d->eng);
+	/* Gathered payloads (link_tx_gather) may change from here on
+	 * (no engine yet while it sends its first frames). */
+	if (d->eng != NULL)
+		tcpx_tx_sent(d->eng);
 }
 
 /*

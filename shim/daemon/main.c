@@ -409,6 +409,7 @@ main(int argc, char **argv)
 	bridge_close_all(d);
 	ctl_close_all(d);
 	tcpx_engine_free(d->eng);
+	d->eng = NULL;
 	link_close(d);
 	loop_fini(d);
 	if (pfh != NULL)
