@@ -285,13 +285,22 @@ END_TEST
  * handed over in place: the same segments, checksums and payload
  * bytes; MSS-sized segments and pure ACKs use the engine's buffer.
  */
-START_TEST(test_gso_bulk_send_lent_room)
+/* bulk_send on Ethernet with room lent, gathered or not. */
+static void
+bulk_send_ether(bool gather)
 {
 	teardown();
 	setup_link(TCPX_LINK_ETHER);
 	h->e->ops.tx_frame = tx_frame;
 	nlent = 0;
+	if (gather)
+		gather_on();
 	bulk_send();
+}
+
+START_TEST(test_gso_bulk_send_lent_room)
+{
+	bulk_send_ether(false);
 	ck_assert_uint_eq(nlent, ngso);
 	ck_assert_uint_eq(ngso, 5);
 }
@@ -456,12 +465,7 @@ END_TEST
  */
 START_TEST(test_gso_gather_bulk_send)
 {
-	teardown();
-	setup_link(TCPX_LINK_ETHER);
-	h->e->ops.tx_frame = tx_frame;
-	nlent = 0;
-	gather_on();
-	bulk_send();
+	bulk_send_ether(true);
 	ck_assert_uint_eq(ngso, 5);
 	ck_assert_uint_eq(nlent, 0);
 }
