@@ -580,12 +580,8 @@ void
 link_tx_gso(struct tcpxd *d, const uint8_t *frame, size_t len,
     uint16_t gso_size, uint16_t csum_start, uint16_t csum_offset)
 {
-	struct virtio_net_hdr vh;
-
-	if (!d->link->vnet || len < (size_t)csum_start + 20)
-		return;		/* the engine only does this with vnet on */
-	gso_hdr(&vh, frame, gso_size, csum_start, csum_offset);
-	link_queue(d, &vh, frame, len, NULL, 0);
+	link_tx_gather(d, frame, len, NULL, 0, gso_size, csum_start,
+	    csum_offset);
 }
 
 /*
@@ -602,7 +598,7 @@ link_tx_gather(struct tcpxd *d, const uint8_t *hdr, size_t hdrlen,
 	struct virtio_net_hdr vh;
 
 	if (!d->link->vnet || hdrlen < (size_t)csum_start + 20)
-		return;
+		return;		/* the engine only does this with vnet on */
 	gso_hdr(&vh, hdr, gso_size, csum_start, csum_offset);
 	link_queue(d, &vh, hdr, hdrlen, payload, plen);
 }
