@@ -218,3 +218,17 @@ tcpx_tx_sent(struct tcpx_engine *e)
 {
 	e->tx_gathered = false;
 }
+
+/*
+ * Read by gso_len and ip_gso_ok at each send, so nothing built earlier
+ * needs changing.  (Linux fixes sk_gso_max_size when a connection is
+ * set up and lets the device cut what an older one sends too large; the
+ * kernel cutting our frames in software is what this avoids.)
+ */
+void
+tcpx_set_gso_limits(struct tcpx_engine *e, uint32_t max_size,
+    uint32_t max_segs)
+{
+	e->cfg.gso_max_size = max_size;
+	e->cfg.gso_max_segs = max_segs;
+}

@@ -178,6 +178,13 @@ void tcpx_input_ex(struct tcpx_engine *e, const uint8_t *frame, size_t len,
 void tcpx_advance(struct tcpx_engine *e, uint64_t now_us);
 /* The host has sent every frame output_gso_gather gave it (tcpx.h ops). */
 void tcpx_tx_sent(struct tcpx_engine *e);
+/*
+ * The link's limits changed (cfg.gso_max_size and gso_max_segs, the same
+ * meaning): every super-segment built from now on keeps to them, on every
+ * connection.  0 sends MSS-sized segments only.
+ */
+void tcpx_set_gso_limits(struct tcpx_engine *e, uint32_t max_size,
+    uint32_t max_segs);
 /* Earliest pending deadline, or UINT64_MAX when nothing is armed. */
 uint64_t tcpx_next_deadline(const struct tcpx_engine *e);
 

@@ -84,30 +84,76 @@ out:
 #endif
 
 /*
- * The interface's GSO limits, which Linux's TCP takes for a socket
- * (sk_setup_caps): the IPv4 size where the kernel has one (6.3 and
- * later; `ip link set DEV gso_max_size N` sets it too), else
- * gso_max_size, and gso_max_segs.  One RTM_GETLINK request; 0 for what
- * the kernel did not say.
+ * The GSO limits in one RTM_NEWLINK message about our interface (false
+ * for any other message): the IPv4 size where the kernel has one (6.3
+ * and later; `ip link set DEV gso_max_size N` sets it too), else
+ * gso_max_size, and gso_max_segs; 0 for what the message does not say.
  */
-void
-iface_gso_limits(const struct tcpxd *d, uint32_t *size, uint32_t *segs)
+static bool
+link_msg_gso(const struct tcpxd *d, struct nlmsghdr *nh, uint32_t *size,
+    uint32_t *segs)
 {
+	struct ifinfomsg *ifi;
+	struct rtattr *rta;
+	uint32_t gso = 0, gso4 = 0, nsegs = 0, v;
+	int alen;
+
+	if (nh->nlmsg_type != RTM_NEWLINK ||
+	    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
+		return false;
+	ifi = NLMSG_DATA(nh);
+	if (ifi->ifi_index != d->ifindex)
+		return false;
+	alen = (int)IFLA_PAYLOAD(nh);
+	for (rta = IFLA_RTA(ifi); RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
+		if (RTA_PAYLOAD(rta) < sizeof(v))
+			continue;
+		memcpy(&v, RTA_DATA(rta), sizeof(v));
+		if (rta->rta_type == IFLA_GSO_MAX_SIZE)
+			gso = v;
+		else if (rta->rta_type == IFLA_GSO_IPV4_MAX_SIZE)
+			gso4 = v;
+		else if (rta->rta_type == IFLA_GSO_MAX_SEGS)
+			nsegs = v;
+	}
+	*size = gso4 != 0 ? gso4 : gso;
+	*segs = nsegs;
+	return true;
+}
+
+/* Every message in `n` bytes at buf about our interface; the last one's limits. */
+static bool
+link_msgs_gso(const struct tcpxd *d, uint32_t *buf, ssize_t n,
+    uint32_t *size, uint32_t *segs)
+{
+	struct nlmsghdr *nh;
+	bool seen = false;
+
+	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+	    nh = NLMSG_NEXT(nh, n))
+		seen |= link_msg_gso(d, nh, size, segs);
+	return seen;
+}
+
+/*
+ * The interface's GSO limits, which Linux's TCP takes for a socket
+ * (sk_setup_caps): one RTM_GETLINK request on `fd` (a NETLINK_ROUTE
+ * socket, iface_rtnl_open).  0 for what the kernel did not say; false if
+ * it did not answer.
+ */
+bool
+iface_gso_limits(const struct tcpxd *d, int fd, uint32_t *size,
+    uint32_t *segs)
+{
+	/* 32 KB, aligned for nlmsghdr: a link message is a few KB. */
+	static uint32_t rep[8192];
 	struct {
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
 	} req;
-	static uint32_t rep[8192];	/* 32 KB, aligned for nlmsghdr */
-	struct nlmsghdr *nh;
-	struct rtattr *rta;
-	uint32_t gso = 0, gso4 = 0, v;
 	ssize_t n;
-	int fd, alen;
 
 	*size = *segs = 0;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return;
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
 	req.nh.nlmsg_type = RTM_GETLINK;
@@ -115,32 +161,59 @@ iface_gso_limits(const struct tcpxd *d, uint32_t *size, uint32_t *segs)
 	req.nh.nlmsg_seq = 1;
 	req.ifi.ifi_family = AF_UNSPEC;
 	req.ifi.ifi_index = d->ifindex;
-	if (send(fd, &req, req.nh.nlmsg_len, 0) < 0 ||
-	    (n = recv(fd, rep, sizeof(rep), 0)) <= 0) {
-		close(fd);
+	if (send(fd, &req, req.nh.nlmsg_len, 0) != (ssize_t)req.nh.nlmsg_len)
+		return false;
+	/* The kernel answers within send(): never wait for more. */
+	n = recv(fd, rep, sizeof(rep), MSG_DONTWAIT);
+	return n > 0 && link_msgs_gso(d, rep, n, size, segs);
+}
+
+int
+iface_rtnl_open(void)
+{
+	return socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+}
+
+/*
+ * Super-segments as large as the interface allows, at most an IPv4
+ * packet: no BIG TCP.  The payload is what Linux's sk_setup_caps leaves:
+ * the size less MAX_TCP_HEADER + 1, 321 bytes on x86-64.  Logged when
+ * it changes.
+ */
+static void
+iface_gso_apply(struct tcpxd *d, uint32_t size, uint32_t segs)
+{
+	uint32_t payload;
+
+	if (size == 0 || size > 65536)
+		size = 65536;
+	if (size == d->gso_dev_size && segs == d->gso_dev_segs)
 		return;
-	}
-	close(fd);
-	for (nh = (struct nlmsghdr *)rep; NLMSG_OK(nh, (size_t)n);
-	    nh = NLMSG_NEXT(nh, n)) {
-		if (nh->nlmsg_type != RTM_NEWLINK ||
-		    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifinfomsg)))
-			continue;
-		alen = (int)IFLA_PAYLOAD(nh);
-		for (rta = IFLA_RTA((struct ifinfomsg *)NLMSG_DATA(nh));
-		    RTA_OK(rta, alen); rta = RTA_NEXT(rta, alen)) {
-			if (RTA_PAYLOAD(rta) < sizeof(v))
-				continue;
-			memcpy(&v, RTA_DATA(rta), sizeof(v));
-			if (rta->rta_type == IFLA_GSO_MAX_SIZE)
-				gso = v;
-			else if (rta->rta_type == IFLA_GSO_IPV4_MAX_SIZE)
-				gso4 = v;
-			else if (rta->rta_type == IFLA_GSO_MAX_SEGS)
-				*segs = v;
-		}
-	}
-	*size = gso4 != 0 ? gso4 : gso;
+	payload = size > 2 * 321 ? size - 321 : 321;
+	tcpx_set_gso_limits(d->eng, payload, segs);
+	logi("link: %ssuper-segments of up to %u bytes, %u segments "
+	    "(%s's gso_max_size %u and gso_max_segs)",
+	    d->gso_dev_size != 0 ? "from now on " : "", payload,
+	    segs != 0 ? segs : 65535, d->conf.ifname, size);
+	d->gso_dev_size = size;
+	d->gso_dev_segs = segs;
+}
+
+/*
+ * The kernel announces no change of gso_max_size (do_setlink sends no
+ * RTM_NEWLINK for it), so the limits are asked for again: every 100 ms
+ * while tcpxd is busy, and when it wakes after a longer sleep, before it
+ * sends anything (loop.c).  Linux takes them when a connection is
+ * set up; here they hold for every connection from the next segment on,
+ * which spares the kernel cutting an older connection's segments.
+ */
+void
+iface_gso_refresh(struct tcpxd *d)
+{
+	uint32_t size, segs;
+
+	if (d->rtnl_fd >= 0 && iface_gso_limits(d, d->rtnl_fd, &size, &segs))
+		iface_gso_apply(d, size, segs);
 }
 
 bool

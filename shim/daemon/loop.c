@@ -23,6 +23,8 @@
 
 #define MAX_EVENTS	64
 #define IDLE_CHECK_US	1000000ull
+/* How stale the interface's GSO limits may be (iface_gso_refresh). */
+#define GSO_CHECK_US	100000ull
 
 uint64_t
 now_us(void)
@@ -432,7 +434,7 @@ loop_run(struct tcpxd *d)
 {
 	struct epoll_event evs[MAX_EVENTS];
 	uint64_t now, next, idle_us = (uint64_t)d->idle_exit * 1000000u;
-	uint64_t idle_check = 0, poll_check = 0;
+	uint64_t idle_check = 0, poll_check = 0, gso_check = 0;
 	int n, i;
 
 	d->last_busy_us = now_us();
@@ -444,6 +446,10 @@ loop_run(struct tcpxd *d)
 		if (now >= poll_check) {
 			busy_poll_refresh(d);
 			poll_check = now + IDLE_CHECK_US;
+		}
+		if (now >= gso_check) {
+			iface_gso_refresh(d);
+			gso_check = now + GSO_CHECK_US;
 		}
 		if (d->idle_exit > 0 && now >= idle_check) {
 			if (loop_busy(d))
@@ -496,6 +502,8 @@ loop_fini(struct tcpxd *d)
 		close(d->timer.fd);
 	if (d->sig.fd >= 0)
 		close(d->sig.fd);
+	if (d->rtnl_fd >= 0)
+		close(d->rtnl_fd);
 	if (d->epfd >= 0)
 		close(d->epfd);
 }

@@ -237,26 +237,6 @@ engine_start(struct tcpxd *d)
 	cfg.prefixlen = d->conf.prefixlen;
 	cfg.gateway = d->conf.gateway;
 	cfg.mtu = d->mtu;
-	/*
-	 * Super-segments only where the link takes them (vnet path), as
-	 * large as the interface allows (ip link set DEV gso_max_size N),
-	 * at most an IPv4 packet: no BIG TCP.  The payload is what Linux's
-	 * sk_setup_caps leaves: the size less MAX_TCP_HEADER + 1, 321 bytes
-	 * on x86-64.
-	 */
-	if (link_vnet(d)) {
-		uint32_t size, segs;
-
-		iface_gso_limits(d, &size, &segs);
-		if (size == 0 || size > 65536)
-			size = 65536;
-		cfg.gso_max_size = size > 2 * 321 ? size - 321 : 321;
-		cfg.gso_max_segs = segs;
-		logi("link: super-segments of up to %u bytes, %u segments "
-		    "(%s's gso_max_size %u and gso_max_segs)",
-		    cfg.gso_max_size, segs != 0 ? segs : 65535,
-		    d->conf.ifname, size);
-	}
 	if (getrandom(cfg.secret, sizeof(cfg.secret), 0) !=
 	    (ssize_t)sizeof(cfg.secret))
 		arc4random_buf(cfg.secret, sizeof(cfg.secret));
@@ -266,6 +246,18 @@ engine_start(struct tcpxd *d)
 	explicit_bzero(cfg.secret, sizeof(cfg.secret));
 	if (d->eng == NULL)
 		die("cannot create the engine (out of memory)");
+	/*
+	 * Super-segments only where the link takes them (vnet path), in
+	 * the interface's limits (iface_gso_refresh).
+	 */
+	if (link_vnet(d)) {
+		if ((d->rtnl_fd = iface_rtnl_open()) < 0)
+			logx("link: netlink: %s: super-segments of up to "
+			    "64 KB, whatever %s's gso_max_size",
+			    strerror(errno), d->conf.ifname);
+		tcpx_set_gso_limits(d->eng, 65536 - 321, 0);
+		iface_gso_refresh(d);
+	}
 	for (i = 0; i < d->conf.nsysctl; i++) {
 		const struct tcpx_ctl_sysctl *s = &d->conf.sysctl[i];
 		int rc = tcpx_sysctl_set(d->eng, s->name, s->value);
@@ -309,7 +301,7 @@ main(int argc, char **argv)
 	memset(&cli, 0, sizeof(cli));
 	cli.idle_exit = -1;
 	d->verbose = 1;
-	d->epfd = d->timer.fd = d->sig.fd = d->ctl.fd = -1;
+	d->epfd = d->timer.fd = d->sig.fd = d->ctl.fd = d->rtnl_fd = -1;
 	LIST_INIT(&d->clients);
 	LIST_INIT(&d->bsocks);
 	LIST_INIT(&d->zombies);

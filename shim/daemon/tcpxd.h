@@ -174,6 +174,9 @@ struct tcpxd {
 	struct watch ctl;	/* control listener */
 	struct watch sig;	/* signalfd */
 	struct watch linkw;	/* the AF_PACKET socket */
+	int rtnl_fd;		/* for the GSO limits (vnet path), or -1 */
+	uint32_t gso_dev_size;	/* the interface's limits the engine has */
+	uint32_t gso_dev_segs;
 	uint64_t start_us;
 	uint64_t last_busy_us;
 	uint64_t gc_at;		/* next liveness sweep */
@@ -233,9 +236,14 @@ int iface_probe(struct tcpxd *d, char *err, size_t errlen);
 void iface_offloads_off(struct tcpxd *d);
 /* The vnet path: GRO/GSO/TSO/checksum offloads on, logged. */
 void iface_offloads_on(struct tcpxd *d);
-/* true if the kernel has `addr` on any interface here; names it in *where. */
+/* A NETLINK_ROUTE socket for iface_gso_limits, or -1. */
+int iface_rtnl_open(void);
 /* The interface's gso_max_size (IPv4) and gso_max_segs; 0: unknown. */
-void iface_gso_limits(const struct tcpxd *d, uint32_t *size, uint32_t *segs);
+bool iface_gso_limits(const struct tcpxd *d, int fd, uint32_t *size,
+    uint32_t *segs);
+/* Ask again, and give the engine the limits they allow if they changed. */
+void iface_gso_refresh(struct tcpxd *d);
+/* true if the kernel has `addr` on any interface here; names it in *where. */
 bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
 
 /* link_packet.c */

@@ -6,7 +6,7 @@
 # Also: the default tcpxd says it uses the vnet path; and its
 # super-segments keep within the interface's gso_max_size, as Linux's
 # TCP does (`ip link set tcpx-h0 gso_max_size 16384`: 11 segments of
-# 1448, not 45).
+# 1448, not 45), also when it changes while tcpxd runs.
 . tests/integration/lib/apps.sh
 . tests/integration/lib/transfer.sh
 trap '$H ip link set tcpx-h0 gso_max_size 65536 2>/dev/null
@@ -30,19 +30,28 @@ stop_daemon() {
 	wait_exit 5 "$TCPXD_PID" || fail "tcpxd did not stop"
 }
 
+# wait_log PATTERN WHAT: the log says PATTERN within 5 s.
+wait_log() {
+	local i
+	for i in $(seq 50); do
+		grep -q "$1" "$T/tcpxd.log" && return 0
+		sleep 0.1
+	done
+	fail "$2: $(grep super-segments "$T/tcpxd.log")"
+}
+
 start_daemon TCPXD_VNET=1
 grep -q "link: vnet path" "$T/tcpxd.log" ||
 	fail "default tcpxd on veth does not use the vnet path: $(grep link: "$T/tcpxd.log")"
 $H ethtool -k tcpx-h0 | grep -q "^tcp-segmentation-offload: on" ||
 	fail "vnet path: TSO not switched back on"
 say "ok: vnet path by default, offloads on"
-stop_daemon
-
-$H ip link set tcpx-h0 gso_max_size 16384 || fail "cannot set gso_max_size"
-start_daemon TCPXD_VNET=1
 # Linux's payload limit: the size less MAX_TCP_HEADER + 1 (321).
-grep -q "super-segments of up to 16063 bytes" "$T/tcpxd.log" ||
-	fail "gso_max_size 16384 not taken: $(grep super-segments "$T/tcpxd.log")"
+grep -q "super-segments of up to 65215 bytes" "$T/tcpxd.log" ||
+	fail "default gso_max_size 65536 not taken: $(grep super-segments "$T/tcpxd.log")"
+
+# A change while tcpxd runs holds from its next segment on.
+$H ip link set tcpx-h0 gso_max_size 16384 || fail "cannot set gso_max_size"
 $H timeout 60 tcpdump -Z root --immediate-mode -U -i tcpx-h0 -nn -s 128 -w "$T/gso.pcap" \
 	'tcp and src host 10.77.0.2' 2> "$T/tcpdump.err" &
 dump=$!
@@ -52,6 +61,8 @@ client_sends 9324 "gso_max_size 16384: tcpx client sends"
 sleep 0.3
 kill -INT $dump
 wait_exit 5 $dump || fail "tcpdump did not stop"
+wait_log "from now on super-segments of up to 16063 bytes" \
+	"gso_max_size 16384 set while running not taken"
 # Payload lengths tcpdump saw leave: most bytes in super-segments
 # (larger than one MSS), none beyond 11 MSS.  Larger ones would have
 # been cut to 1448-byte frames by the kernel before tcpdump saw them.
@@ -61,9 +72,14 @@ read -r nbig bbig max <<< "$(tcpdump -nn -r "$T/gso.pcap" 2>/dev/null |
 [ "$bbig" -ge $((SIZE_MB * 1048576 / 2)) ] ||
 	fail "gso_max_size 16384: only $bbig bytes in $nbig super-segments (largest $max)"
 [ "$max" -le 15928 ] || fail "gso_max_size 16384: a $max-byte segment left tcpxd"
-say "ok: gso_max_size 16384: $bbig bytes in $nbig super-segments, the largest $max"
-stop_daemon
+say "ok: gso_max_size 16384 set while running: $bbig bytes in $nbig super-segments, the largest $max"
 $H ip link set tcpx-h0 gso_max_size 65536 || fail "cannot restore gso_max_size"
+sleep 0.2	# tcpxd asks again 100 ms after it last did
+$H "$TOP/$BUILD/tcpx" ss > /dev/null || fail "tcpx ss failed"
+wait_log "from now on super-segments of up to 65215 bytes" \
+	"gso_max_size 65536 restored while running not taken"
+say "ok: gso_max_size 65536 restored: 65215-byte super-segments again"
+stop_daemon
 
 start_daemon TCPXD_VNET=0
 grep -q "link: plain path" "$T/tcpxd.log" ||

@@ -543,6 +543,62 @@ START_TEST(test_gso_max_segs)
 }
 END_TEST
 
+/*
+ * The link's limits change under a running connection (tcpxd follows
+ * `ip link set DEV gso_max_size N`): the next super-segments keep to the
+ * new size, then to a segment count; with 0, MSS-sized segments only.
+ */
+START_TEST(test_gso_limits_change)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts, next;
+	struct bk_seg s[128];
+	unsigned n, i;
+
+	bk_establish(h, &c, 10000, true, NULL);
+	big_sndbuf(&c);
+	bk_fill(h, &c);
+	take_gso(&c, &seq, &len, &ts);
+	ck_assert_uint_eq(len, 10 * BK_MSS);
+	next = seq + len;
+	/* 3.5 MSS of payload: whole pieces, so 3 MSS each; cwnd 20. */
+	tcpx_set_gso_limits(h->e, 3 * BK_MSS + BK_MSS / 2, 0);
+	h_advance(h, 10000);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	ck_assert_uint_eq(ngso - gso_taken, 7);
+	for (i = 0; i < 7; i++) {
+		take_gso(&c, &seq, &len, &ts);
+		ck_assert_uint_eq(seq, next);
+		ck_assert_uint_eq(len, (i < 6 ? 3 : 2) * BK_MSS);
+		next += len;
+	}
+	/* Any size, at most 8 pieces: cwnd 40 in five of 8. */
+	tcpx_set_gso_limits(h->e, 65536, 8);
+	h_advance(h, 10000);
+	bk_fill(h, &c);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	ck_assert_uint_eq(ngso - gso_taken, 5);
+	for (i = 0; i < 5; i++) {
+		take_gso(&c, &seq, &len, &ts);
+		ck_assert_uint_eq(len, 8 * BK_MSS);
+		next += len;
+	}
+	/* None: cwnd 80 in 80 plain segments. */
+	tcpx_set_gso_limits(h->e, 0, 0);
+	h_advance(h, 10000);
+	bk_fill(h, &c);
+	bk_ack(h, &c, next, ts, NULL, 0);
+	ck_assert_uint_eq(ngso, gso_taken);
+	n = bk_take(h, &c, s, 128);
+	ck_assert_uint_eq(n, 80);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_eq(s[i].seq, next);
+		ck_assert_uint_eq(s[i].len, BK_MSS);
+		next += BK_MSS;
+	}
+}
+END_TEST
+
 /* A 60 KB segment from the peer, as GRO hands it up; TCP checksum spoilt. */
 static size_t
 gro_frame(struct fx_conn *c, uint8_t *buf, size_t cap, const uint8_t *data,
@@ -614,6 +670,7 @@ gso_suite(void)
 	tcase_add_test(tc, test_gso_gather_bulk_send);
 	tcase_add_test(tc, test_gso_gather_fences);
 	tcase_add_test(tc, test_gso_max_segs);
+	tcase_add_test(tc, test_gso_limits_change);
 	tcase_add_test(tc, test_rx_csum_ok_large_frame);
 	suite_add_tcase(s, tc);
 	return s;
