@@ -447,10 +447,6 @@ loop_run(struct tcpxd *d)
 			busy_poll_refresh(d);
 			poll_check = now + IDLE_CHECK_US;
 		}
-		if (now >= gso_check) {
-			iface_gso_refresh(d);
-			gso_check = now + GSO_CHECK_US;
-		}
 		if (d->idle_exit > 0 && now >= idle_check) {
 			if (loop_busy(d))
 				d->last_busy_us = now;
@@ -479,7 +475,13 @@ loop_run(struct tcpxd *d)
 		 * timers they arm start in the past and fire at once (a
 		 * spurious loss probe after every idle period).
 		 */
-		tcpx_advance(d->eng, now_us());
+		now = now_us();
+		/* Before the timers and callbacks send anything. */
+		if (now >= gso_check) {
+			iface_gso_refresh(d);
+			gso_check = now + GSO_CHECK_US;
+		}
+		tcpx_advance(d->eng, now);
 		for (i = 0; i < n; i++) {
 			struct watch *w = evs[i].data.ptr;
 
