@@ -141,7 +141,7 @@ link_msgs_gso(const struct tcpxd *d, uint32_t *buf, ssize_t n,
  * socket, iface_rtnl_open).  0 for what the kernel did not say; false if
  * it did not answer.
  */
-bool
+static bool
 iface_gso_limits(const struct tcpxd *d, int fd, uint32_t *size,
     uint32_t *segs)
 {

@@ -236,12 +236,12 @@ int iface_probe(struct tcpxd *d, char *err, size_t errlen);
 void iface_offloads_off(struct tcpxd *d);
 /* The vnet path: GRO/GSO/TSO/checksum offloads on, logged. */
 void iface_offloads_on(struct tcpxd *d);
-/* A NETLINK_ROUTE socket for iface_gso_limits, or -1. */
+/* A NETLINK_ROUTE socket for iface_gso_refresh, or -1. */
 int iface_rtnl_open(void);
-/* The interface's gso_max_size (IPv4) and gso_max_segs; 0: unknown. */
-bool iface_gso_limits(const struct tcpxd *d, int fd, uint32_t *size,
-    uint32_t *segs);
-/* Ask again, and give the engine the limits they allow if they changed. */
+/*
+ * Ask for the interface's gso_max_size (IPv4) and gso_max_segs, and give
+ * the engine the super-segment limits they allow if they changed.
+ */
 void iface_gso_refresh(struct tcpxd *d);
 /* true if the kernel has `addr` on any interface here; names it in *where. */
 bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
