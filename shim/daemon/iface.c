@@ -121,20 +121,6 @@ link_msg_gso(const struct tcpxd *d, struct nlmsghdr *nh, uint32_t *size,
 	return true;
 }
 
-/* Every message in `n` bytes at buf about our interface; the last one's limits. */
-static bool
-link_msgs_gso(const struct tcpxd *d, uint32_t *buf, ssize_t n,
-    uint32_t *size, uint32_t *segs)
-{
-	struct nlmsghdr *nh;
-	bool seen = false;
-
-	for (nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
-	    nh = NLMSG_NEXT(nh, n))
-		seen |= link_msg_gso(d, nh, size, segs);
-	return seen;
-}
-
 /*
  * The interface's GSO limits, which Linux's TCP takes for a socket
  * (sk_setup_caps): one RTM_GETLINK request on `fd` (a NETLINK_ROUTE
@@ -151,6 +137,8 @@ iface_gso_limits(const struct tcpxd *d, int fd, uint32_t *size,
 		struct nlmsghdr nh;
 		struct ifinfomsg ifi;
 	} req;
+	struct nlmsghdr *nh;
+	bool seen = false;
 	ssize_t n;
 
 	*size = *segs = 0;
@@ -165,7 +153,10 @@ iface_gso_limits(const struct tcpxd *d, int fd, uint32_t *size,
 		return false;
 	/* The kernel answers within send(): never wait for more. */
 	n = recv(fd, rep, sizeof(rep), MSG_DONTWAIT);
-	return n > 0 && link_msgs_gso(d, rep, n, size, segs);
+	for (nh = (struct nlmsghdr *)rep; n > 0 && NLMSG_OK(nh, (size_t)n);
+	    nh = NLMSG_NEXT(nh, n))
+		seen |= link_msg_gso(d, nh, size, segs);
+	return seen;
 }
 
 int
