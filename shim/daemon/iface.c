@@ -205,6 +205,8 @@ iface_gso_refresh(struct tcpxd *d)
 
 	if (d->rtnl_fd >= 0 && iface_gso_limits(d, d->rtnl_fd, &size, &segs))
 		iface_gso_apply(d, size, segs);
+	else if (d->gso_dev_size == 0)
+		iface_gso_apply(d, 0, 0);	/* never asked: 64 KB, as veth's */
 }
 
 bool

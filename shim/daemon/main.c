@@ -255,7 +255,6 @@ engine_start(struct tcpxd *d)
 			logx("link: netlink: %s: super-segments of up to "
 			    "64 KB, whatever %s's gso_max_size",
 			    strerror(errno), d->conf.ifname);
-		tcpx_set_gso_limits(d->eng, 65536 - 321, 0);
 		iface_gso_refresh(d);
 	}
 	for (i = 0; i < d->conf.nsysctl; i++) {
