@@ -207,17 +207,15 @@ tcp_ack(struct tcpx_engine *e, struct tcp_sock *sk, const struct tcp_seg *seg)
 		tcp_update_pacing_rate(sk);
 
 	tcp_tlp_ack(e, sk, dupack && sacked == 0, dsack);
+	/*
+	 * RFC 6298 5.2 / 5.3, a loss probe before it (RFC 8985 7.2): Linux's
+	 * tcp_set_xmit_timer, unless RACK's timer took the slot just now.
+	 */
 	if (acked > 0) {
-		/* RFC 6298 5.2 / 5.3; a loss probe before it (RFC 8985 7.2). */
-		if (sk->snd_una == sk->snd_max) {
-			sk->rto_at = sk->tlp_at = sk->reo_at = 0;
-		} else if (!reo) {
-			/* Linux's tcp_set_xmit_timer takes RACK's slot. */
-			sk->reo_at = 0;
-			sk->rto_at = e->now + sk->rto_us;
-			(void)tcp_tlp_schedule(e, sk, true);
-		}
-		tcp_timer_update(e, sk);
+		if (sk->snd_una == sk->snd_max)
+			tcp_xmit_timer_clear(e, sk);
+		else if (!reo && !tcp_tlp_schedule(e, sk, true))
+			tcp_rearm_rto(e, sk);
 	}
 	if (adata > 0 && !sk->shut_wr && tcp_ring_space(&sk->snd) * 2 >=
 	    sk->snd.len)

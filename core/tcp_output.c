@@ -318,7 +318,7 @@ tcp_send_syn(struct tcpx_engine *e, struct tcp_sock *sk, bool retrans)
 	sk->snd_nxt = sk->iss + 1 + dlen;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
-	if (sk->rto_at == 0)
+	if (tcp_xmit_timer_idle(sk))
 		tcp_rto_arm(e, sk);
 }
 
@@ -355,6 +355,7 @@ tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint32_t seq0 = tcp_data_seq0(sk), end = seq0 + sk->snd.len;
 	uint32_t wnd_end = sk->snd_una + sk->snd_wnd, len;
+	bool prior;
 
 	/* Linux's tcp_write_wakeup(): what fits of the window, else a probe. */
 	if (SEQ_LT(sk->snd_nxt, end) && SEQ_LT(sk->snd_nxt, wnd_end)) {
@@ -372,10 +373,10 @@ tcp_write_wakeup(struct tcpx_engine *e, struct tcp_sock *sk)
 			MIB_INC(e, TCPEXT_TCPORIGDATASENT);
 		}
 		sk->snd_nxt += len;
+		prior = sk->snd_max != sk->snd_una;
 		if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 			sk->snd_max = sk->snd_nxt;
-		if (sk->rto_at == 0)
-			tcp_rto_arm(e, sk);
+		tcp_new_data_timer(e, sk, prior);
 		return;
 	}
 	tcp_send_probe(e, sk);
@@ -440,7 +441,9 @@ tcp_retransmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	/* The retry budget (tcp_retries2) counts from the first resend. */
 	if (sk->retrans_stamp == 0)
 		sk->retrans_stamp = e->now;
-	if (sk->rto_at == 0)
+	/* Who resends sets the slot (tcp_xmit_retransmit, the timers);
+	 * never left empty with data in flight. */
+	if (tcp_xmit_timer_idle(sk))
 		tcp_rto_arm(e, sk);
 	return sent;
 }
@@ -462,6 +465,7 @@ tcp_send_new_segment(struct tcpx_engine *e, struct tcp_sock *sk)
 	uint32_t seq0 = tcp_data_seq0(sk), end = seq0 + sk->snd.len, len;
 	uint32_t wnd_end = sk->snd_una + sk->snd_wnd, mss = cur_mss(sk);
 	uint8_t flags = TH_ACK;
+	bool prior;
 
 	if (!SEQ_LT(sk->snd_nxt, end) || SEQ_LT(sk->snd_nxt, seq0))
 		return false;
@@ -473,10 +477,10 @@ tcp_send_new_segment(struct tcpx_engine *e, struct tcp_sock *sk)
 	xmit_data(e, sk, sk->snd_nxt, len, flags);
 	MIB_INC(e, TCPEXT_TCPORIGDATASENT);
 	sk->snd_nxt += len;
+	prior = sk->snd_max != sk->snd_una;
 	if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 		sk->snd_max = sk->snd_nxt;
-	if (sk->rto_at == 0)
-		tcp_rto_arm(e, sk);
+	tcp_new_data_timer(e, sk, prior);
 	return true;
 }
 
@@ -636,7 +640,7 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 	uint32_t seq0, end, len, unsent, wnd_end, inflight, mss, pipe;
 	uint32_t cwnd_bytes;
 	bool wnd_limited = false, cwnd_limited = false, fin, gso;
-	bool sent_new = false;
+	bool sent_new = false, prior;
 	uint8_t flags;
 
 	switch (sk->state) {
@@ -724,20 +728,20 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		sent_new = true;
 		if (len % mss != 0)
 			sk->snd_sml = sk->snd_nxt;
+		prior = sk->snd_max != sk->snd_una;
 		if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 			sk->snd_max = sk->snd_nxt;
-		if (sk->rto_at == 0)
-			tcp_rto_arm(e, sk);
+		tcp_new_data_timer(e, sk, prior);
 	}
 	/* A FIN of its own once all data is out (RFC 9293 CLOSE). */
 	if (sk->fin_queued && sk->snd_nxt == sk->fin_seq && !sk->fin_acked) {
 		if (SEQ_LEQ(sk->fin_seq + 1, wnd_end)) {
 			xmit(e, sk, sk->fin_seq, TH_FIN | TH_ACK, NULL, 0);
 			sk->snd_nxt = sk->fin_seq + 1;
+			prior = sk->snd_max != sk->snd_una;
 			if (SEQ_GT(sk->snd_nxt, sk->snd_max))
 				sk->snd_max = sk->snd_nxt;
-			if (sk->rto_at == 0)
-				tcp_rto_arm(e, sk);
+			tcp_new_data_timer(e, sk, prior);
 			sent_new = true;
 		} else {
 			wnd_limited = true;

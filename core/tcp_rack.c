@@ -224,13 +224,15 @@ rack_detect_loss(struct tcpx_engine *e, struct tcp_sock *sk,
  * Armed: after an ACK that moved the RACK segment leaves segments sent
  *   before it neither delivered nor yet old enough to call lost: when
  *   the oldest of them will be, rounded up to jiffies (HZ 250) plus
- *   Linux's TCP_TIMEOUT_MIN of two, at most one RTO away.  That ACK
- *   does not restart the RTO (nor schedule a loss probe).
- * Cleared: by a later ACK of new data that arms nothing, when all is
- *   acknowledged, by the RTO, and when it fires.
+ *   Linux's TCP_TIMEOUT_MIN of two, at most one RTO away.  It takes the
+ *   retransmission slot: the RTO or probe pending before is gone, and
+ *   that ACK restarts neither.
+ * Replaced: by the RTO or a probe a later ACK of new data arms, and by
+ *   nothing when all is acknowledged.
  * Expiry (tcp_rack_reo_timeout): look again; if anything is lost now,
  *   enter recovery if not in it (from Loss too, as Linux) and
- *   retransmit; restart the RTO.
+ *   retransmit (the head's resend leaves the slot alone); then the RTO,
+ *   counted from when the head went (tcp_rearm_rto).
  */
 bool
 tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk)
@@ -250,8 +252,7 @@ tcp_rack_mark_lost(struct tcpx_engine *e, struct tcp_sock *sk)
 	    TCP_DELACK_TICK_US * TCP_DELACK_TICK_US + 2 * TCP_DELACK_TICK_US;
 	if (when > sk->rto_us)
 		when = sk->rto_us;
-	sk->reo_at = e->now + when;
-	tcp_timer_update(e, sk);
+	tcp_xmit_timer_set(e, sk, TCP_XT_REO, e->now + when);
 	return true;
 }
 
@@ -259,28 +260,18 @@ void
 tcp_rack_reo_timeout(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint32_t timeout;
-	uint64_t at;
 
-	if (sk->snd_una == sk->snd_max || !tcp_rack_on(e, sk))
-		return;
-	if (rack_detect_loss(e, sk, &timeout)) {
+	if (sk->snd_una != sk->snd_max && tcp_rack_on(e, sk) &&
+	    rack_detect_loss(e, sk, &timeout)) {
 		if (sk->ca_state != TCP_CAS_RECOVERY) {
 			tcp_enter_recovery(e, sk);
 			tcp_cwnd_reduction(sk, 1, false, true);
 		}
 		tcp_xmit_retransmit(e, sk, false);
 	}
-	/*
-	 * Linux's tcp_rearm_rto() with the timer not the RTO's: the RTO
-	 * counts from when the head went, a jiffy from now at the least.
-	 */
-	at = e->now + sk->rto_us;
-	if (sk->txs.n > 0 && !sk->txs.blind)
-		at = sk->txs.v[sk->txs.head].sent_us + sk->rto_us;
-	if (at < e->now + TCP_DELACK_TICK_US)
-		at = e->now + TCP_DELACK_TICK_US;
-	sk->rto_at = at;
-	tcp_timer_update(e, sk);
+	/* The RTO takes the slot, from when the head went (a resend: now). */
+	if (sk->rto_at == 0)
+		tcp_rearm_rto(e, sk);
 }
 
 /*

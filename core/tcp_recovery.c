@@ -391,8 +391,13 @@ tcp_enter_recovery(struct tcpx_engine *e, struct tcp_sock *sk)
 			head = sk->snd_max - sk->snd_una;
 		sk->lost_end = sk->snd_una + head;
 	}
-	/* Recovery takes over from a pending loss probe. */
-	sk->tlp_at = 0;
+	/*
+	 * Recovery takes over from a pending loss probe: the RTO gets the
+	 * slot back, from the head's send (a resend of the head restarts
+	 * it from then on, tcp_xmit_retransmit).
+	 */
+	if (sk->tlp_at != 0)
+		tcp_rearm_rto(e, sk);
 	sk->tlp_high_seq = 0;
 	/*
 	 * cwnd comes down to ssthresh gradually, by PRR (Linux); this
@@ -706,9 +711,8 @@ tcp_enter_loss(struct tcpx_engine *e, struct tcp_sock *sk)
 	    tcp_rack_timeout_lost_end(e, sk);
 	sk->recover = sk->snd_max;
 	sk->rxt_n = 0;
-	sk->tlp_at = 0;
+	/* The RTO expired: the retransmission slot is empty (tcp_timer.c). */
 	sk->tlp_high_seq = 0;
-	sk->reo_at = 0;
 	/* Linux's set_state(TCP_CA_Loss): on every timeout, backoffs too. */
 	if (sk->cc->on_loss != NULL)
 		sk->cc->on_loss(e, sk);
@@ -727,6 +731,7 @@ void
 tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 {
 	uint32_t seq, len, pipe, cwnd_bytes, wnd_end, mss = sk->mss, segs;
+	bool rearm = false;
 
 	if (sk->ca_state != TCP_CAS_RECOVERY && sk->ca_state != TCP_CAS_LOSS)
 		return;
@@ -752,6 +757,12 @@ tcp_xmit_retransmit(struct tcpx_engine *e, struct tcp_sock *sk, bool force)
 			MIB_ADD(e, TCPEXT_TCPSLOWSTARTRETRANS, segs);
 		else
 			MIB_ADD(e, TCPEXT_TCPFASTRETRANS, segs);
+		/* Linux's tcp_xmit_retransmit_queue: the head's resend gets
+		 * a whole RTO, unless RACK's timer holds the slot. */
+		if (seq == sk->snd_una && sk->reo_at == 0)
+			rearm = true;
 		force = false;
 	}
+	if (rearm)
+		tcp_rto_arm(e, sk);
 }

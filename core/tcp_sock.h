@@ -446,6 +446,34 @@ void tcp_timer_init(struct tcp_sock *sk);
 void tcp_timer_update(struct tcpx_engine *e, struct tcp_sock *sk);
 /* (Re)start the retransmission timer at now + RTO << backoff. */
 void tcp_rto_arm(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * The retransmission slot.  The RTO, the tail loss probe and RACK's
+ * reordering timer take turns in it, as in Linux's one retransmit
+ * timer (icsk_pending ICSK_TIME_RETRANS, _LOSS_PROBE, _REO_TIMEOUT):
+ * arming one replaces whichever was pending, so at most one of rto_at,
+ * tlp_at and reo_at is set, and a deadline a probe or RACK replaced
+ * can no longer fire.
+ */
+enum tcp_xmit_timer { TCP_XT_RTO, TCP_XT_TLP, TCP_XT_REO };
+void tcp_xmit_timer_set(struct tcpx_engine *e, struct tcp_sock *sk,
+    enum tcp_xmit_timer kind, uint64_t at);
+void tcp_xmit_timer_clear(struct tcpx_engine *e, struct tcp_sock *sk);
+bool tcp_xmit_timer_idle(const struct tcp_sock *sk);
+/* Linux's tcp_rto_delta_us(): the RTO left, from the head's last send. */
+int64_t tcp_rto_delta_us(const struct tcpx_engine *e,
+    const struct tcp_sock *sk);
+/*
+ * Linux's tcp_rearm_rto(): nothing in flight, the slot empties; else
+ * the RTO, from now, or from the head's send when the probe or RACK's
+ * timer held the slot.
+ */
+void tcp_rearm_rto(struct tcpx_engine *e, struct tcp_sock *sk);
+/*
+ * New data went out (Linux's tcp_event_new_data_sent): the RTO starts
+ * with the first segment in flight, or takes over from a pending probe.
+ */
+void tcp_new_data_timer(struct tcpx_engine *e, struct tcp_sock *sk,
+    bool prior_in_flight);
 void tcp_keepalive_reset(struct tcpx_engine *e, struct tcp_sock *sk);
 void tcp_delack_schedule(struct tcpx_engine *e, struct tcp_sock *sk);
 /* Linux's tcp_model_timeout(): ms until `boundary` retries are spent. */

@@ -710,16 +710,12 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	/* ss's Send-Q: bytes written and not yet acknowledged. */
 	info->send_q = sk->snd.len;
 	/* Which timer ss would show (Linux's tcp4_seq_show order). */
-	if (sk->rto_at != 0 || sk->tlp_at != 0 || sk->reo_at != 0) {
-		/* Loss probe and RACK timers show as "on" too (timer 1). */
-		uint64_t at = sk->rto_at;
-
-		if (sk->tlp_at != 0 && (at == 0 || sk->tlp_at < at))
-			at = sk->tlp_at;
-		if (sk->reo_at != 0 && (at == 0 || sk->reo_at < at))
-			at = sk->reo_at;
+	if (!tcp_xmit_timer_idle(sk)) {
+		/* Loss probe and RACK timers show as "on" too (timer 1); one
+		 * of the three holds the slot, the others are 0. */
 		info->timer = TCPX_TIMER_RETRANS;
-		info->timer_expires_us = rel(e, at);
+		info->timer_expires_us = rel(e, sk->rto_at | sk->tlp_at |
+		    sk->reo_at);
 	} else if (sk->persist_at != 0) {
 		info->timer = TCPX_TIMER_PROBE;
 		info->timer_expires_us = rel(e, sk->persist_at);

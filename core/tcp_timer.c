@@ -434,9 +434,79 @@ tcp_fw2_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 void
 tcp_rto_arm(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	sk->rto_at = e->now + sk->rto_us;
 	sk->persist_at = 0;
+	tcp_xmit_timer_set(e, sk, TCP_XT_RTO, e->now + sk->rto_us);
+}
+
+void
+tcp_xmit_timer_set(struct tcpx_engine *e, struct tcp_sock *sk,
+    enum tcp_xmit_timer kind, uint64_t at)
+{
+	sk->rto_at = kind == TCP_XT_RTO ? at : 0;
+	sk->tlp_at = kind == TCP_XT_TLP ? at : 0;
+	sk->reo_at = kind == TCP_XT_REO ? at : 0;
 	tcp_timer_update(e, sk);
+}
+
+void
+tcp_xmit_timer_clear(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	sk->rto_at = sk->tlp_at = sk->reo_at = 0;
+	tcp_timer_update(e, sk);
+}
+
+bool
+tcp_xmit_timer_idle(const struct tcp_sock *sk)
+{
+	return sk->rto_at == 0 && sk->tlp_at == 0 && sk->reo_at == 0;
+}
+
+int64_t
+tcp_rto_delta_us(const struct tcpx_engine *e, const struct tcp_sock *sk)
+{
+	const struct tcp_txstamps *q = &sk->txs;
+
+	/* The head's last transmission; unknown, now. */
+	if (!q->blind)
+		for (uint32_t k = 0; k < q->n; k++) {
+			const struct tcp_txstamp *r = &q->v[q->head + k];
+
+			if (SEQ_GT(r->end, sk->snd_una))
+				return (int64_t)(r->sent_us + sk->rto_us) -
+				    (int64_t)e->now;
+		}
+	return sk->rto_us;
+}
+
+void
+tcp_rearm_rto(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	int64_t rto = sk->rto_us;
+
+	if (sk->snd_una == sk->snd_max) {
+		tcp_xmit_timer_clear(e, sk);
+		return;
+	}
+	/* Offset what already elapsed under the probe or RACK's timer. */
+	if (sk->tlp_at != 0 || sk->reo_at != 0) {
+		rto = tcp_rto_delta_us(e, sk);
+		if (rto < (int64_t)TCP_DELACK_TICK_US)
+			rto = TCP_DELACK_TICK_US;	/* a jiffy at the least */
+	}
+	tcp_xmit_timer_set(e, sk, TCP_XT_RTO, e->now + (uint64_t)rto);
+}
+
+void
+tcp_new_data_timer(struct tcpx_engine *e, struct tcp_sock *sk,
+    bool prior_in_flight)
+{
+	/*
+	 * Linux rearms only for a first segment in flight or over a
+	 * pending probe; an empty slot with data in flight cannot happen
+	 * there, and is filled here rather than left to stall.
+	 */
+	if (!prior_in_flight || sk->tlp_at != 0 || tcp_xmit_timer_idle(sk))
+		tcp_rearm_rto(e, sk);
 }
 
 
@@ -447,22 +517,20 @@ tcp_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 	    offsetof(struct tcp_sock, timer));
 	uint64_t now = e->now;
 
-	/* The probe first: when due with the RTO, it goes instead. */
+	/*
+	 * The retransmission slot holds one of three (tcp_xmit_timer_set).
+	 * The probe and RACK's timer stay pending while they run, as in
+	 * Linux (what they resend or send leaves the RTO as their pending
+	 * wants it), and each replaces itself before it returns.
+	 */
 	if (sk->tlp_at != 0 && sk->tlp_at <= now) {
-		sk->tlp_at = 0;
 		trace_timer(e, sk, "loss_probe");
 		tcp_tlp_fire(e, sk);
-	}
-	/* RACK's reordering timer (tcp_rack.c) before the RTO, too. */
-	if (sk->reo_at != 0 && sk->reo_at <= now) {
-		sk->reo_at = 0;
+	} else if (sk->reo_at != 0 && sk->reo_at <= now) {
 		trace_timer(e, sk, "reo_timeout");
 		tcp_rack_reo_timeout(e, sk);
-	}
-	if (sk->rto_at != 0 && sk->rto_at <= now) {
+	} else if (sk->rto_at != 0 && sk->rto_at <= now) {
 		sk->rto_at = 0;
-		sk->tlp_at = 0;
-		sk->reo_at = 0;
 		if (tcp_retransmit_timer(e, sk))
 			return;
 	}

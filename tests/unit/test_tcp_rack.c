@@ -14,7 +14,9 @@
  *     RTO restarts from there;
  *   - a retransmission is lost in its turn: a segment sent after it
  *     is SACKed an RTT later, and it goes again (TCPLostRetransmit);
- *   - net.ipv4.tcp_recovery 0: nothing of this, the RTO resends;
+ *   - net.ipv4.tcp_recovery 0: nothing of this; the loss probe, which
+ *     no reordering timer replaced, resends the last segment, and the
+ *     RTO the head;
  *   - a D-SACK after reordering (a spurious resend) widens the window
  *     a step (Linux's tcp_rack_update_reo_wnd): a segment 14 ms late
  *     is waited for; D-SACKs beyond what was resent are dubious and
@@ -311,13 +313,25 @@ START_TEST(test_rack_off_keeps_rfc6675)
 	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
 	h_free(h);
 
+	/*
+	 * Without RACK nothing replaces the loss probe scheduled with the
+	 * flight (2 SRTT + 2 ms): as Linux's, it goes in Disorder too and
+	 * resends the last segment, S2.  The RTO then counts from the
+	 * probe, not from the flight, and resends the head.
+	 */
 	h = h_new();
 	set_recovery("0");
 	t0 = lost_head_then_silence(&c);
 	rto = bk_info(h, &c).rto_us;
-	h_run_until(h, t0 + rto - 1);
+	h_run_until(h, t0 + 22000 - 1);
 	H_EXPECT_NONE(h);
-	h_run_until(h, t0 + rto);
+	h_run_until(h, t0 + 22000);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 2));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPLossProbes"), 1);
+	h_run_until(h, t0 + 22000 + rto - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 22000 + rto);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
 	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
@@ -670,6 +684,101 @@ START_TEST(test_rack_reo_timer_in_loss)
 }
 END_TEST
 
+/*
+ * The retransmission slot (tcp_xmit_timer_set).  RACK's timer takes it
+ * from the RTO: S0 is ACKed at t1, so the RTO is due at t1 + RTO.  S1
+ * is lost; S2 and S3 go 15 and 14 ms before that, and S3 is SACKed an
+ * RTT later.  S1 is lost (fast retransmit); S2 may still come, so
+ * RACK's timer waits for it until 8 ms past the old RTO deadline.  As
+ * in Linux that deadline is gone: no timeout at it, and RACK's timer
+ * resends S2 in Recovery.
+ */
+START_TEST(test_rack_reo_timer_takes_rto_slot)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t blk[2];
+	uint64_t t1, rto;
+
+	rto_only();
+	bk_establish(h, &c, 10000, true, NULL);
+	bk_send_n(h, &c, 2 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
+	h_advance(h, 10000);
+	bk_ack(h, &c, bk_seg_at(&c, 1), s[0].tsval, NULL, 0);
+	t1 = h->now;
+	rto = bk_info(h, &c).rto_us;
+	ck_assert_uint_eq(bk_info(h, &c).timer_expires_us, rto);
+	h_run_until(h, t1 + rto - 15000);
+	bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 2));
+	h_advance(h, 1000);
+	bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	h_advance(h, 10000);
+	blk[0] = bk_seg_at(&c, 3);
+	blk[1] = bk_seg_at(&c, 4);
+	bk_ack(h, &c, bk_seg_at(&c, 1), s[0].tsval, blk, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
+	/* 1.5 ms to S2's deadline: a jiffy, plus TCP_TIMEOUT_MIN's two. */
+	ck_assert_uint_eq(h->now, t1 + rto - 4000);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->rto_at, 0);
+	ck_assert_uint_eq(bk_info(h, &c).timer_expires_us, 12000);
+	h_run_until(h, t1 + rto + 8000 - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t1 + rto + 8000);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 2));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
+	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
+	/* The RTO has the slot again, from the resent head, S1. */
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
+	ck_assert_uint_eq(bk_info(h, &c).timer_expires_us, rto - 12000);
+}
+END_TEST
+
+/*
+ * Linux's tcp_xmit_retransmit_queue: resending the head restarts the
+ * RTO.  S0 goes at t0 and S1..S3 50 ms later; the SACK for them, 10 ms
+ * after, makes S0 lost and resent at t0 + 60 ms.  The RTO is due a
+ * whole RTO after that resend, not after S0's first send.
+ */
+START_TEST(test_rack_head_resend_restarts_rto)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t blk[2];
+	uint64_t t0, rto;
+
+	rto_only();
+	bk_establish(h, &c, 10000, true, NULL);
+	rto = bk_info(h, &c).rto_us;
+	t0 = h->now;
+	bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	h_advance(h, 50000);
+	bk_send_n(h, &c, 3 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 3);
+	h_advance(h, 10000);
+	blk[0] = bk_seg_at(&c, 1);
+	blk[1] = bk_seg_at(&c, 4);
+	bk_ack(h, &c, bk_seg_at(&c, 0), s[2].tsval, blk, 1);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
+	rto = bk_info(h, &c).rto_us;
+	ck_assert_uint_eq(bk_info(h, &c).timer_expires_us, rto);
+	h_run_until(h, t0 + 60000 + rto - 1);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 60000 + rto);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 1);
+}
+END_TEST
+
 static Suite *
 rack_suite(void)
 {
@@ -690,6 +799,8 @@ rack_suite(void)
 	tcase_add_test(tc, test_rack_timeout_spares_recent);
 	tcase_add_test(tc, test_rack_lost_resend_in_loss);
 	tcase_add_test(tc, test_rack_reo_timer_in_loss);
+	tcase_add_test(tc, test_rack_reo_timer_takes_rto_slot);
+	tcase_add_test(tc, test_rack_head_resend_restarts_rto);
 	suite_add_tcase(s, tc);
 	return s;
 }
