@@ -31,7 +31,11 @@
  *     Linux's FLAG_LOST_RETRANS, instead of waiting for the RTO; with
  *     reordering seen, RACK's timer does it a window later;
  *   - the reordering degree (tcpi_reordering) is how far data was
- *     overtaken: five segments, 5; two, DupThresh's 3 stays.
+ *     overtaken: five segments, 5; two, DupThresh's 3 stays;
+ *   - RACK's timer, the loss probe and the RTO share one slot, as in
+ *     Linux: an RTO deadline RACK's timer replaced does not fire; a
+ *     resent head restarts the RTO; an ACK that ends RACK's wait gives
+ *     the RTO back counted from the head's send.
  */
 #include <check.h>
 #include <netinet/tcp.h>
@@ -779,6 +783,44 @@ START_TEST(test_rack_head_resend_restarts_rto)
 }
 END_TEST
 
+/*
+ * Linux's tcp_rearm_rto: an ACK of new data that finds RACK's timer in
+ * the slot gives the RTO back, counted from when the head went, not
+ * from the ACK.  S0 and S1 go at t0, S2 1 ms later; S2's SACK 10 ms on
+ * finds S0 and S1 within the window (RACK's timer).  They arrive 1 ms
+ * later: the head is now the SACKed S2, and the RTO is due at its send
+ * plus RTO.
+ */
+START_TEST(test_rack_ack_rearms_rto_from_head)
+{
+	struct fx_conn c;
+	struct bk_seg s[16];
+	uint32_t blk[2];
+	uint64_t t0;
+
+	rto_only();
+	bk_establish(h, &c, 10000, true, NULL);
+	t0 = h->now;
+	bk_send_n(h, &c, 2 * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
+	h_advance(h, 1000);
+	bk_send_n(h, &c, BK_MSS);
+	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	h_advance(h, 10000);
+	blk[0] = bk_seg_at(&c, 2);
+	blk[1] = bk_seg_at(&c, 3);
+	bk_ack(h, &c, bk_seg_at(&c, 0), s[0].tsval, blk, 1);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_ne(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
+	h_advance(h, 1000);
+	bk_ack(h, &c, bk_seg_at(&c, 2), s[0].tsval, blk, 1);
+	H_EXPECT_NONE(h);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->rto_at,
+	    t0 + 1000 + bk_info(h, &c).rto_us);
+}
+END_TEST
+
 static Suite *
 rack_suite(void)
 {
@@ -801,6 +843,7 @@ rack_suite(void)
 	tcase_add_test(tc, test_rack_reo_timer_in_loss);
 	tcase_add_test(tc, test_rack_reo_timer_takes_rto_slot);
 	tcase_add_test(tc, test_rack_head_resend_restarts_rto);
+	tcase_add_test(tc, test_rack_ack_rearms_rto_from_head);
 	suite_add_tcase(s, tc);
 	return s;
 }
