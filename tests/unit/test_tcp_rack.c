@@ -688,6 +688,24 @@ START_TEST(test_rack_reo_timer_in_loss)
 }
 END_TEST
 
+/* n segments written, and all of them go at once (into s). */
+static void
+send_segs(struct fx_conn *c, struct bk_seg *s, unsigned n)
+{
+	bk_send_n(h, c, n * BK_MSS);
+	ck_assert_uint_eq(bk_take(h, c, s, 16), n);
+}
+
+/* An ACK up to segment `ack` that SACKs segments [from, to). */
+static void
+sack_one(struct fx_conn *c, unsigned ack, unsigned from, unsigned to,
+    uint32_t ts)
+{
+	uint32_t blk[2] = { bk_seg_at(c, from), bk_seg_at(c, to) };
+
+	bk_ack(h, c, bk_seg_at(c, ack), ts, blk, 1);
+}
+
 /*
  * The retransmission slot (tcp_xmit_timer_set).  RACK's timer takes it
  * from the RTO: S0 is ACKed at t1, so the RTO is due at t1 + RTO.  S1
@@ -701,29 +719,23 @@ START_TEST(test_rack_reo_timer_takes_rto_slot)
 {
 	struct fx_conn c;
 	struct bk_seg s[16];
-	uint32_t blk[2];
 	uint64_t t1, rto;
 
 	rto_only();
 	bk_establish(h, &c, 10000, true, NULL);
-	bk_send_n(h, &c, 2 * BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
+	send_segs(&c, s, 2);
 	h_advance(h, 10000);
 	bk_ack(h, &c, bk_seg_at(&c, 1), s[0].tsval, NULL, 0);
 	t1 = h->now;
 	rto = bk_info(h, &c).rto_us;
 	ck_assert_uint_eq(bk_info(h, &c).timer_expires_us, rto);
 	h_run_until(h, t1 + rto - 15000);
-	bk_send_n(h, &c, BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	send_segs(&c, s, 1);
 	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 2));
 	h_advance(h, 1000);
-	bk_send_n(h, &c, BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	send_segs(&c, s, 1);
 	h_advance(h, 10000);
-	blk[0] = bk_seg_at(&c, 3);
-	blk[1] = bk_seg_at(&c, 4);
-	bk_ack(h, &c, bk_seg_at(&c, 1), s[0].tsval, blk, 1);
+	sack_one(&c, 1, 3, 4, s[0].tsval);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
 	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 1));
 	ck_assert(bk_ca_state(h, &c) == TCP_CAS_RECOVERY);
@@ -754,22 +766,16 @@ START_TEST(test_rack_head_resend_restarts_rto)
 {
 	struct fx_conn c;
 	struct bk_seg s[16];
-	uint32_t blk[2];
 	uint64_t t0, rto;
 
 	rto_only();
 	bk_establish(h, &c, 10000, true, NULL);
-	rto = bk_info(h, &c).rto_us;
 	t0 = h->now;
-	bk_send_n(h, &c, BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	send_segs(&c, s, 1);
 	h_advance(h, 50000);
-	bk_send_n(h, &c, 3 * BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 3);
+	send_segs(&c, s, 3);
 	h_advance(h, 10000);
-	blk[0] = bk_seg_at(&c, 1);
-	blk[1] = bk_seg_at(&c, 4);
-	bk_ack(h, &c, bk_seg_at(&c, 0), s[2].tsval, blk, 1);
+	sack_one(&c, 0, 1, 4, s[2].tsval);
 	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
 	ck_assert_uint_eq(s[0].seq, bk_seg_at(&c, 0));
 	rto = bk_info(h, &c).rto_us;
@@ -795,25 +801,20 @@ START_TEST(test_rack_ack_rearms_rto_from_head)
 {
 	struct fx_conn c;
 	struct bk_seg s[16];
-	uint32_t blk[2];
 	uint64_t t0;
 
 	rto_only();
 	bk_establish(h, &c, 10000, true, NULL);
 	t0 = h->now;
-	bk_send_n(h, &c, 2 * BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 2);
+	send_segs(&c, s, 2);
 	h_advance(h, 1000);
-	bk_send_n(h, &c, BK_MSS);
-	ck_assert_uint_eq(bk_take(h, &c, s, 16), 1);
+	send_segs(&c, s, 1);
 	h_advance(h, 10000);
-	blk[0] = bk_seg_at(&c, 2);
-	blk[1] = bk_seg_at(&c, 3);
-	bk_ack(h, &c, bk_seg_at(&c, 0), s[0].tsval, blk, 1);
+	sack_one(&c, 0, 2, 3, s[0].tsval);
 	H_EXPECT_NONE(h);
 	ck_assert_uint_ne(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
 	h_advance(h, 1000);
-	bk_ack(h, &c, bk_seg_at(&c, 2), s[0].tsval, blk, 1);
+	sack_one(&c, 2, 2, 3, s[0].tsval);
 	H_EXPECT_NONE(h);
 	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->reo_at, 0);
 	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->rto_at,
