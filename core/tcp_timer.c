@@ -434,7 +434,6 @@ tcp_fw2_timer(struct tcpx_engine *e, struct tcp_sock *sk)
 void
 tcp_rto_arm(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	sk->persist_at = 0;
 	tcp_xmit_timer_set(e, sk, TCP_XT_RTO, e->now + sk->rto_us);
 }
 
@@ -442,6 +441,8 @@ void
 tcp_xmit_timer_set(struct tcpx_engine *e, struct tcp_sock *sk,
     enum tcp_xmit_timer kind, uint64_t at)
 {
+	/* Linux's zero-window probe timer is that slot's fourth user. */
+	sk->persist_at = 0;
 	sk->rto_at = kind == TCP_XT_RTO ? at : 0;
 	sk->tlp_at = kind == TCP_XT_TLP ? at : 0;
 	sk->reo_at = kind == TCP_XT_REO ? at : 0;
