@@ -361,6 +361,7 @@ END_TEST
 START_TEST(test_zero_window_probe)
 {
 	static uint8_t data[2000];
+	struct tcpx_sockinfo info;
 	struct fx_conn c;
 	struct tcp_seg seg;
 	uint64_t t0;
@@ -387,6 +388,14 @@ START_TEST(test_zero_window_probe)
 	fx_expect(h, &c, &seg, TH_ACK | TH_PSH, c.snd + 1448, c.rcv);
 	ck_assert_uint_eq(seg.len, 552);
 	H_EXPECT_NONE(h);
+	/*
+	 * The probe timer is gone with the window: the retransmission
+	 * timer took its place (one slot in Linux), and the next timeout
+	 * resends the data, not a probe.
+	 */
+	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
+	ck_assert_int_eq(info.timer, TCPX_TIMER_RETRANS);
+	ck_assert_uint_eq(tcp_sock_by_id(h->e, c.s)->persist_at, 0);
 }
 END_TEST
 
