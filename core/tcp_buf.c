@@ -264,21 +264,32 @@ tcp_ofo_pull(struct tcp_sock *sk)
 }
 
 bool
-tcp_ofo_covers(const struct tcp_sock *sk, uint32_t seq, uint32_t end)
+tcp_ofo_overlap(const struct tcp_sock *sk, uint32_t seq, uint32_t end,
+    struct tcp_sack_blk *dup)
 {
 	const struct tcp_ofo *q;
+	uint32_t qend;
+	bool found = false;
 
-	/* The queue is sorted and disjoint: walk the contiguous run. */
+	/* The queue is sorted and disjoint: the first overlap, then the
+	 * segments that continue it without a gap. */
 	TAILQ_FOREACH(q, &sk->ofo, link) {
-		if (SEQ_LEQ(q->seq + q->len, seq))
+		qend = q->seq + q->len;
+		if (found && q->seq != dup->end)
+			break;
+		if (!SEQ_LT(q->seq, end))
+			break;
+		if (!SEQ_GT(qend, seq))
 			continue;
-		if (SEQ_GT(q->seq, seq))
-			return false;
-		seq = q->seq + q->len;
-		if (SEQ_GEQ(seq, end))
-			return true;
+		if (!found) {
+			dup->start = SEQ_MAX(q->seq, seq);
+			found = true;
+		}
+		dup->end = SEQ_MIN(qend, end);
+		if (SEQ_GEQ(dup->end, end))
+			break;
 	}
-	return false;
+	return found;
 }
 
 void
@@ -291,47 +302,5 @@ tcp_ofo_purge(struct tcp_sock *sk)
 		free(q);
 	}
 	sk->ofo_bytes = 0;
-}
-
-void
-tcp_ofo_sack(const struct tcp_sock *sk, uint32_t recent, struct tcp_opts *o,
-    unsigned max)
-{
-	struct tcp_ofo *q;
-	uint32_t bs[TCP_SACK_MAX_BLOCKS], be[TCP_SACK_MAX_BLOCKS];
-	uint32_t s, end;
-	unsigned nb = 0, i;
-	int first = -1;
-
-	if (max > TCP_SACK_MAX_BLOCKS)
-		max = TCP_SACK_MAX_BLOCKS;
-	/* Merge adjacent segments into blocks. */
-	q = TAILQ_FIRST(&sk->ofo);
-	while (q != NULL) {
-		s = q->seq;
-		end = q->seq + q->len;
-		while ((q = TAILQ_NEXT(q, link)) != NULL && q->seq == end)
-			end = q->seq + q->len;
-		if (first < 0 && SEQ_GEQ(recent, s) && SEQ_LT(recent, end))
-			first = (int)nb;
-		if (nb < TCP_SACK_MAX_BLOCKS) {
-			bs[nb] = s;
-			be[nb] = end;
-			nb++;
-		}
-	}
-	o->nsack = 0;
-	/* RFC 2018: the block with the most recent segment comes first. */
-	if (first >= 0 && max > 0) {
-		o->sack[o->nsack].start = bs[first];
-		o->sack[o->nsack].end = be[first];
-		o->nsack++;
-	}
-	for (i = 0; i < nb && o->nsack < max; i++) {
-		if ((int)i == first)
-			continue;
-		o->sack[o->nsack].start = bs[i];
-		o->sack[o->nsack].end = be[i];
-		o->nsack++;
-	}
+	sk->rx_nsack = 0;
 }

@@ -49,6 +49,118 @@ dsack_set(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	sk->dsack_end = end;
 }
 
+/* Linux's tcp_sack_extend(): widen b by [seq, end) if the two touch. */
+static bool
+sack_extend(struct tcp_sack_blk *b, uint32_t seq, uint32_t end)
+{
+	if (SEQ_GT(seq, b->end) || SEQ_GT(b->start, end))
+		return false;
+	if (SEQ_LT(seq, b->start))
+		b->start = seq;
+	if (SEQ_GT(end, b->end))
+		b->end = end;
+	return true;
+}
+
+/* Linux's tcp_dsack_extend(): a pending D-SACK only grows by what
+ * touches it. */
+static void
+dsack_extend(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t end)
+{
+	struct tcp_sack_blk b;
+
+	if (!sk->dsack) {
+		dsack_set(e, sk, seq, end);
+		return;
+	}
+	b.start = sk->dsack_start;
+	b.end = sk->dsack_end;
+	if (sack_extend(&b, seq, end)) {
+		sk->dsack_start = b.start;
+		sk->dsack_end = b.end;
+	}
+}
+
+/*
+ * Linux's tcp_sack_new_ofo_skb(): [seq, end) just went into the
+ * reassembly queue.  The block it joins, or a new one, moves to the
+ * front (RFC 2018: the most recent first, then the most recently
+ * reported); a fifth block pushes out the oldest.  A block that grew
+ * may now reach others: they merge into it (tcp_sack_maybe_coalesce).
+ */
+static void
+rx_sack_add(struct tcp_sock *sk, uint32_t seq, uint32_t end)
+{
+	struct tcp_sack_blk *sp = sk->rx_sack, b;
+	unsigned n = sk->rx_nsack, i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!sack_extend(&sp[i], seq, end))
+			continue;
+		b = sp[i];
+		memmove(&sp[1], &sp[0], i * sizeof(*sp));
+		sp[0] = b;
+		for (j = 1; j < sk->rx_nsack;) {
+			if (sack_extend(&sp[0], sp[j].start, sp[j].end)) {
+				memmove(&sp[j], &sp[j + 1],
+				    (sk->rx_nsack - j - 1) * sizeof(*sp));
+				sk->rx_nsack--;
+				continue;
+			}
+			j++;
+		}
+		return;
+	}
+	if (n == TCP_SACK_MAX_BLOCKS)
+		n--;
+	memmove(&sp[1], &sp[0], n * sizeof(*sp));
+	sp[0].start = seq;
+	sp[0].end = end;
+	sk->rx_nsack = (uint8_t)(n + 1);
+}
+
+/* Linux's tcp_sack_remove(): blocks that RCV.NXT has reached go. */
+static void
+rx_sack_remove(struct tcp_sock *sk)
+{
+	unsigned i;
+
+	if (TAILQ_EMPTY(&sk->ofo)) {
+		sk->rx_nsack = 0;
+		return;
+	}
+	for (i = 0; i < sk->rx_nsack;) {
+		if (!SEQ_LT(sk->rcv_nxt, sk->rx_sack[i].start)) {
+			memmove(&sk->rx_sack[i], &sk->rx_sack[i + 1],
+			    (sk->rx_nsack - i - 1) * sizeof(sk->rx_sack[0]));
+			sk->rx_nsack--;
+			continue;
+		}
+		i++;
+	}
+}
+
+/*
+ * In-order data reached the reassembly queue: what it held below the
+ * new RCV.NXT came twice, reported as Linux's tcp_ofo_queue does.
+ */
+static void
+ofo_dsack(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	const struct tcp_ofo *q;
+	uint32_t high = sk->rcv_nxt, qend;
+
+	TAILQ_FOREACH(q, &sk->ofo, link) {
+		if (!SEQ_LT(q->seq, high))
+			break;
+		qend = q->seq + q->len + (q->fin ? 1 : 0);
+		dsack_extend(e, sk, q->seq, high);
+		if (SEQ_LT(qend, high))
+			high = qend;
+	}
+}
+
 /* Linux's tcp_incr_quickack(). */
 static void
 incr_quickack(struct tcp_sock *sk, uint32_t max)
@@ -183,6 +295,7 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_seg *seg)
 {
 	uint32_t seq = seg->seq, len = seg->len, d, n, room, taken;
+	struct tcp_sack_blk dup;
 	const uint8_t *data = seg->data;
 	bool fin = (seg->flags & TH_FIN) != 0;
 
@@ -232,12 +345,16 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 			len = room - d;
 			fin = false;
 		}
-		/* Already held, all of it: report it (RFC 2883, Linux). */
-		if (len > 0 && tcp_ofo_covers(sk, seq, seq + len))
-			dsack_set(e, sk, seq, seq + len);
+		/* Bytes held already: a D-SACK for the first stretch of
+		 * them (RFC 2883), as Linux's tcp_data_queue_ofo. */
+		if (len > 0 && tcp_ofo_overlap(sk, seq, seq + len, &dup))
+			dsack_set(e, sk, dup.start, dup.end);
+		if (TAILQ_EMPTY(&sk->ofo))
+			sk->rx_nsack = 0;
 		MIB_INC(e, TCPEXT_TCPOFOQUEUE);
 		(void)tcp_ofo_insert(sk, seq, data, len, fin);
-		sk->sack_recent = seq;
+		if (sk->sack_ok)
+			rx_sack_add(sk, seq, seq + len + (fin ? 1 : 0));
 		sk->ack_now = true;
 		if (len > 0) {
 			event_data_recv(e, sk, len);
@@ -258,12 +375,15 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		sk->last_rcv_us = e->now;
 	}
 	if (!TAILQ_EMPTY(&sk->ofo)) {
+		ofo_dsack(e, sk);
 		if (tcp_ofo_pull(sk))
 			fin = true;
 		/* RFC 5681 4.2: ACK at once when a gap is filled. */
 		if (TAILQ_EMPTY(&sk->ofo))
 			sk->ack_now = true;
 	}
+	if (sk->rx_nsack > 0)
+		rx_sack_remove(sk);
 	if (n > 0)
 		tcp_sock_event(e, sk, TCPX_EV_IN);
 	if (fin)

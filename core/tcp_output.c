@@ -94,19 +94,11 @@ select_window(struct tcp_sock *sk)
 static uint32_t
 cur_mss(const struct tcp_sock *sk)
 {
-	const struct tcp_ofo *q;
-	unsigned n = 0, max = sk->ts_ok ? 3 : 4;
-	uint32_t end = 0;
+	unsigned n, max = sk->ts_ok ? 3 : 4;
 
-	if (!sk->sack_ok || (TAILQ_EMPTY(&sk->ofo) && !sk->dsack))
+	if (!sk->sack_ok || (sk->rx_nsack == 0 && !sk->dsack))
 		return sk->mss;
-	TAILQ_FOREACH(q, &sk->ofo, link) {
-		if (n == 0 || q->seq != end)
-			n++;
-		end = q->seq + q->len;
-	}
-	if (sk->dsack)
-		n++;
+	n = sk->rx_nsack + (sk->dsack ? 1u : 0u);
 	if (n > max)
 		n = max;
 	return sk->mss - (4 + 8 * n);
@@ -132,24 +124,25 @@ ack_sent(struct tcpx_engine *e, struct tcp_sock *sk)
 }
 
 /*
- * SACK blocks for our ACK: a pending D-SACK first (RFC 2883), then the
- * out-of-order queue's blocks, the most recent first (RFC 2018).
+ * SACK blocks for our ACK: a pending D-SACK first (RFC 2883), then
+ * rx_sack, the most recent first (RFC 2018), as many as fit.
  */
 static void
 sack_blocks(const struct tcp_sock *sk, struct tcp_opts *o, unsigned max)
 {
 	unsigned i;
 
-	if (!sk->dsack) {
-		tcp_ofo_sack(sk, sk->sack_recent, o, max);
-		return;
+	o->nsack = 0;
+	if (sk->dsack && max > 0) {
+		o->sack[0].start = sk->dsack_start;
+		o->sack[0].end = sk->dsack_end;
+		o->nsack = 1;
 	}
-	tcp_ofo_sack(sk, sk->sack_recent, o, max - 1);
-	for (i = o->nsack; i > 0; i--)
-		o->sack[i] = o->sack[i - 1];
-	o->sack[0].start = sk->dsack_start;
-	o->sack[0].end = sk->dsack_end;
-	o->nsack++;
+	for (i = 0; i < sk->rx_nsack && o->nsack < max; i++) {
+		o->sack[o->nsack].start = sk->rx_sack[i].start;
+		o->sack[o->nsack].end = sk->rx_sack[i].end;
+		o->nsack++;
+	}
 }
 
 static uint32_t gso_len(struct tcpx_engine *e, const struct tcp_sock *sk,
@@ -221,7 +214,7 @@ xmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 			out.opt.ts_ecr = sk->ts_recent;
 		}
 		if (sk->sack_ok && !(flags & TH_RST) &&
-		    (!TAILQ_EMPTY(&sk->ofo) || sk->dsack))
+		    (sk->rx_nsack > 0 || sk->dsack))
 			sack_blocks(sk, &out.opt, sk->ts_ok ? 3 : 4);
 	}
 	/* Data and FIN take sequence space: remember when it went. */

@@ -54,6 +54,11 @@ struct tcp_ring {
 };
 
 /* One out-of-order segment held for reassembly (kept sorted by seq). */
+/* A range of sequence space, [start, end). */
+struct tcp_sack_blk {
+	uint32_t start, end;
+};
+
 struct tcp_ofo {
 	TAILQ_ENTRY(tcp_ofo) link;
 	uint32_t seq;
@@ -144,7 +149,14 @@ struct tcp_sock {
 	struct tcp_ring rcv;	/* in-order bytes not yet read */
 	struct tcp_ofoq ofo;	/* out-of-order segments beyond rcv_nxt */
 	uint32_t ofo_bytes;
-	uint32_t sack_recent;	/* a sequence of the latest out-of-order data */
+	/*
+	 * The SACK blocks our ACKs carry (Linux's selective_acks): the one
+	 * the latest out-of-order segment went into first, then the others
+	 * in the order they last changed; at most 4, the oldest forgotten
+	 * when a fifth starts (tcp_input.c, rx_sack_add).
+	 */
+	struct tcp_sack_blk rx_sack[TCP_SACK_MAX_BLOCKS];
+	uint8_t rx_nsack;
 
 	/* Retransmission (RFC 6298) and congestion control (NewReno). */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -202,7 +214,7 @@ struct tcp_sock {
 	} cubic;
 
 	/* RFC 6675 SACK scoreboard and loss marks (tcp_sack.c). */
-	struct tcp_sack_blk { uint32_t start, end; } sb[TCP_SB_MAX];
+	struct tcp_sack_blk sb[TCP_SB_MAX];
 	uint8_t sb_n;		/* SACKed ranges above SND.UNA, sorted */
 	uint32_t sacked_bytes;	/* bytes the scoreboard covers */
 	uint32_t reno_sacked;	/* no SACK: duplicate ACKs stand for segments */
@@ -416,11 +428,13 @@ bool tcp_ofo_insert(struct tcp_sock *sk, uint32_t seq, const uint8_t *data,
 /* Move what became in order into sk->rcv; true if a FIN is now in order. */
 bool tcp_ofo_pull(struct tcp_sock *sk);
 void tcp_ofo_purge(struct tcp_sock *sk);
-/* Does the reassembly queue hold every byte of [seq, end)? */
-bool tcp_ofo_covers(const struct tcp_sock *sk, uint32_t seq, uint32_t end);
-/* SACK blocks for the queue (RFC 2018), the one holding `recent` first. */
-void tcp_ofo_sack(const struct tcp_sock *sk, uint32_t recent,
-    struct tcp_opts *o, unsigned max);
+/*
+ * The first stretch of [seq, end) the reassembly queue already holds,
+ * in *dup (false if none): what Linux's tcp_data_queue_ofo reports as a
+ * D-SACK.
+ */
+bool tcp_ofo_overlap(const struct tcp_sock *sk, uint32_t seq, uint32_t end,
+    struct tcp_sack_blk *dup);
 
 /* tcp_output.c */
 void tcp_send_ack(struct tcpx_engine *e, struct tcp_sock *sk);

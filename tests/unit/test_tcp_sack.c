@@ -353,6 +353,104 @@ START_TEST(test_dsack_sent_for_ofo_duplicate)
 }
 END_TEST
 
+/* Our ACK's SACK blocks, in order: n of them, as (start, end) offsets. */
+static void
+expect_blocks(const struct tcp_seg *seg, uint32_t base, unsigned n,
+    const uint32_t *want)
+{
+	unsigned i;
+
+	ck_assert_uint_eq(seg->opt.nsack, n);
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_eq(seg->opt.sack[i].start - base, want[2 * i]);
+		ck_assert_uint_eq(seg->opt.sack[i].end - base, want[2 * i + 1]);
+	}
+}
+
+/* Ten bytes at base + off, out of order; take our duplicate ACK. */
+static void
+ofo_ten(struct fx_conn *c, struct tcp_seg *seg, uint32_t base, uint32_t off)
+{
+	fx_send(h, c, TH_ACK, base + off, c->snd, "0123456789", 10, 65535);
+	fx_expect(h, c, seg, TH_ACK, c->snd, c->rcv);
+}
+
+/*
+ * Linux's receiver keeps four SACK blocks in the order they last
+ * changed (tcp_sack_new_ofo_skb) and sends as many as fit, three beside
+ * timestamps.  A fifth hole pushes the oldest block out of the list,
+ * even though the data stays queued.
+ */
+START_TEST(test_sack_blocks_most_recent_first)
+{
+	static const uint32_t five[] = { 100, 110, 80, 90, 60, 70 };
+	static const uint32_t joined[] = { 30, 50, 100, 110, 80, 90 };
+	static const uint32_t dup[] = { 80, 90, 80, 90, 30, 50 };
+	static const uint32_t filled[] = { 80, 90, 100, 110, 60, 70 };
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base, off;
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	/* Five holes: each new block goes first. */
+	for (off = 20; off <= 100; off += 20) {
+		ofo_ten(&c, &seg, base, off);
+		ck_assert_uint_eq(seg.opt.sack[0].start - base, off);
+	}
+	expect_blocks(&seg, base, 3, five);
+	/* [30, 40) joins [40, 50), which goes first.  [20, 30), forgotten
+	 * with the fifth hole, is not reported again. */
+	ofo_ten(&c, &seg, base, 30);
+	expect_blocks(&seg, base, 3, joined);
+	/* A duplicate: the D-SACK, then its block, moved to the front. */
+	ofo_ten(&c, &seg, base, 80);
+	expect_blocks(&seg, base, 3, dup);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOfoSent"), 1);
+	/* In order up to 50: the block that RCV.NXT reached goes. */
+	fx_send(h, &c, TH_ACK, base, c.snd, "01234567890123456789", 20, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 50);
+	expect_blocks(&seg, base, 3, filled);
+}
+END_TEST
+
+/*
+ * Bytes that come twice are reported as Linux does: the first stretch a
+ * segment shares with the reassembly queue (tcp_data_queue_ofo), and
+ * what in-order data shares with it (tcp_ofo_queue).
+ */
+START_TEST(test_dsack_sent_for_overlaps)
+{
+	static const uint32_t part[] = { 15, 20, 10, 25 };
+	static const uint32_t span[] = { 30, 35, 28, 40, 10, 25 };
+	static const uint32_t pulled[] = { 10, 15, 28, 40 };
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base;
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	ofo_ten(&c, &seg, base, 10);
+	/* [15, 25) over [10, 20): D-SACK [15, 20), block [10, 25). */
+	fx_send(h, &c, TH_ACK, base + 15, c.snd, "0123456789", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	expect_blocks(&seg, base, 2, part);
+	/* [28, 40) over [30, 35): D-SACK [30, 35), which grows to the
+	 * block [28, 40). */
+	fx_send(h, &c, TH_ACK, base + 30, c.snd, "01234", 5, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	fx_send(h, &c, TH_ACK, base + 28, c.snd, "012345678901", 12, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	expect_blocks(&seg, base, 3, span);
+	/* In order [0, 15) over [10, 25): D-SACK [10, 15), old data. */
+	fx_send(h, &c, TH_ACK, base, c.snd, "012345678901234", 15, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 25);
+	expect_blocks(&seg, base, 2, pulled);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOldSent"), 1);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOfoSent"), 2);
+}
+END_TEST
+
 START_TEST(test_dsack_received_is_no_loss)
 {
 	struct fx_conn c;
@@ -492,6 +590,8 @@ sack_suite(void)
 	tcase_add_test(tc, test_newreno_reordering);
 	tcase_add_test(tc, test_dsack_sent_for_duplicate);
 	tcase_add_test(tc, test_dsack_sent_for_ofo_duplicate);
+	tcase_add_test(tc, test_sack_blocks_most_recent_first);
+	tcase_add_test(tc, test_dsack_sent_for_overlaps);
 	tcase_add_test(tc, test_dsack_received_is_no_loss);
 	tcase_add_test(tc, test_rtt_from_send_times);
 	tcase_add_test(tc, test_rtt_estimator);
