@@ -6,6 +6,13 @@
  * with DUP_PPM, or given priority 1:2 with REORDER_PPM so that HTB puts
  * it in its slow class, behind the packets that follow it.  Non-IPv4
  * frames (ARP) pass untouched.  Used by tests/integration/lib/impair.sh.
+ *
+ * A lost packet is taken (TC_ACT_STOLEN), not dropped (TC_ACT_SHOT): a
+ * drop at egress is reported to the sender as NET_XMIT_DROP, so a
+ * kernel TCP sender keeps the segment and sends it again at its next
+ * chance, and tcpxd's sendmmsg retries the frame; neither would see a
+ * loss.  Taken, the packet is gone as on a wire, and the sender is
+ * told it went.
  * Build: clang -O2 -target bpf -DLOSS_PPM=.. -DDUP_PPM=.. -DREORDER_PPM=..
  */
 #include <linux/bpf.h>
@@ -25,7 +32,7 @@ impair(struct __sk_buff *skb)
 	if (skb->protocol != __builtin_bswap16(0x0800))
 		return TC_ACT_OK;
 	if (get_prandom_u32() % 1000000 < LOSS_PPM)
-		return TC_ACT_SHOT;
+		return TC_ACT_STOLEN;
 	if (get_prandom_u32() % 1000000 < DUP_PPM)
 		clone_redirect(skb, skb->ifindex, 0);
 	if (get_prandom_u32() % 1000000 < REORDER_PPM)
