@@ -120,6 +120,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(HARNESS_OBJS) $(CORE_LIB)
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/harness -MMD -MP -o $@ \
 		$< $(HARNESS_OBJS) $(CORE_LIB) $(CHECK_LIBS) $(BSD_LIBS)
 
+# The ss filter parser is the tool's: its suite links it alone.
+$(BUILD)/tests/test_ssfilter: tests/unit/test_ssfilter.c \
+    $(BUILD)/shim/tool/ssfilter.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ishim/tool -MMD -MP -o $@ $^ \
+		$(CHECK_LIBS)
+
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS_ALL)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "ctl_client.h"
+#include "ssfilter.h"
 #include "tcpx.h"
 #include "tool.h"
 
@@ -52,23 +53,12 @@ static const struct {
 	{ "closing", ST_BIT(TCP_ST_CLOSING) },
 };
 
-/* One address condition: "dport = :80", "src 10.77.0.2", "dst A:P". */
-struct ss_cond {
-	int remote;			/* dst/dport: the peer's side */
-	int has_addr, has_port;
-	struct in_addr addr;
-	uint16_t port;
-};
-
-#define SS_MAXCOND 8
-
 struct ss_opts {
 	uint32_t states;
 	int info, timers, procs, ext, json, header, tcp;
 	int numeric;			/* -n: rates in bits/s, unscaled */
 	int no_state_col;		/* `state X`: ss drops the column */
-	int ncond;
-	struct ss_cond cond[SS_MAXCOND];
+	struct ss_filter *filter;
 	unsigned shown;
 };
 
@@ -86,8 +76,9 @@ usage(FILE *f)
 	    "  states: established syn-sent syn-recv fin-wait-1 fin-wait-2\n"
 	    "    time-wait closed close-wait last-ack listening closing,\n"
 	    "    or all connected synchronized bucket big\n"
-	    "  filters: sport = :PORT  dport = :PORT  src ADDR[:PORT]  "
-	    "dst ADDR[:PORT]\n"
+	    "  filter: sport|dport OP :PORT  src|dst ADDR[/LEN][:PORT],\n"
+	    "    joined by and, or, not and ( ); OP: = != < > <= >=\n"
+	    "    e.g. tcpx ss -tn '( dport = :80 or sport = :80 )'\n"
 	    "  listeners: Recv-Q/Send-Q = accept queue length/backlog; "
 	    "synq:N/MAX = SYN queue\n");
 }
@@ -103,52 +94,6 @@ parse_state(const char *s, uint32_t *mask)
 			return 0;
 		}
 	return -1;
-}
-
-/* "10.77.0.1", "10.77.0.1:80", ":80", "*:80", "80" (ports only). */
-static int
-parse_endpoint(const char *s, struct ss_cond *c, int port_only)
-{
-	char buf[64], *colon, *port = NULL;
-	char *end;
-	long p;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	if ((colon = strrchr(buf, ':')) != NULL) {
-		*colon = '\0';
-		port = colon + 1;
-	} else if (port_only) {
-		port = buf;	/* "80": all of it is the port */
-	}
-	if (port != NULL) {
-		p = strtol(port, &end, 10);
-		if (end == port || *end != '\0' || p < 0 || p > 65535)
-			return -1;
-		c->has_port = 1;
-		c->port = (uint16_t)p;
-		if (port == buf)
-			buf[0] = '\0';
-	}
-	if (port_only)
-		return buf[0] == '\0' ? 0 : -1;
-	if (buf[0] != '\0' && strcmp(buf, "*") != 0) {
-		if (inet_pton(AF_INET, buf, &c->addr) != 1)
-			return -1;
-		c->has_addr = 1;
-	}
-	return 0;
-}
-
-static int
-cond_match(const struct ss_cond *c, const struct tcpx_sockinfo *si)
-{
-	const struct sockaddr_in *a = c->remote ? &si->remote : &si->local;
-
-	if (c->has_addr && a->sin_addr.s_addr != c->addr.s_addr)
-		return 0;
-	if (c->has_port && ntohs(a->sin_port) != c->port)
-		return 0;
-	return 1;
 }
 
 /* ss's print_ms_timer(): "200ms", "1.500ms", "59sec", "119min". */
@@ -381,16 +326,14 @@ ss_one(void *arg, const struct tcpx_ctl_rep *rep)
 	struct tcpx_sockinfo si;
 	struct tcpx_ctl_owner owner;
 	char l[32], r[32], t[32], comm[64];
-	int i;
 
 	memcpy(&si, rep->u.raw, sizeof(si));
 	memcpy(&owner, rep->u.raw + sizeof(si), sizeof(owner));
 	if (si.state < 0 || si.state > TCP_ST_MAX ||
 	    !(o->states & ST_BIT(si.state)) || !o->tcp)
 		return;
-	for (i = 0; i < o->ncond; i++)
-		if (!cond_match(&o->cond[i], &si))
-			return;
+	if (!ss_filter_match(o->filter, &si.local, &si.remote))
+		return;
 	if (o->json) {
 		print_json(o, &si, &owner);
 		o->shown++;
@@ -508,6 +451,8 @@ cmd_ss(int argc, char **argv)
 	struct tcpx_client c;
 	struct tcpx_ctl_req req;
 	int i, rc, all = 0, listen = 0, sum = 0, other = 0, saw_state = 0;
+	int nfw = 0;
+	char *fw[argc > 0 ? argc : 1], err[160];
 	uint32_t m;
 
 	memset(&o, 0, sizeof(o));
@@ -564,38 +509,16 @@ cmd_ss(int argc, char **argv)
 			}
 			saw_state = 1;
 			i++;
-		} else if (strcmp(a, "sport") == 0 || strcmp(a, "dport") == 0 ||
-		    strcmp(a, "src") == 0 || strcmp(a, "dst") == 0) {
-			struct ss_cond *cd = &o.cond[o.ncond];
-			int j = i + 1;
-
-			if (o.ncond == SS_MAXCOND) {
-				fprintf(stderr, "tcpx ss: too many filters\n");
-				return 2;
-			}
-			memset(cd, 0, sizeof(*cd));
-			cd->remote = a[0] == 'd';
-			if (j < argc && (strcmp(argv[j], "=") == 0 ||
-			    strcmp(argv[j], "==") == 0 ||
-			    strcmp(argv[j], "eq") == 0))
-				j++;
-			if (j >= argc || parse_endpoint(argv[j], cd,
-			    a[1] == 'p') < 0) {
-				fprintf(stderr, "tcpx ss: %s: expected %s, got "
-				    "'%s'\n", a, a[1] == 'p' ? ":PORT" :
-				    "ADDR[:PORT]", j < argc ? argv[j] : "");
-				return 2;
-			}
-			o.ncond++;
-			i = j;
-		} else if (strcmp(a, "and") == 0 || strcmp(a, "&&") == 0 ||
-		    strcmp(a, "(") == 0 || strcmp(a, ")") == 0) {
-			;
 		} else {
-			fprintf(stderr, "tcpx ss: cannot parse '%s' (see tcpx "
-			    "ss --help)\n", a);
-			return 2;
+			/* Filter words, parsed together below. */
+			fw[nfw++] = argv[i];
 		}
+	}
+	if (nfw > 0 && (o.filter = ss_filter_parse(fw, nfw, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "tcpx ss: filter: %s (see tcpx ss --help)\n",
+		    err);
+		return 2;
 	}
 	if (!saw_state)
 		o.states = all ? ST_ALL : listen ? ST_BIT(TCP_ST_LISTEN) :
@@ -604,11 +527,14 @@ cmd_ss(int argc, char **argv)
 	/* ss -u/-x...: other families; tcpx has only TCP, shown with -t. */
 	if (other && o.tcp != 2)
 		o.tcp = 0;
-	if (tool_connect(&c) < 0)
+	if (tool_connect(&c) < 0) {
+		ss_filter_free(o.filter);
 		return 1;
+	}
 	if (sum) {
 		rc = summary(&c);
 		tcpx_client_close(&c);
+		ss_filter_free(o.filter);
 		return rc < 0 ? 1 : 0;
 	}
 	if (o.json)
@@ -623,6 +549,7 @@ cmd_ss(int argc, char **argv)
 	memset(&req, 0, sizeof(req));
 	rc = tool_list(&c, TCPX_OP_SS_LIST, &req, ss_one, &o);
 	tcpx_client_close(&c);
+	ss_filter_free(o.filter);
 	if (o.json)
 		printf("%s]\n", o.shown ? "\n" : "");
 	if (rc < 0) {

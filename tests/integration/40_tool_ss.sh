@@ -83,6 +83,19 @@ $H "$TCPX" ss state bogus > /dev/null 2>&1
 [ $? = 2 ] || fail "ss state bogus should fail with 2"
 $H "$TCPX" ss -tan dport = :7101 | grep -q ":7102" && fail "dport filter let :7102 through"
 $H "$TCPX" ss -tan dport = :7101 | grep -q "10.77.0.1:7101" || fail "dport filter lost :7101"
+# ss(8)'s expressions, quoted as one argument as people type them; the
+# connection is in TIME-WAIT by now, the listener gone.
+$H "$TCPX" ss -tanH '( dport = :7101 or sport = :7102 )' | grep -q "10.77.0.1:7101" ||
+	fail "'( dport = :7101 or sport = :7102 )' lost the connection to :7101"
+$H "$TCPX" ss -tanH '( dport = :7102 or sport = :7101 )' | grep -q "10.77.0.1:7101" &&
+	fail "'( dport = :7102 or sport = :7101 )' let the connection to :7101 through"
+$H "$TCPX" ss -tanH 'not dport = :7101' | grep -q "10.77.0.1:7101" &&
+	fail "'not dport = :7101' let :7101 through"
+$H "$TCPX" ss -tanH 'sport >= :1024 and dst 10.77.0.0/24' | grep -q "10.77.0.1:7101" ||
+	fail "'sport >= :1024 and dst 10.77.0.0/24' lost the connection to :7101"
+err=$($H "$TCPX" ss -tan 'dport = :7101 or' 2>&1 >/dev/null)
+[ $? = 2 ] && echo "$err" | grep -q "filter: expression ends too early" ||
+	fail "a truncated filter should fail with 2 and say why (got: $err)"
 $H "$TCPX" ss --help | grep -q "state" || fail "ss --help"
 say "ok: ss filters and errors"
 finish_clean
