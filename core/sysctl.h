@@ -32,6 +32,9 @@
 	X(tcp_window_scaling, "net.ipv4.tcp_window_scaling", 1, 0, 1) \
 	X(tcp_sack, "net.ipv4.tcp_sack", 1, 0, 1) \
 	X(tcp_dsack, "net.ipv4.tcp_dsack", 1, 0, 1) \
+	/* SACK compression: how long, and how many ACKs, at most. */ \
+	X(tcp_comp_sack_delay_ns, "net.ipv4.tcp_comp_sack_delay_ns", 1000000, 0, 2147483647) \
+	X(tcp_comp_sack_nr, "net.ipv4.tcp_comp_sack_nr", 44, 0, 255) \
 	X(tcp_fastopen, "net.ipv4.tcp_fastopen", 1, 0, 0x7ff) \
 	X(tcp_keepalive_time, "net.ipv4.tcp_keepalive_time", 7200, 1, 32767) \
 	X(tcp_keepalive_intvl, "net.ipv4.tcp_keepalive_intvl", 75, 1, 32767) \

@@ -82,15 +82,20 @@ dsack_extend(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	}
 }
 
+static void sack_compress_flush(struct tcpx_engine *e, struct tcp_sock *sk);
+
 /*
  * Linux's tcp_sack_new_ofo_skb(): [seq, end) just went into the
  * reassembly queue.  The block it joins, or a new one, moves to the
  * front (RFC 2018: the most recent first, then the most recently
  * reported); a fifth block pushes out the oldest.  A block that grew
  * may now reach others: they merge into it (tcp_sack_maybe_coalesce).
+ * A held ACK goes first when the change is to a block beyond the
+ * second (TCP_SACK_BLOCKS_EXPECTED).
  */
 static void
-rx_sack_add(struct tcp_sock *sk, uint32_t seq, uint32_t end)
+rx_sack_add(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t end)
 {
 	struct tcp_sack_blk *sp = sk->rx_sack, b;
 	unsigned n = sk->rx_nsack, i, j;
@@ -98,6 +103,8 @@ rx_sack_add(struct tcp_sock *sk, uint32_t seq, uint32_t end)
 	for (i = 0; i < n; i++) {
 		if (!sack_extend(&sp[i], seq, end))
 			continue;
+		if (i >= TCP_SACK_BLOCKS_EXPECTED)
+			sack_compress_flush(e, sk);
 		b = sp[i];
 		memmove(&sp[1], &sp[0], i * sizeof(*sp));
 		sp[0] = b;
@@ -112,6 +119,8 @@ rx_sack_add(struct tcp_sock *sk, uint32_t seq, uint32_t end)
 		}
 		return;
 	}
+	if (n >= TCP_SACK_BLOCKS_EXPECTED)
+		sack_compress_flush(e, sk);
 	if (n == TCP_SACK_MAX_BLOCKS)
 		n--;
 	memmove(&sp[1], &sp[0], n * sizeof(*sp));
@@ -208,6 +217,60 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 }
 
 /*
+ * Out-of-order data wants an ACK (Linux's SACK compression in
+ * __tcp_ack_snd_check): the first three duplicate ACKs for one RCV.NXT
+ * go at once, for fast retransmit; the next ones wait 5% of the RTT
+ * (tcp_comp_sack_delay_ns at most) so that a burst of out-of-order
+ * segments gets one ACK, unless tcp_comp_sack_nr are held already.
+ */
+static void
+sack_compress(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t delay_ns;
+
+	if (!sk->sack_ok ||
+	    sk->comp_acks >= (uint32_t)e->sysctl.tcp_comp_sack_nr) {
+		sk->ack_now = true;
+		return;
+	}
+	if (sk->comp_rcv_nxt != sk->rcv_nxt) {
+		sk->comp_rcv_nxt = sk->rcv_nxt;
+		sk->dupacks_sent = 0;
+	}
+	if (sk->dupacks_sent < TCP_FASTRETRANS_THRESH) {
+		sk->dupacks_sent++;
+		sk->ack_now = true;
+		return;
+	}
+	sk->comp_acks++;
+	if (sk->comp_ack_at != 0)
+		return;
+	/* Linux takes the smaller of its receive-side RTT and the srtt;
+	 * the engine has the srtt. */
+	delay_ns = sk->rtt_valid ? (uint64_t)sk->srtt_us * 1000 / 20 : 0;
+	if (delay_ns > (uint64_t)e->sysctl.tcp_comp_sack_delay_ns)
+		delay_ns = (uint64_t)e->sysctl.tcp_comp_sack_delay_ns;
+	sk->comp_ack_at = e->now + delay_ns / 1000;
+	if (sk->comp_ack_at == 0)
+		sk->comp_ack_at = 1;
+	tcp_timer_update(e, sk);
+}
+
+/*
+ * Linux's tcp_sack_compress_send_ack(): a held ACK goes now, before
+ * what it would report drops out of the blocks that fit in an ACK.
+ */
+static void
+sack_compress_flush(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	if (sk->comp_acks == 0)
+		return;
+	/* The ACK that goes is not counted as compressed (Linux). */
+	sk->comp_acks--;
+	tcp_send_ack(e, sk);
+}
+
+/*
  * ACK at once, or arm the delayed ACK (Linux's __tcp_ack_snd_check):
  * at once when more than one full segment is unacknowledged and the
  * ACK would not pull the window's right edge back, in quick-ACK mode,
@@ -222,12 +285,14 @@ ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
 		return;
 	if ((sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss &&
 	    SEQ_GEQ(sk->rcv_nxt + tcp_rcv_space_now(sk), sk->rcv_adv)) ||
-	    (sk->quickack > 0 && sk->pingpong < TCP_PINGPONG_THRESH) ||
-	    !TAILQ_EMPTY(&sk->ofo)) {
+	    (sk->quickack > 0 && sk->pingpong < TCP_PINGPONG_THRESH)) {
 		sk->ack_now = true;
 		return;
 	}
-	tcp_delack_schedule(e, sk);
+	if (!TAILQ_EMPTY(&sk->ofo))
+		sack_compress(e, sk);
+	else
+		tcp_delack_schedule(e, sk);
 }
 
 static void
@@ -354,12 +419,19 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 		MIB_INC(e, TCPEXT_TCPOFOQUEUE);
 		(void)tcp_ofo_insert(sk, seq, data, len, fin);
 		if (sk->sack_ok)
-			rx_sack_add(sk, seq, seq + len + (fin ? 1 : 0));
-		sk->ack_now = true;
+			rx_sack_add(e, sk, seq, seq + len + (fin ? 1 : 0));
+		/*
+		 * Linux's tcp_data_queue_ofo: no tcp_event_data_recv (the
+		 * delayed-ACK clock and the MSS estimate follow in-order
+		 * data), but the window may grow, with SACK only, so that
+		 * without it duplicate ACKs stay duplicates.
+		 */
 		if (len > 0) {
-			event_data_recv(e, sk, len);
+			if (sk->sack_ok)
+				tcp_grow_window(sk, len);
 			sk->last_rcv_us = e->now;
 		}
+		ack_snd_check(e, sk);
 		return false;
 	}
 	taken = tcp_usr_deliver(e, sk, data, len < TCP_RCV_LIMIT(sk) ? len :

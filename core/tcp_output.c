@@ -117,8 +117,14 @@ ack_sent(struct tcpx_engine *e, struct tcp_sock *sk)
 	}
 	sk->ack_now = false;
 	sk->ack_pending = 0;
-	if (sk->delack_at != 0) {
+	/* Linux's tcp_event_ack_sent(): this ACK stands for the held ones. */
+	if (sk->comp_acks > 0) {
+		MIB_ADD(e, TCPEXT_TCPACKCOMPRESSED, sk->comp_acks);
+		sk->comp_acks = 0;
+	}
+	if (sk->delack_at != 0 || sk->comp_ack_at != 0) {
 		sk->delack_at = 0;
+		sk->comp_ack_at = 0;
 		tcp_timer_update(e, sk);
 	}
 }

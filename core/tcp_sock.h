@@ -272,6 +272,16 @@ struct tcp_sock {
 	bool dsack;
 	uint32_t dsack_start, dsack_end;
 
+	/*
+	 * Linux's SACK compression (tcp_input.c, sack_compress): past the
+	 * third duplicate ACK for one RCV.NXT, the ACKs out-of-order data
+	 * asks for wait a little, so that a burst gets one.
+	 */
+	uint32_t comp_acks;	/* ACKs held back (tp->compressed_ack) */
+	uint32_t comp_rcv_nxt;	/* the RCV.NXT they are counted for */
+	uint8_t dupacks_sent;	/* dup_ack_counter */
+	uint64_t comp_ack_at;	/* the held ACK goes then */
+
 	/* Linux's tcp_rtt_estimator state (us). */
 	uint32_t srtt8_us;	/* srtt << 3 */
 	uint32_t mdev_us, mdev_max_us, rttvar4_us;
@@ -344,6 +354,10 @@ struct tcp_sock {
 #define TCP_DELACK_TICK_US	4000ULL		/* one jiffy at HZ=250 */
 #define TCP_INIT_CWND		10
 #define TCP_MAX_QUICKACKS	16
+#define TCP_FASTRETRANS_THRESH	3	/* duplicate ACKs before SACK compression */
+/* SACK blocks an ACK is expected to carry (Linux): changing one
+ * further down sends a compressed ACK first. */
+#define TCP_SACK_BLOCKS_EXPECTED 2
 #define TCP_MSS_DEFAULT		536U	/* as <netinet/tcp.h>, so both may be included */
 #define TCP_PAWS_24DAYS_US	(24ULL * 24 * 3600 * 1000000)
 /* TSval ticks PAWS lets a segment lag TS.Recent by (Linux's TCP_PAWS_WINDOW). */

@@ -213,6 +213,7 @@ tcp_done(struct tcpx_engine *e, struct tcp_sock *sk, int err,
 	tcp_set_state(e, sk, TCP_ST_CLOSED, cause);
 	sk->shut_rd = sk->shut_wr = true;
 	sk->rto_at = sk->delack_at = sk->keep_at = sk->persist_at = 0;
+	sk->comp_ack_at = 0;
 	sk->fw2_at = sk->tlp_at = sk->reo_at = 0;
 	timer_cancel(e, &sk->timer);
 	tcp_ring_drop(&sk->snd, sk->snd.len);

@@ -20,11 +20,11 @@ tcp_timer_init(struct tcp_sock *sk)
 void
 tcp_timer_update(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t d[7] = { sk->rto_at, sk->persist_at, sk->delack_at,
-	    sk->keep_at, sk->fw2_at, sk->tlp_at, sk->reo_at };
+	uint64_t d[] = { sk->rto_at, sk->persist_at, sk->delack_at,
+	    sk->keep_at, sk->fw2_at, sk->tlp_at, sk->reo_at, sk->comp_ack_at };
 	uint64_t when = UINT64_MAX;
 
-	for (size_t i = 0; i < 7; i++)
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
 		if (d[i] != 0 && d[i] < when)
 			when = d[i];
 	timer_arm(e, &sk->timer, when);
@@ -543,6 +543,15 @@ tcp_timer_fire(struct tcpx_engine *e, struct tcpx_timer *t)
 	if (sk->delack_at != 0 && sk->delack_at <= now) {
 		sk->delack_at = 0;
 		tcp_delack_timer(e, sk);
+	}
+	if (sk->comp_ack_at != 0 && sk->comp_ack_at <= now) {
+		/* Linux's tcp_compressed_ack_kick(). */
+		sk->comp_ack_at = 0;
+		trace_timer(e, sk, "comp_sack");
+		if (sk->comp_acks > 0) {
+			sk->comp_acks--;
+			tcp_send_ack(e, sk);
+		}
 	}
 	if (sk->keep_at != 0 && sk->keep_at <= now) {
 		sk->keep_at = 0;

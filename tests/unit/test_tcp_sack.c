@@ -393,6 +393,9 @@ START_TEST(test_sack_blocks_most_recent_first)
 
 	fx_establish(h, &c);
 	base = c.rcv;
+	/* Every duplicate ACK at once (test_sack_compression holds some). */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_comp_sack_nr",
+	    "0"), 0);
 	/* Five holes: each new block goes first. */
 	for (off = 20; off <= 100; off += 20) {
 		ofo_ten(&c, &seg, base, off);
@@ -430,6 +433,8 @@ START_TEST(test_dsack_sent_for_overlaps)
 
 	fx_establish(h, &c);
 	base = c.rcv;
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_comp_sack_nr",
+	    "0"), 0);
 	ofo_ten(&c, &seg, base, 10);
 	/* [15, 25) over [10, 20): D-SACK [15, 20), block [10, 25). */
 	fx_send(h, &c, TH_ACK, base + 15, c.snd, "0123456789", 10, 65535);
@@ -448,6 +453,54 @@ START_TEST(test_dsack_sent_for_overlaps)
 	expect_blocks(&seg, base, 2, pulled);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOldSent"), 1);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPDSACKOfoSent"), 2);
+}
+END_TEST
+
+/*
+ * Linux's SACK compression: the first three duplicate ACKs for one
+ * RCV.NXT go at once; later ones are held 5% of the RTT (here 10 ms:
+ * 500 us) and go as one.  tcp_comp_sack_nr = 0 turns it off.
+ */
+START_TEST(test_sack_compression)
+{
+	static const uint32_t all[] = { 10, 70 };
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base, off;
+	uint64_t t0;
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	for (off = 10; off < 40; off += 10)
+		ofo_ten(&c, &seg, base, off);
+	t0 = h->now;
+	/* Three more in the same burst: held. */
+	for (; off < 70; off += 10) {
+		fx_send(h, &c, TH_ACK, base + off, c.snd, "0123456789", 10,
+		    65535);
+		H_EXPECT_NONE(h);
+	}
+	h_run_until(h, t0 + 499);
+	H_EXPECT_NONE(h);
+	h_run_until(h, t0 + 500);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	expect_blocks(&seg, base, 1, all);
+	/* One went for three: two are counted, as Linux counts them. */
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAckCompressed"), 2);
+	H_EXPECT_NONE(h);
+	/* The hole fills: the ACK goes at once, and the count starts
+	 * again for the new RCV.NXT. */
+	fx_send(h, &c, TH_ACK, base, c.snd, "0123456789", 10, 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 70);
+	ck_assert_uint_eq(seg.opt.nsack, 0);
+	c.rcv = base + 70;
+	ofo_ten(&c, &seg, base, 80);
+	/* Off: every duplicate ACK at once. */
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_comp_sack_nr",
+	    "0"), 0);
+	for (off = 100; off < 160; off += 10)
+		ofo_ten(&c, &seg, base, off);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAckCompressed"), 2);
 }
 END_TEST
 
@@ -592,6 +645,7 @@ sack_suite(void)
 	tcase_add_test(tc, test_dsack_sent_for_ofo_duplicate);
 	tcase_add_test(tc, test_sack_blocks_most_recent_first);
 	tcase_add_test(tc, test_dsack_sent_for_overlaps);
+	tcase_add_test(tc, test_sack_compression);
 	tcase_add_test(tc, test_dsack_received_is_no_loss);
 	tcase_add_test(tc, test_rtt_from_send_times);
 	tcase_add_test(tc, test_rtt_estimator);
