@@ -273,10 +273,10 @@ sack_compress_flush(struct tcpx_engine *e, struct tcp_sock *sk)
 /*
  * ACK at once, or arm the delayed ACK (Linux's __tcp_ack_snd_check):
  * at once when more than one full segment is unacknowledged and the
- * ACK would not pull the window's right edge back, in quick-ACK mode,
- * or with a hole in the sequence space.  (Linux compares window sizes;
- * with its receive-buffer autotuning that amounts to the right-edge
- * test, which this engine, without autotuning, applies directly.)
+ * ACK would not pull the window's right edge back, or in quick-ACK
+ * mode; with a hole in the sequence space, as SACK compression says.
+ * (Linux compares window sizes; that amounts to the right-edge test,
+ * which the engine applies directly.)
  */
 static void
 ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
