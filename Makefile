@@ -124,8 +124,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(HARNESS_OBJS) $(CORE_LIB)
 $(BUILD)/tests/test_ssfilter: tests/unit/test_ssfilter.c \
     $(BUILD)/shim/tool/ssfilter.o
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ishim/tool -MMD -MP -o $@ $^ \
-		$(CHECK_LIBS)
+	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ishim/tool -MMD -MP -o $@ \
+		$(filter %.c %.o,$^) $(CHECK_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)

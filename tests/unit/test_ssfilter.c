@@ -51,69 +51,42 @@ matches(const char *expr, const char *laddr, unsigned lport,
 	return a;
 }
 
-START_TEST(ports)
-{
-	/* A client 10.77.0.2:40000 talking to a web server on :80. */
-	ck_assert(matches("dport = :80", "10.77.0.2", 40000, "10.77.0.1", 80));
-	ck_assert(!matches("sport = :80", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("dport == 80", "10.77.0.2", 40000, "10.77.0.1", 80));
-	ck_assert(matches("dport eq :http", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("sport >= :32768", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(!matches("sport < :1024", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("dport != :22", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("sport gt :39999", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("sport le :40000", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-}
-END_TEST
-
-START_TEST(hosts)
-{
-	ck_assert(matches("dst 10.77.0.1", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("dst 10.77.0.0/24", "10.77.0.2", 40000,
-	    "10.77.0.1", 80));
-	ck_assert(!matches("dst 10.78.0.0/16", "10.77.0.2", 40000,
-	    "10.77.0.1", 80));
-	ck_assert(matches("dst 10.77.0.1:80", "10.77.0.2", 40000,
-	    "10.77.0.1", 80));
-	ck_assert(!matches("dst 10.77.0.1:81", "10.77.0.2", 40000,
-	    "10.77.0.1", 80));
-	ck_assert(matches("src *:40000", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(matches("src = 0.0.0.0/0", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-}
-END_TEST
-
-START_TEST(logic)
-{
-	ck_assert(matches("( sport = :22 or dport = :80 )", "10.77.0.2",
-	    40000, "10.77.0.1", 80));
-	ck_assert(!matches("( sport = :22 or dport = :22 )", "10.77.0.2",
-	    40000, "10.77.0.1", 80));
-	ck_assert(matches("(sport = :22 || dport = :80)", "10.77.0.2",
-	    40000, "10.77.0.1", 80));
-	/* Side by side is "and". */
-	ck_assert(!matches("dport = :80 sport = :22", "10.77.0.2", 40000,
-	    "10.77.0.1", 80));
-	ck_assert(matches("dport = :80 and dst 10.77.0.1", "10.77.0.2",
-	    40000, "10.77.0.1", 80));
-	ck_assert(matches("not dport = :22", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
-	ck_assert(!matches("!dport = :80", "10.77.0.2", 40000, "10.77.0.1",
-	    80));
+/*
+ * Each expression against one socket: a client 10.77.0.2:40000 talking
+ * to a web server 10.77.0.1:80.
+ */
+static const struct {
+	const char *expr;
+	int want;
+} cases[] = {
+	/* Ports, every operator spelling. */
+	{ "dport = :80", 1 }, { "sport = :80", 0 }, { "dport == 80", 1 },
+	{ "dport eq :http", 1 }, { "sport >= :32768", 1 },
+	{ "sport < :1024", 0 }, { "dport != :22", 1 },
+	{ "sport gt :39999", 1 }, { "sport le :40000", 1 },
+	/* Hosts, with prefixes and ports. */
+	{ "dst 10.77.0.1", 1 }, { "dst 10.77.0.0/24", 1 },
+	{ "dst 10.78.0.0/16", 0 }, { "dst 10.77.0.1:80", 1 },
+	{ "dst 10.77.0.1:81", 0 }, { "src *:40000", 1 },
+	{ "src = 0.0.0.0/0", 1 },
+	/* Logic: or, parentheses, side by side is "and", not. */
+	{ "( sport = :22 or dport = :80 )", 1 },
+	{ "( sport = :22 or dport = :22 )", 0 },
+	{ "(sport = :22 || dport = :80)", 1 },
+	{ "dport = :80 sport = :22", 0 },
+	{ "dport = :80 and dst 10.77.0.1", 1 },
+	{ "not dport = :22", 1 }, { "!dport = :80", 0 },
 	/* and binds tighter than or. */
-	ck_assert(matches("dport = :80 or dport = :1 and sport = :1",
-	    "10.77.0.2", 40000, "10.77.0.1", 80));
-	ck_assert(!matches("( dport = :80 or dport = :1 ) and sport = :1",
-	    "10.77.0.2", 40000, "10.77.0.1", 80));
+	{ "dport = :80 or dport = :1 and sport = :1", 1 },
+	{ "( dport = :80 or dport = :1 ) and sport = :1", 0 },
+};
+
+START_TEST(expressions)
+{
+	int got = matches(cases[_i].expr, "10.77.0.2", 40000, "10.77.0.1", 80);
+
+	ck_assert_msg(got == cases[_i].want, "'%s' gave %d", cases[_i].expr,
+	    got);
 }
 END_TEST
 
@@ -148,9 +121,8 @@ ssfilter_suite(void)
 	Suite *s = suite_create("ssfilter");
 	TCase *tc = tcase_create("ssfilter");
 
-	tcase_add_test(tc, ports);
-	tcase_add_test(tc, hosts);
-	tcase_add_test(tc, logic);
+	tcase_add_loop_test(tc, expressions, 0,
+	    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, refusals);
 	suite_add_tcase(s, tc);
 	return s;
