@@ -227,43 +227,56 @@ parse_not(struct parser *p)
 	return parse_cond(p);
 }
 
+/*
+ * Is another operand of `kind` next?  Takes the operator word: "or" or
+ * "||"; "and" or "&&", or nothing for "and" (side by side).
+ */
+static int
+more(struct parser *p, enum nk kind)
+{
+	if (kind == NK_OR) {
+		if (!is(p, "or", "||"))
+			return 0;
+	} else {
+		if (peek(p) == NULL || is(p, "or", "||") || is(p, ")", NULL))
+			return 0;
+		if (!is(p, "and", "&&"))
+			return 1;
+	}
+	p->i++;
+	return 1;
+}
+
+/* Operands from `sub` joined by `kind`, left to right. */
 static struct ss_filter *
-parse_and(struct parser *p)
+chain(struct parser *p, enum nk kind,
+    struct ss_filter *(*sub)(struct parser *))
 {
 	struct ss_filter *f, *g;
 
-	if ((f = parse_not(p)) == NULL)
+	if ((f = sub(p)) == NULL)
 		return NULL;
-	while (peek(p) != NULL && !is(p, "or", "||") && !is(p, ")", NULL)) {
-		if (is(p, "and", "&&"))
-			p->i++;
-		if ((g = parse_not(p)) == NULL) {
+	while (more(p, kind)) {
+		if ((g = sub(p)) == NULL) {
 			ss_filter_free(f);
 			return NULL;
 		}
-		if ((f = node(p, NK_AND, f, g)) == NULL)
+		if ((f = node(p, kind, f, g)) == NULL)
 			return NULL;
 	}
 	return f;
 }
 
 static struct ss_filter *
+parse_and(struct parser *p)
+{
+	return chain(p, NK_AND, parse_not);
+}
+
+static struct ss_filter *
 parse_or(struct parser *p)
 {
-	struct ss_filter *f, *g;
-
-	if ((f = parse_and(p)) == NULL)
-		return NULL;
-	while (is(p, "or", "||")) {
-		p->i++;
-		if ((g = parse_and(p)) == NULL) {
-			ss_filter_free(f);
-			return NULL;
-		}
-		if ((f = node(p, NK_OR, f, g)) == NULL)
-			return NULL;
-	}
-	return f;
+	return chain(p, NK_OR, parse_and);
 }
 
 /* Split the words further: blanks part tokens, parentheses are tokens. */
