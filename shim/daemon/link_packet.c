@@ -372,12 +372,13 @@ link_frame(struct tcpxd *d, struct link *l, uint8_t *frame, size_t len,
 }
 
 static void
-link_rx_ring(struct tcpxd *d, struct link *l, uint64_t now)
+link_rx_ring(struct tcpxd *d, struct link *l)
 {
 	struct tpacket_block_desc *bd;
 	struct tpacket3_hdr *ph;
 	struct sockaddr_ll *sll;
 	unsigned n, i;
+	uint64_t now;
 
 	for (n = 0; n < l->block_nr; n++) {
 		bd = (struct tpacket_block_desc *)(l->ring +
@@ -385,6 +386,7 @@ link_rx_ring(struct tcpxd *d, struct link *l, uint64_t now)
 		if (!(__atomic_load_n(&bd->hdr.bh1.block_status,
 		    __ATOMIC_ACQUIRE) & TP_STATUS_USER))
 			break;
+		now = now_us();
 		ph = (struct tpacket3_hdr *)((uint8_t *)bd +
 		    bd->hdr.bh1.offset_to_first_pkt);
 		for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
@@ -406,10 +408,11 @@ link_rx_ring(struct tcpxd *d, struct link *l, uint64_t now)
 
 /* Returns the number of frames read (0: the socket is empty). */
 static unsigned
-link_rx_mmsg(struct tcpxd *d, struct link *l, uint64_t now)
+link_rx_mmsg(struct tcpxd *d, struct link *l)
 {
 	unsigned total = 0, i;
 	size_t hl = l->vnet ? VNET_LEN : 0, len;
+	uint64_t now;
 	int n;
 
 	for (;;) {
@@ -420,6 +423,7 @@ link_rx_mmsg(struct tcpxd *d, struct link *l, uint64_t now)
 			continue;
 		if (n <= 0)
 			break;
+		now = now_us();
 		/* The slots hold still until the next recvmmsg. */
 		d->rx_defer = true;
 		for (i = 0; i < (unsigned)n; i++) {
@@ -440,15 +444,15 @@ link_rx_mmsg(struct tcpxd *d, struct link *l, uint64_t now)
 }
 
 unsigned
-link_rx(struct tcpxd *d, uint64_t now)
+link_rx(struct tcpxd *d)
 {
 	struct link *l = d->link;
 
 	if (l->use_ring) {
-		link_rx_ring(d, l, now);
+		link_rx_ring(d, l);
 		return 0;
 	}
-	return link_rx_mmsg(d, l, now);
+	return link_rx_mmsg(d, l);
 }
 
 void

@@ -290,7 +290,7 @@ on_link(struct tcpxd *d, struct watch *w, uint32_t events)
 			return;
 		}
 	}
-	link_rx(d, now_us());
+	link_rx(d);
 }
 
 static void

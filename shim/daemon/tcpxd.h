@@ -250,8 +250,13 @@ bool iface_kernel_owns(struct in_addr addr, char *where, size_t wlen);
 int link_open(struct tcpxd *d, char *err, size_t errlen);
 void link_close(struct tcpxd *d);
 int link_fd(const struct tcpxd *d);
-/* Read every frame queued, give them to the engine; returns the count. */
-unsigned link_rx(struct tcpxd *d, uint64_t now_us);
+/*
+ * Read every frame queued, give them to the engine; returns the count.
+ * The engine's clock is read again for every batch: a busy link can
+ * keep this going for many milliseconds, and frames stamped with the
+ * time of the first would make RTTs and timers wrong.
+ */
+unsigned link_rx(struct tcpxd *d);
 /* Queue one frame (engine output callback); flushed by link_flush. */
 void link_tx(struct tcpxd *d, const uint8_t *frame, size_t len);
 /* Queue one TCP super-segment (ops->output_gso); vnet path only. */
