@@ -195,6 +195,7 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 			tcp_measure_scaling_ratio(e, sk, len);
 		sk->rcv_mss = (uint16_t)(len < sk->advmss ? len : sk->advmss);
 	}
+	tcp_rcv_rtt_measure(e, sk);
 	if (sk->ato_us == 0) {
 		/* The first data: start the delayed-ACK engine quick. */
 		incr_quickack(sk, TCP_MAX_QUICKACKS);
@@ -226,7 +227,7 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 static void
 sack_compress(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t delay_ns;
+	uint64_t delay_ns, rtt8;
 
 	if (!sk->sack_ok ||
 	    sk->comp_acks >= (uint32_t)e->sysctl.tcp_comp_sack_nr) {
@@ -245,9 +246,13 @@ sack_compress(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->comp_acks++;
 	if (sk->comp_ack_at != 0)
 		return;
-	/* Linux takes the smaller of its receive-side RTT and the srtt;
-	 * the engine has the srtt. */
-	delay_ns = sk->rtt_valid ? (uint64_t)sk->srtt_us * 1000 / 20 : 0;
+	/* The receiver's RTT, or the srtt if smaller; none yet means no
+	 * delay (Linux 6.18, whose RTTs are in us << 3). */
+	rtt8 = sk->rcv_rtt_us8;
+	if (sk->rtt_valid && sk->srtt_us != 0 &&
+	    (uint64_t)sk->srtt_us << 3 < rtt8)
+		rtt8 = (uint64_t)sk->srtt_us << 3;
+	delay_ns = rtt8 * (1000 >> 3) / 20;
 	if (delay_ns > (uint64_t)e->sysctl.tcp_comp_sack_delay_ns)
 		delay_ns = (uint64_t)e->sysctl.tcp_comp_sack_delay_ns;
 	sk->comp_ack_at = e->now + delay_ns / 1000;
@@ -431,6 +436,10 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 				tcp_grow_window(sk, len);
 			sk->last_rcv_us = e->now;
 		}
+		/* The buffer makes room for what is held out of order
+		 * (Linux 6.17+), once the program has the socket. */
+		if (sk->id >= 0)
+			tcp_rcvbuf_grow(e, sk, sk->rcvq_space);
 		ack_snd_check(e, sk);
 		return false;
 	}
@@ -839,6 +848,10 @@ pass:
 		}
 		/* FALLTHROUGH */
 	case TCP_ST_ESTABLISHED:
+		/* Linux's tcp_rcv_established(), before the data. */
+		if (sk->state == TCP_ST_ESTABLISHED && seg->len > 0 &&
+		    seg->opt.has_ts)
+			tcp_rcv_rtt_measure_ts(e, sk, seg->opt.ts_ecr, seg->len);
 		if (data_queue(e, sk, seg))
 			return;
 		break;

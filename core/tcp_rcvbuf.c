@@ -7,7 +7,9 @@
  *     measured on the first full segments (scaling_ratio, 6.6+);
  *   the window's growth as data flows (tcp_grow_window);
  *   the buffer's growth with what the application reads in a round
- *     trip (tcp_rcv_space_adjust, "DRS").
+ *     trip (tcp_rcv_space_adjust, "DRS"), timed by the receiver's own
+ *     RTT estimate (rcv_rtt_est);
+ *   room for what is held out of order (tcp_rcvbuf_grow).
  */
 #include <stdint.h>
 
@@ -163,43 +165,119 @@ tcp_grow_window(struct tcp_sock *sk, uint32_t len)
 }
 
 /*
+ * Linux's tcp_rcv_rtt_update() (6.16+): a smaller sample is taken at
+ * once; a larger one only from a timestamp, smoothed by 1/8, and only
+ * when the application has read everything (a slow reader would
+ * otherwise inflate the estimate, and the buffer with it).
+ */
+static void
+rcv_rtt_update(struct tcp_sock *sk, uint64_t sample, bool win_dep)
+{
+	uint64_t old = sk->rcv_rtt_us8, m = sample << 3;
+
+	if (old == 0 || m < old) {
+		sk->rcv_rtt_us8 = m < UINT32_MAX ? (uint32_t)m : UINT32_MAX;
+		return;
+	}
+	if (win_dep || sk->rcv.len != 0)
+		return;
+	m = old - (old >> 3) + sample;
+	sk->rcv_rtt_us8 = m < UINT32_MAX ? (uint32_t)m : UINT32_MAX;
+}
+
+/*
+ * Linux's tcp_rcv_rtt_measure() (Dynamic Right-Sizing): the time the
+ * sender takes to fill the window we offered is at least a round trip.
+ */
+void
+tcp_rcv_rtt_measure(struct tcpx_engine *e, struct tcp_sock *sk)
+{
+	uint64_t d;
+
+	if (sk->rcv_rtt_running) {
+		if (SEQ_LT(sk->rcv_nxt, sk->rcv_rtt_seq))
+			return;
+		d = e->now - sk->rcv_rtt_time;
+		rcv_rtt_update(sk, d != 0 ? d : 1, true);
+	}
+	sk->rcv_rtt_seq = sk->rcv_nxt + sk->rcv_wnd;
+	sk->rcv_rtt_time = e->now;
+	sk->rcv_rtt_running = true;
+}
+
+/*
+ * Linux's tcp_rcv_rtt_measure_ts(): a full segment echoing a timestamp
+ * not seen before dates a round trip, in whole ms of our clock.  Since
+ * 6.16 an echo from this same ms is no sample (it would say 1 ms).
+ */
+void
+tcp_rcv_rtt_measure_ts(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t tsecr, uint32_t len)
+{
+	uint32_t delta;
+
+	if (!sk->ts_ok || tsecr == sk->rcv_rtt_last_tsecr)
+		return;
+	sk->rcv_rtt_last_tsecr = tsecr;
+	if (len < sk->rcv_mss)
+		return;
+	delta = tcp_tsval(e, sk->ts_off) - tsecr;
+	if (delta != 0 && delta < INT32_MAX / 1000)
+		rcv_rtt_update(sk, (uint64_t)delta * 1000, false);
+}
+
+/*
+ * Linux's tcp_rcvbuf_grow() as the lab's 6.18 kernel runs it (checked
+ * against its tcp_rcvbuf_grow tracepoint): room for twice what was read
+ * in the last RTT, plus twice that again in proportion to how much the
+ * rate grew (slow start), plus what is held out of order; to
+ * tcp_rmem[2] at most.  The window clamp follows the buffer.
+ */
+void
+tcp_rcvbuf_grow(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t newval)
+{
+	uint32_t old = sk->rcvq_space;
+	uint64_t win, buf;
+	struct tcp_ofo *last;
+
+	sk->rcvq_space = newval;
+	if (!sk->rcvbuf_auto)
+		return;
+	win = (uint64_t)newval << 1;
+	if (old != 0 && newval > old)
+		win += (win * (newval - old) / old) << 1;
+	if ((last = TAILQ_LAST(&sk->ofo, tcp_ofoq)) != NULL)
+		win += last->seq + last->len - sk->rcv_nxt;
+	buf = tcp_space_from_win(sk, win);
+	if (buf > (uint64_t)e->sysctl.tcp_rmem[2])
+		buf = (uint64_t)e->sysctl.tcp_rmem[2];
+	if (buf > (uint64_t)sk->opt.rcvbuf) {
+		sk->opt.rcvbuf = (int)buf;
+		sk->rcv.max = tcp_full_space(e, sk);
+		if (sk->window_clamp < sk->rcv.max &&
+		    (sk->wscale_ok || sk->rcv.max <= 65535))
+			sk->window_clamp = sk->rcv.max;
+	}
+}
+
+/*
  * Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "DRS"): once
- * an RTT, if the application read more than the buffer was sized for,
- * grow the buffer (to tcp_rmem[2] at most) so the window can follow.
+ * per receiver RTT, if the application read more than the buffer was
+ * sized for (not counting what still waits to be read), grow it.
  */
 void
 tcp_rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t rtt = sk->rtt_valid && sk->srtt_us > 1000 ? sk->srtt_us :
-	    (sk->rtt_valid ? 1000 : 100000);
-	uint64_t copied, win, buf;
+	uint64_t copied;
 
-	if (!sk->rcvbuf_auto || e->now - sk->rcvq_time < rtt)
+	if (sk->rcv_rtt_us8 == 0 ||
+	    e->now - sk->rcvq_time < sk->rcv_rtt_us8 >> 3)
 		return;
 	copied = sk->bytes_read - sk->rcvq_seq;
-	if (copied > sk->rcvq_space) {
-		/*
-		 * Twice what was read in the RTT, to cope with a loss, plus
-		 * room for the sender's growth: the ACK sent now is for
-		 * the next RTT, in which slow start doubles again.
-		 */
-		win = 2 * copied + 16ULL * sk->advmss;
-		if (sk->rcvq_space != 0)
-			win += 2 * (win * (copied - sk->rcvq_space) /
-			    sk->rcvq_space);
-		buf = tcp_space_from_win(sk, win);
-		if (buf > (uint64_t)e->sysctl.tcp_rmem[2])
-			buf = (uint64_t)e->sysctl.tcp_rmem[2];
-		if (buf > (uint64_t)sk->opt.rcvbuf) {
-			sk->opt.rcvbuf = (int)buf;
-			sk->rcv.max = tcp_full_space(e, sk);
-			if (sk->window_clamp < sk->rcv.max &&
-			    (sk->wscale_ok || sk->rcv.max <= 65535))
-				sk->window_clamp = sk->rcv.max;
-		}
-		sk->rcvq_space = (uint32_t)(copied < UINT32_MAX ? copied :
-		    UINT32_MAX);
-	}
+	copied = copied > sk->rcv.len ? copied - sk->rcv.len : 0;
+	if (copied > sk->rcvq_space)
+		tcp_rcvbuf_grow(e, sk, copied < UINT32_MAX ?
+		    (uint32_t)copied : UINT32_MAX);
 	sk->rcvq_seq = sk->bytes_read;
 	sk->rcvq_time = e->now;
 }

@@ -145,6 +145,17 @@ struct tcp_sock {
 	uint64_t rcvq_seq;	/* bytes_read at the start of the measure */
 	uint64_t rcvq_time;
 	uint64_t bytes_read;
+	/*
+	 * Linux's rcv_rtt_est: the receiver's own RTT, in us << 3 (0: no
+	 * sample yet), which paces autotuning and SACK compression.  One
+	 * measure runs from rcv_rtt_time until RCV.NXT reaches rcv_rtt_seq
+	 * (a window's worth); timestamps give the others.
+	 */
+	uint32_t rcv_rtt_us8;
+	uint32_t rcv_rtt_seq;
+	uint64_t rcv_rtt_time;
+	bool rcv_rtt_running;
+	uint32_t rcv_rtt_last_tsecr;
 	struct tcp_ring snd;	/* from snd_una: unacked then unsent bytes */
 	struct tcp_ring rcv;	/* in-order bytes not yet read */
 	struct tcp_ofoq ofo;	/* out-of-order segments beyond rcv_nxt */
@@ -555,6 +566,14 @@ void tcp_measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
 void tcp_grow_window(struct tcp_sock *sk, uint32_t len);
 /* The application read: grow the buffer if it reads fast (DRS). */
 void tcp_rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Size the buffer for newval bytes per RTT, and what is held out of order. */
+void tcp_rcvbuf_grow(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t newval);
+/* The receiver's RTT: in-order data arrived (RCV.NXT moved). */
+void tcp_rcv_rtt_measure(struct tcpx_engine *e, struct tcp_sock *sk);
+/* ... and the echo of one of our timestamps on a segment of len bytes. */
+void tcp_rcv_rtt_measure_ts(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t tsecr, uint32_t len);
 
 /*
  * tcp_cc.c: congestion control.  One ops table per algorithm, chosen

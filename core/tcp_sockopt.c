@@ -339,7 +339,8 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	b->tcpi_snd_cwnd = in.snd_cwnd;
 	b->tcpi_advmss = sk->advmss;
 	b->tcpi_reordering = in.reordering;
-	b->tcpi_rcv_space = in.rcv_wnd;
+	b->tcpi_rcv_rtt = in.rcv_rtt_us;
+	b->tcpi_rcv_space = in.rcv_space;
 	b->tcpi_total_retrans = in.total_retrans;
 	ti->tcpi_bytes_acked = in.bytes_acked;
 	ti->tcpi_bytes_received = in.bytes_received;

@@ -747,6 +747,9 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	    (sk->tfo_syn_data ? TCPX_OPT_TFO : 0);
 	info->snd_wnd = sk->snd_wnd;
 	info->rcv_wnd = sk->rcv_wnd;
+	info->rcv_rtt_us = sk->rcv_rtt_us8 >> 3;
+	info->rcv_space = sk->rcvq_space;
+	info->rcv_ssthresh = sk->rcv_ssthresh;
 	info->bytes_acked = sk->bytes_acked;
 	info->bytes_received = sk->bytes_received;
 	info->bytes_sent = sk->bytes_sent;

@@ -318,6 +318,10 @@ struct tcpx_sockinfo {
 	uint32_t snd_cwnd, snd_ssthresh;
 	uint8_t snd_wscale, rcv_wscale, options; /* TCPX_OPT_* */
 	uint32_t snd_wnd, rcv_wnd;
+	/* The receiver's RTT estimate (0: none yet), the bytes it reads
+	 * per RTT as autotuning measured them, the window's growth limit:
+	 * TCP_INFO's tcpi_rcv_rtt, tcpi_rcv_space, tcpi_rcv_ssthresh. */
+	uint32_t rcv_rtt_us, rcv_space, rcv_ssthresh;
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
 	uint32_t segs_out, segs_in, total_retrans;
 	/*

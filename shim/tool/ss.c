@@ -259,6 +259,12 @@ print_info(const struct ss_opts *o, const struct tcpx_sockinfo *si)
 		printf(" reordering:%u", si->reordering);
 	if (si->reord_seen)
 		printf(" reord_seen:%u", si->reord_seen);
+	if (si->rcv_rtt_us)
+		printf(" rcv_rtt:%g", si->rcv_rtt_us / 1000.0);
+	if (si->rcv_space)
+		printf(" rcv_space:%u", si->rcv_space);
+	if (si->rcv_ssthresh)
+		printf(" rcv_ssthresh:%u", si->rcv_ssthresh);
 	/* Unset (no sample yet) shows as nothing, not as 4294967.295. */
 	if (si->min_rtt_us != 0 && si->min_rtt_us != UINT32_MAX)
 		printf(" minrtt:%g", si->min_rtt_us / 1000.0);

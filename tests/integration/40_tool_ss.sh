@@ -46,9 +46,11 @@ out=$($H "$TCPX" ss -tniH state established)
 echo "$out" | grep -Eq "^[[:space:]]+ ts sack cubic wscale:[0-9]+,10 rto:[0-9.]+ rtt:[0-9.]+/[0-9.]+ .*mss:[0-9]+ .*cwnd:10 .*bytes_acked:6 bytes_received:5" ||
 	{ echo "$out" >&2; fail "ss -i: internals not as expected (ts sack cubic wscale rto rtt mss cwnd bytes)"; }
 # ss's rates, whole with -n: send = cwnd * mss per srtt; the pacing rate
-# 200% of that in slow start; minrtt at most the srtt.
-echo "$out" | grep -Eq " send [0-9]+bps .*pacing_rate [0-9]+bps .*minrtt:[0-9.]+ snd_wnd:" ||
-	{ echo "$out" >&2; fail "ss -i: want send, pacing_rate and minrtt"; }
+# 200% of that in slow start; minrtt at most the srtt.  Autotuning's
+# first measure is ten segments (Linux: rcv_space:14480), and the
+# window's growth limit (rcv_ssthresh) follows, as ss shows them.
+echo "$out" | grep -Eq " send [0-9]+bps .*pacing_rate [0-9]+bps .*rcv_space:14480 rcv_ssthresh:[0-9]+ minrtt:[0-9.]+ snd_wnd:" ||
+	{ echo "$out" >&2; fail "ss -i: want send, pacing_rate, rcv_space, rcv_ssthresh and minrtt"; }
 awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^rtt:/) { split(substr($i, 5), r, "/"); rtt = r[1] }
 	if ($i ~ /^minrtt:/) m = substr($i, 8); if ($i == "send") s = $(i + 1); if ($i == "pacing_rate") p = $(i + 1) } }
 	END { sub(/bps/, "", s); sub(/bps/, "", p); exit !(m > 0 && m <= rtt && p + 0 > s + 0) }' <<< "$out" ||

@@ -275,6 +275,162 @@ START_TEST(test_receive_autotuning)
 }
 END_TEST
 
+/* TCP_INFO as a program reads it. */
+static struct tcp_info
+data_info(int s)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	ck_assert_int_eq(tcpx_getsockopt(h->e, s, IPPROTO_TCP, TCP_INFO, &ti,
+	    &l), 0);
+	return ti;
+}
+
+/* Take every segment we sent, remembering the last TSval; the right
+ * edge of the window the last one offered. */
+static uint32_t
+data_drain(struct fx_conn *c)
+{
+	struct tcp_seg seg;
+	uint32_t edge = c->rcv;
+
+	while (h_take(h, &seg)) {
+		if (seg.opt.has_ts)
+			c->our_ts = seg.opt.ts_val;
+		edge = seg.ack + ((uint32_t)seg.wnd << c->our_ws);
+	}
+	return edge;
+}
+
+/*
+ * The receiver's own RTT (Linux's rcv_rtt_est, tcpi_rcv_rtt): a full
+ * segment that echoes a timestamp of ours dates a round trip; an echo
+ * from this same ms is no sample (6.16+); a smaller sample replaces
+ * the estimate, a larger one counts an eighth and only once the queue
+ * is read; a window the sender fills in less time brings it down.
+ */
+START_TEST(test_receiver_rtt)
+{
+	struct fx_conn c;
+	uint32_t n, edge;
+
+	fill_pattern();
+	fx_establish_rtt(h, &c, 7, 10000);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 0);
+	/* Our ACK's TSval, echoed 10 ms later on a full segment. */
+	h_advance(h, 10000);
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	(void)data_drain(&c);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 10000);
+	/* Echoes of this ms: no sample, even on full segments. */
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	(void)data_drain(&c);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 10000);
+	/* 30 ms, with the data unread: not taken. */
+	h_advance(h, 30000);
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 10000);
+	/* Read, then a newer echo 30 ms old: 7/8 of 10 ms plus 30/8 ms. */
+	while (tcpx_recv(h->e, c.s, pattern + 100000, 100000, 0) > 0)
+		;
+	(void)data_drain(&c);
+	h_advance(h, 30000);
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	edge = data_drain(&c);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 10000 - 1250 + 3750);
+	/* The sender fills each window we offer in 2 ms: a measure runs
+	 * until RCV.NXT passes the window offered when it began, and the
+	 * smaller sample replaces the estimate (1.6 ms here, as the
+	 * window grows from one to the next). */
+	for (int w = 0; w < 4; w++) {
+		uint32_t start = c.rcv;
+
+		while (SEQ_LT(c.rcv, edge)) {
+			n = edge - c.rcv < 1448 ? edge - c.rcv : 1448;
+			fx_peer(h, &c, TH_ACK, pattern, n);
+			h_advance(h, 2000ULL * n / (edge - start));
+			while (tcpx_recv(h->e, c.s, pattern + 100000, 100000,
+			    0) > 0)
+				;
+		}
+		edge = data_drain(&c);
+	}
+	ck_assert_uint_le(data_info(c.s).tcpi_rcv_rtt, 2000);
+	ck_assert_uint_gt(data_info(c.s).tcpi_rcv_rtt, 0);
+}
+END_TEST
+
+/*
+ * Autotuning as the lab's 6.18 kernel does it (its tcp_rcvbuf_grow
+ * tracepoint showed rcvq_space 23872 -> 63504 give sk_rcvbuf 613418:
+ * room for twice the new rate, plus twice that in proportion to its
+ * growth, at scaling_ratio 229): once a receiver RTT, and only for what
+ * the program read; tcpi_rcv_space is the bytes read in the last RTT.
+ */
+START_TEST(test_rcvbuf_grows_as_linux)
+{
+	struct fx_conn c;
+	struct tcp_info ti;
+	uint32_t space0, ratio, w;
+	uint64_t want;
+	int buf0, buf;
+	socklen_t l = sizeof(buf);
+
+	fill_pattern();
+	fx_establish_rtt(h, &c, 7, 10000);
+	ti = data_info(c.s);
+	space0 = ti.tcpi_rcv_space;
+	ck_assert_uint_eq(space0, 10 * 1448);
+	ck_assert_int_eq(tcpx_getsockopt(h->e, c.s, SOL_SOCKET, SO_RCVBUF,
+	    &buf0, &l), 0);
+	/* No receiver RTT yet (the echo is of this ms): reading adjusts
+	 * nothing. */
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	h_advance(h, 50000);
+	ck_assert_int_gt(tcpx_recv(h->e, c.s, pattern + 100000, 100000, 0), 0);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 0);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_space, space0);
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	(void)data_drain(&c);
+	/* Our ACK's TSval echoed 10 ms later; the read ends a measure
+	 * with little read. */
+	h_advance(h, 10000);
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	(void)data_drain(&c);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_rtt, 10000);
+	ck_assert_int_gt(tcpx_recv(h->e, c.s, pattern + 100000, 100000, 0), 0);
+	/* 20 segments arrive and wait; 9 ms is less than an RTT. */
+	for (int i = 0; i < 20; i++)
+		fx_peer(h, &c, TH_ACK, pattern, 1448);
+	(void)data_drain(&c);
+	h_advance(h, 9000);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, pattern + 100000, 1448, 0),
+	    1448);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_space, space0);
+	/* After the RTT: what was read counts, what waits does not. */
+	h_advance(h, 1000);
+	ck_assert_int_eq(tcpx_recv(h->e, c.s, pattern + 100000, 1448, 0),
+	    1448);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_space, space0);
+	/* The next RTT, all of it read: 18 segments' worth. */
+	h_advance(h, 10000);
+	while (tcpx_recv(h->e, c.s, pattern + 100000, 100000, 0) > 0)
+		;
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_space, 18 * 1448);
+	w = 2 * 18 * 1448;
+	w += 2 * (w * (18 * 1448 - space0) / space0);
+	/* Our ratio of payload to memory for 1448-byte segments. */
+	ratio = (1448u << 8) / (1448u + (uint32_t)sizeof(struct tcp_ofo));
+	want = ((uint64_t)w << 8) / ratio;
+	ck_assert_int_eq(tcpx_getsockopt(h->e, c.s, SOL_SOCKET, SO_RCVBUF,
+	    &buf, &l), 0);
+	ck_assert_int_eq(buf, want > (uint64_t)buf0 ? (int)want : buf0);
+	ck_assert_int_gt(buf, buf0);
+}
+END_TEST
+
 static Suite *
 data_suite(void)
 {
@@ -288,6 +444,8 @@ data_suite(void)
 	tcase_add_test(tc, test_fast_retransmit);
 	tcase_add_test(tc, test_receive_window);
 	tcase_add_test(tc, test_receive_autotuning);
+	tcase_add_test(tc, test_receiver_rtt);
+	tcase_add_test(tc, test_rcvbuf_grows_as_linux);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -463,7 +463,8 @@ END_TEST
  */
 START_TEST(test_sack_compression)
 {
-	static const uint32_t all[] = { 10, 70 };
+	static const uint32_t all[] = { 10, 1508 };
+	static const uint8_t full[1448];
 	struct fx_conn c;
 	struct tcp_seg seg;
 	uint32_t base, off;
@@ -471,11 +472,20 @@ START_TEST(test_sack_compression)
 
 	fx_establish(h, &c);
 	base = c.rcv;
-	for (off = 10; off < 40; off += 10)
+	/*
+	 * The first hole's segment is full-sized and echoes our ACK's
+	 * TSval 10 ms later: the receiver's RTT is 10 ms, as the srtt.
+	 * (In-order data would put a new connection in quick-ACK mode,
+	 * which sends every ACK at once.)
+	 */
+	h_advance(h, 10000);
+	fx_send(h, &c, TH_ACK, base + 10, c.snd, full, sizeof(full), 65535);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	for (off = 1458; off < 1478; off += 10)
 		ofo_ten(&c, &seg, base, off);
 	t0 = h->now;
 	/* Three more in the same burst: held. */
-	for (; off < 70; off += 10) {
+	for (; off < 1508; off += 10) {
 		fx_send(h, &c, TH_ACK, base + off, c.snd, "0123456789", 10,
 		    65535);
 		H_EXPECT_NONE(h);
@@ -491,16 +501,41 @@ START_TEST(test_sack_compression)
 	/* The hole fills: the ACK goes at once, and the count starts
 	 * again for the new RCV.NXT. */
 	fx_send(h, &c, TH_ACK, base, c.snd, "0123456789", 10, 65535);
-	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 70);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base + 1508);
 	ck_assert_uint_eq(seg.opt.nsack, 0);
-	c.rcv = base + 70;
-	ofo_ten(&c, &seg, base, 80);
+	c.rcv = base + 1508;
+	ofo_ten(&c, &seg, base, 1518);
 	/* Off: every duplicate ACK at once. */
 	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_comp_sack_nr",
 	    "0"), 0);
-	for (off = 100; off < 160; off += 10)
+	for (off = 1538; off < 1598; off += 10)
 		ofo_ten(&c, &seg, base, off);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAckCompressed"), 2);
+}
+END_TEST
+
+/*
+ * Without a receiver RTT estimate yet, Linux's delay is 0 ns: the held
+ * ACK goes when the timer runs, with no time passing.
+ */
+START_TEST(test_sack_compression_without_rtt)
+{
+	struct fx_conn c;
+	struct tcp_seg seg;
+	uint32_t base, off;
+	uint64_t t0;
+
+	fx_establish(h, &c);
+	base = c.rcv;
+	for (off = 10; off < 40; off += 10)
+		ofo_ten(&c, &seg, base, off);
+	t0 = h->now;
+	fx_send(h, &c, TH_ACK, base + 40, c.snd, "0123456789", 10, 65535);
+	h_run_until(h, t0);
+	fx_expect(h, &c, &seg, TH_ACK, c.snd, base);
+	ck_assert_uint_eq(h->now, t0);
+	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPAckCompressed"), 0);
+	H_EXPECT_NONE(h);
 }
 END_TEST
 
@@ -646,6 +681,7 @@ sack_suite(void)
 	tcase_add_test(tc, test_sack_blocks_most_recent_first);
 	tcase_add_test(tc, test_dsack_sent_for_overlaps);
 	tcase_add_test(tc, test_sack_compression);
+	tcase_add_test(tc, test_sack_compression_without_rtt);
 	tcase_add_test(tc, test_dsack_received_is_no_loss);
 	tcase_add_test(tc, test_rtt_from_send_times);
 	tcase_add_test(tc, test_rtt_estimator);
