@@ -9,6 +9,8 @@
  *						close (RST, RFC 2525)
  *   scen active IP PORT			send, read the reply, close first
  *						(TIME-WAIT here)
+ *   scen fetch IP PORT N			send a line, read N bytes, close
+ *						first
  *   scen keepalive IP PORT IDLE INTVL CNT SECS	keepalive on an idle connection
  *   scen tfo IP PORT				two sendto(MSG_FASTOPEN): cookie
  *						request, then data in the SYN
@@ -28,6 +30,10 @@
  *	simclose: read a line, close 10 ms later
  *	http: read a request, answer HTTP/1.0 200 with a body, read to
  *	    EOF (the client closes first), close
+ *	marks: read a line, send MARKS_SEGS segments of MARKS_LEN bytes,
+ *	    one write each (TCP_NODELAY), marked by IP TOS for
+ *	    tests/integration/lib/marks.bpf.c: lost on first sending
+ *	    (MARKS_LOSE), sent twice (MARKS_TWICE); read to EOF, close
  *   scen synflood SRC DPORT COUNT		COUNT SYNs to 10.77.0.2:DPORT from
  *						SRC (raw socket; only to 10.77.0.2)
  */
@@ -174,6 +180,22 @@ cmd_active(char **av)
 }
 
 static int
+cmd_fetch(char **av)
+{
+	char buf[4096];
+	int s = dial(av[0], av[1]);
+	long want = atol(av[2]), got = 0;
+	ssize_t n;
+
+	send_all(s, "go\n");
+	while (got < want && (n = read_some(s, buf, sizeof(buf))) > 0)
+		got += n;
+	close(s);
+	printf("got %ld bytes, closed first\n", got);
+	return 0;
+}
+
+static int
 cmd_keepalive(char **av)
 {
 	int s = dial(av[0], av[1]);
@@ -281,6 +303,37 @@ cmd_nconnect(char **av)
 	return 0;
 }
 
+/*
+ * The segments scripts/compare's "ooo-receive" scenario loses and
+ * duplicates, 1-based: the receiver sees two holes, an out-of-order
+ * duplicate and an in-order one.
+ */
+#define MARKS_SEGS	10
+#define MARKS_LEN	1000
+#define MARKS_LOSE(i)	((i) == 3 || (i) == 6)
+#define MARKS_TWICE(i)	((i) == 2 || (i) == 8)
+
+static void
+serve_marks(int c)
+{
+	static char seg[MARKS_LEN];
+	int on = 1, zero = 0;
+
+	setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	for (int i = 1; i <= MARKS_SEGS; i++) {
+		int tos = MARKS_LOSE(i) ? 0x20 : MARKS_TWICE(i) ? 0x40 : 0;
+
+		memset(seg, 'a' + i, sizeof(seg));
+		if (tos != 0)
+			setsockopt(c, IPPROTO_IP, IP_TOS, &tos, sizeof(tos));
+		if (write(c, seg, sizeof(seg)) != (ssize_t)sizeof(seg))
+			perror("scen: write");
+		/* Sent within write(): a resend goes unmarked. */
+		if (tos != 0)
+			setsockopt(c, IPPROTO_IP, IP_TOS, &zero, sizeof(zero));
+	}
+}
+
 static void
 serve_one(int c, const char *mode)
 {
@@ -305,6 +358,11 @@ serve_one(int c, const char *mode)
 			send_all(c, "HTTP/1.0 200 OK\r\nContent-Type: text/plain"
 			    "\r\nContent-Length: 27\r\n\r\n"
 			    "hello from the kernel peer\n");
+		while (read_some(c, buf, sizeof(buf)) > 0)
+			;
+	} else if (strcmp(mode, "marks") == 0) {
+		if (read_some(c, buf, sizeof(buf)) > 0)
+			serve_marks(c);
 		while (read_some(c, buf, sizeof(buf)) > 0)
 			;
 	} else if (strcmp(mode, "simclose") == 0) {
@@ -434,7 +492,7 @@ main(int argc, char **argv)
 		{ "connect", 2 }, { "linger0", 2 }, { "unread", 2 },
 		{ "active", 2 }, { "keepalive", 6 }, { "tfo", 2 },
 		{ "simclose", 2 }, { "listen", 3 }, { "nconnect", 4 },
-		{ "serve", 2 }, { "synflood", 3 },
+		{ "serve", 2 }, { "synflood", 3 }, { "fetch", 3 },
 	};
 	size_t i;
 
@@ -461,6 +519,7 @@ main(int argc, char **argv)
 		case 8: return cmd_nconnect(argv);
 		case 9: return cmd_serve(argc - 2, argv);
 		case 10: return cmd_synflood(argv);
+		case 11: return cmd_fetch(argv);
 		}
 	}
 	fprintf(stderr, "usage: scen COMMAND ARGS (see the top of "
