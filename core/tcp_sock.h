@@ -548,6 +548,20 @@ uint64_t tcp_fin_time_us(const struct tcpx_engine *e,
 /* Grow the send buffer with cwnd (Linux's tcp_sndbuf_expand). */
 void tcp_sndbuf_expand(struct tcpx_engine *e, struct tcp_sock *sk);
 
+/* tcp_rxsack.c: the receiver's SACK blocks, D-SACKs and ACK compression. */
+/* [seq, end) came twice: a D-SACK in the next ACK. */
+void tcp_dsack_set(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t end);
+/* [seq, end) went into the reassembly queue. */
+void tcp_rx_sack_add(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
+    uint32_t end);
+/* RCV.NXT moved: drop the blocks it reached. */
+void tcp_rx_sack_remove(struct tcp_sock *sk);
+/* In-order data moved over bytes the queue held: report them. */
+void tcp_ofo_dsack(struct tcpx_engine *e, struct tcp_sock *sk);
+/* Out-of-order data wants an ACK: now, or after the compression delay. */
+void tcp_sack_compress(struct tcpx_engine *e, struct tcp_sock *sk);
+
 /* tcp_rcvbuf.c: the receive buffer and the window it is worth. */
 uint32_t tcp_win_from_space(const struct tcp_sock *sk, uint64_t space);
 uint64_t tcp_space_from_win(const struct tcp_sock *sk, uint64_t win);
