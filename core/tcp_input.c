@@ -52,7 +52,8 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
 	if (len >= sk->rcv_mss) {
 		if (len != sk->rcv_mss)
 			tcp_measure_scaling_ratio(e, sk, len);
-		sk->rcv_mss = (uint16_t)(len < sk->advmss ? len : sk->advmss);
+		sk->rcv_mss = (uint16_t)(len < tcp_adv_mss(sk) ? len :
+		    tcp_adv_mss(sk));
 	}
 	tcp_rcv_rtt_measure(e, sk);
 	if (sk->ato_us == 0) {

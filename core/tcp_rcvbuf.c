@@ -97,8 +97,7 @@ tcp_init_rcv_window(struct tcpx_engine *e, struct tcp_sock *sk,
 void
 tcp_init_buffer_space(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	/* Linux's tp->advmss: without the timestamp option's 12 bytes. */
-	uint32_t mss = sk->advmss - (sk->ts_ok ? 12u : 0u);
+	uint32_t mss = tcp_adv_mss(sk);
 	uint32_t maxwin = tcp_full_space(e, sk), mss2 = 2u * mss;
 
 	if (sk->window_clamp >= maxwin)
@@ -143,22 +142,24 @@ tcp_measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
 
 /*
  * Linux's tcp_grow_window(), which it runs for segments of 128 bytes or
- * more: open up as data flows, by two segments or twice this one, up to
- * the clamp and what the buffer has free, and ACK the next one at once.
+ * more: open up as data flows, by two segments (tp->advmss) or twice
+ * this one, up to the clamp and what the buffer has free, and ACK the
+ * next one at once.
  * (Linux first checks that the segment's truesize fits the window it
  * would open; this engine's overhead per segment always does.)
  */
 void
 tcp_grow_window(struct tcp_sock *sk, uint32_t len)
 {
-	uint32_t used = sk->rcv.len + sk->ofo_bytes, cap, incr;
+	uint32_t used = sk->rcv.len + sk->ofo_bytes, cap, incr, mss;
 
 	cap = used >= sk->rcv.max ? 0 : sk->rcv.max - used;
 	if (cap > sk->window_clamp)
 		cap = sk->window_clamp;
 	if (cap <= sk->rcv_ssthresh)
 		return;
-	incr = 2u * sk->advmss > 2 * len ? 2u * sk->advmss : 2 * len;
+	mss = tcp_adv_mss(sk);
+	incr = 2u * mss > 2 * len ? 2u * mss : 2 * len;
 	sk->rcv_ssthresh += incr < cap - sk->rcv_ssthresh ? incr :
 	    cap - sk->rcv_ssthresh;
 	sk->quickack |= 1;

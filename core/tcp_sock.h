@@ -413,6 +413,17 @@ tcp_ring_would_move(const struct tcp_ring *r, uint32_t len)
 	return r->buf != NULL && r->cap - r->len < (len < n ? len : n);
 }
 /*
+ * Linux's tp->advmss: the MSS our SYN advertised, less the timestamp
+ * option once it is in use (both ends, as ss's advmss shows: 1448 with
+ * timestamps on a 1500-byte link, 1460 without).  Window growth, the
+ * first autotuning measure and TCP_INFO count in it.
+ */
+static inline uint32_t
+tcp_adv_mss(const struct tcp_sock *sk)
+{
+	return sk->advmss - (sk->ts_ok ? 12u : 0u);
+}
+/*
  * Linux's TCP_RMEM_TO_WIN_SCALE and TCP_DEFAULT_SCALING_RATIO: until the
  * first full segment is measured, half the receive buffer is window.
  */

@@ -337,7 +337,7 @@ tcp_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	b->tcpi_rttvar = in.rttvar_us;
 	b->tcpi_snd_ssthresh = in.snd_ssthresh;
 	b->tcpi_snd_cwnd = in.snd_cwnd;
-	b->tcpi_advmss = sk->advmss;
+	b->tcpi_advmss = tcp_adv_mss(sk);
 	b->tcpi_reordering = in.reordering;
 	b->tcpi_rcv_rtt = in.rcv_rtt_us;
 	b->tcpi_rcv_space = in.rcv_space;

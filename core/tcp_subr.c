@@ -356,7 +356,7 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	tcp_sync_mss(e, sk);
 	sk->max_window = sk->snd_wnd;
 	/* Linux's tcp_initialize_rcv_mss(). */
-	hint = sk->advmss < sk->mss ? sk->advmss : sk->mss;
+	hint = tcp_adv_mss(sk) < sk->mss ? tcp_adv_mss(sk) : sk->mss;
 	if (hint > sk->rcv_wnd / 2)
 		hint = sk->rcv_wnd / 2;
 	if (hint > TCP_MSS_DEFAULT)
@@ -737,6 +737,7 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	info->snd_mss = sk->mss;
 	info->rcv_mss = sk->rcv_mss;
 	info->pmtu = e->cfg.mtu;
+	info->advmss = tcp_adv_mss(sk);
 	info->snd_cwnd = sk->snd_cwnd;
 	info->snd_ssthresh = sk->snd_ssthresh;
 	info->snd_wscale = sk->snd_wscale;

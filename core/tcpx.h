@@ -314,7 +314,7 @@ struct tcpx_sockinfo {
 	uint64_t timer_expires_us;	/* relative to now */
 	uint32_t retransmits, probes, backoff;
 	uint32_t rtt_us, rttvar_us, rto_us, ato_us;
-	uint32_t snd_mss, rcv_mss, pmtu;
+	uint32_t snd_mss, rcv_mss, pmtu, advmss;
 	uint32_t snd_cwnd, snd_ssthresh;
 	uint8_t snd_wscale, rcv_wscale, options; /* TCPX_OPT_* */
 	uint32_t snd_wnd, rcv_wnd;

@@ -225,6 +225,8 @@ print_info(const struct ss_opts *o, const struct tcpx_sockinfo *si)
 		printf(" pmtu:%u", si->pmtu);
 	if (si->rcv_mss)
 		printf(" rcvmss:%u", si->rcv_mss);
+	if (si->advmss)
+		printf(" advmss:%u", si->advmss);
 	printf(" cwnd:%u", si->snd_cwnd);
 	if (si->snd_ssthresh < 0xFFFF)
 		printf(" ssthresh:%u", si->snd_ssthresh);

@@ -216,6 +216,7 @@ START_TEST(test_handshake_no_options)
 	ck_assert_uint_eq(seg.wnd, 64240);
 	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
 	ck_assert_uint_eq(info.snd_mss, 536);		/* RFC 9293 default */
+	ck_assert_uint_eq(info.advmss, 1460);		/* no timestamps */
 	ck_assert_uint_eq(info.options, 0);
 	ck_assert_uint_eq(info.rcv_wscale, 0);
 }

@@ -431,6 +431,41 @@ START_TEST(test_rcvbuf_grows_as_linux)
 }
 END_TEST
 
+/*
+ * Linux's tcp_grow_window counts in tp->advmss, the advertised MSS less
+ * the timestamp option: a segment of 128 bytes or more opens the window
+ * by two of them (2 * 1448, not 2 * 1460), a smaller one not at all.  ss
+ * shows the same advmss (1448) on both ends of a connection with
+ * timestamps.
+ */
+START_TEST(test_window_grows_by_advmss)
+{
+	struct fx_conn c;
+	struct tcpx_sockinfo info;
+	uint32_t t0;
+
+	fill_pattern();
+	fx_establish_rtt(h, &c, 7, 10000);
+	ck_assert_uint_eq(data_info(c.s).tcpi_advmss, 1448);
+	ck_assert_int_eq(tcpx_sock_info(h->e, c.s, &info), 0);
+	ck_assert_uint_eq(info.advmss, 1448);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_ssthresh, 64088);
+	/* The first full segment measures the buffer's worth, which lifts
+	 * the clamp and the limit to the window offered (64088 rounded up
+	 * to the scale, 63 * 1024), then grows it (tcp_set_window_clamp). */
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	t0 = data_info(c.s).tcpi_rcv_ssthresh;
+	ck_assert_uint_eq(t0, 63 * 1024 + 2 * 1448);
+	fx_peer(h, &c, TH_ACK, pattern, 1448);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_ssthresh, t0 + 2 * 1448);
+	fx_peer(h, &c, TH_ACK, pattern, 200);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_ssthresh, t0 + 4 * 1448);
+	fx_peer(h, &c, TH_ACK, pattern, 127);
+	ck_assert_uint_eq(data_info(c.s).tcpi_rcv_ssthresh, t0 + 4 * 1448);
+	(void)data_drain(&c);
+}
+END_TEST
+
 static Suite *
 data_suite(void)
 {
@@ -446,6 +481,7 @@ data_suite(void)
 	tcase_add_test(tc, test_receive_autotuning);
 	tcase_add_test(tc, test_receiver_rtt);
 	tcase_add_test(tc, test_rcvbuf_grows_as_linux);
+	tcase_add_test(tc, test_window_grows_by_advmss);
 	suite_add_tcase(s, tc);
 	return s;
 }
