@@ -49,6 +49,9 @@
 	X(tcp_max_reordering, "net.ipv4.tcp_max_reordering", 300, 1, 2147483647) \
 	X(tcp_min_rtt_wlen, "net.ipv4.tcp_min_rtt_wlen", 300, 0, 86400) \
 	X(tcp_autocorking, "net.ipv4.tcp_autocorking", 1, 0, 1) \
+	/* TSO autosizing (tcp_tso_segs): the floor, and the min_rtt scale. */ \
+	X(tcp_min_tso_segs, "net.ipv4.tcp_min_tso_segs", 2, 1, 255) \
+	X(tcp_tso_rtt_log, "net.ipv4.tcp_tso_rtt_log", 9, 0, 255) \
 	X(tcp_timewait_len, "net.ipv4.tcpx_timewait_len", 60, 1, 3600) \
 	X(neigh_reachable_ms, "net.ipv4.neigh.default.base_reachable_time_ms", 30000, 1000, 3600000) \
 	X(neigh_retrans_ms, "net.ipv4.neigh.default.retrans_time_ms", 1000, 10, 3600000) \

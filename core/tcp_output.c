@@ -604,25 +604,54 @@ data_sent(struct tcpx_engine *e, struct tcp_sock *sk)
 }
 
 /*
- * How much one super-segment carries (Linux's tcp_tso_autosize and
+ * Linux's tcp_tso_segs(): the most MSS one super-segment carries.  Its
+ * tcp_tso_autosize spreads the pacing rate over 1024 sends a second
+ * (sk_pacing_shift 10), so that a slow or distant flow sends small
+ * bursts, and adds gso_max_size halved for each doubling of min_rtt past
+ * 2^tcp_tso_rtt_log us, so that a near one sends 64 KB; at most
+ * gso_max_size, at least tcp_min_tso_segs, then at most gso_max_segs.
+ * Before the first RTT sample (rate and min_rtt unknown): 64 KB.
+ */
+static uint32_t
+tso_segs(const struct tcpx_engine *e, const struct tcp_sock *sk,
+    uint32_t mss)
+{
+	uint64_t bytes = sk->pacing_rate >> 10;
+	uint32_t log = (uint32_t)e->sysctl.tcp_tso_rtt_log, r, segs;
+
+	r = log < 32 ? sk->rtt_min.s[0].v >> log : 0;
+	if (r < 32)
+		bytes += e->cfg.gso_max_size >> r;
+	if (bytes > e->cfg.gso_max_size)
+		bytes = e->cfg.gso_max_size;
+	segs = (uint32_t)bytes / mss;
+	if (segs < (uint32_t)e->sysctl.tcp_min_tso_segs)
+		segs = (uint32_t)e->sysctl.tcp_min_tso_segs;
+	if (e->cfg.gso_max_segs != 0 && segs > e->cfg.gso_max_segs)
+		segs = e->cfg.gso_max_segs;
+	return segs;
+}
+
+/*
+ * How much one super-segment carries (Linux's tcp_tso_segs and
  * tcp_mss_split_point in spirit): what cwnd and the peer's window
- * allow, at most gso_max_size and an IPv4 packet, in whole MSS pieces
+ * allow, at most tso_segs() MSS and an IPv4 packet, in whole MSS pieces
  * unless it takes the last bytes queued.
  */
 static uint32_t
 gso_len(struct tcpx_engine *e, const struct tcp_sock *sk, uint32_t unsent,
     uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss)
 {
-	uint32_t max = e->cfg.gso_max_size, hdr;
+	uint32_t max = e->cfg.gso_max_size, hdr, segs;
 	uint32_t quota = (cwnd_room + mss - 1) / mss * mss;
 
 	/* IPv4 total length: 20 + TCP header (options) + payload. */
 	hdr = IPV4_HLEN_MIN + TCP_HLEN_MIN + (sk->ts_ok ? 12 : 0);
 	if (max > 65535 - hdr)
 		max = 65535 - hdr;
-	/* Linux's tcp_tso_segs caps at sk_gso_max_segs. */
-	if (e->cfg.gso_max_segs != 0 && max / mss > e->cfg.gso_max_segs)
-		max = e->cfg.gso_max_segs * mss;
+	segs = tso_segs(e, sk, mss);
+	if (max / mss > segs)
+		max = segs * mss;
 	if (quota < max)
 		max = quota;
 	if (wnd_room < max)

@@ -23,6 +23,12 @@
 #include "bulk_fixture.h"
 
 #define GSO_MAX		64
+/*
+ * The handshake's RTT: a near peer, under 2^tcp_tso_rtt_log (512) us, so
+ * that TSO autosizing allows 64 KB super-segments (test_gso_autosize
+ * has the far ones).
+ */
+#define NEAR_RTT_US	200
 
 static struct harness *h;
 
@@ -230,7 +236,7 @@ bulk_send(void)
 	unsigned trace0;
 	uint64_t out0;
 
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	big_sndbuf(&c);
 	out0 = h_mib(h, "Tcp:OutSegs");
 	trace0 = h->ntrace_out;
@@ -245,20 +251,20 @@ bulk_send(void)
 	ck_assert_uint_eq(h->ntrace_out - trace0, 1);
 	next = seq + len;
 	/* Its ACK doubles cwnd: twenty MSS in one. */
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	take_gso(&c, &seq, &len, &ts);
 	ck_assert_uint_eq(seq, next);
 	ck_assert_uint_eq(len, 20 * BK_MSS);
 	next += len;
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_fill(h, &c);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	take_gso(&c, &seq, &len, &ts);
 	ck_assert_uint_eq(len, 40 * BK_MSS);
 	next += len;
 	/* cwnd 80: no more than an IPv4 packet holds, 45 MSS, then 35. */
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_fill(h, &c);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	take_gso(&c, &seq, &len, &ts);
@@ -324,13 +330,13 @@ START_TEST(test_gso_lost_super_segment)
 	struct bk_seg s[128];
 	unsigned n, nsuper = 0;
 
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	big_sndbuf(&c);
 	bk_fill(h, &c);
 	take_gso(&c, &seq, &len, &ts);
 	next = seq + len;
 	for (int r = 0; r < 2; r++) {
-		h_advance(h, 10000);
+		h_advance(h, NEAR_RTT_US);
 		bk_ack(h, &c, next, ts, NULL, 0);
 		bk_fill(h, &c);
 		while (gso_taken < ngso) {
@@ -339,7 +345,7 @@ START_TEST(test_gso_lost_super_segment)
 		}
 	}
 	/* cwnd 80 now, after one more ACK: A (45 MSS) then B (35 MSS). */
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	take_gso(&c, &a_seq, &a_len, &ts);
 	take_gso(&c, &b_seq, &b_len, &ts);
@@ -348,7 +354,7 @@ START_TEST(test_gso_lost_super_segment)
 	ck_assert_uint_eq(b_len, 35 * BK_MSS);
 	ck_assert_uint_eq(gso_taken, ngso);
 	/* A is lost, B arrives: the peer SACKs B piece by piece. */
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	for (unsigned i = 1; i <= 3; i++) {
 		blk[0] = b_seq;
 		blk[1] = b_seq + i * BK_MSS;
@@ -410,7 +416,7 @@ START_TEST(test_gso_lost_super_segment)
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPFastRetrans"), 45);
 	ck_assert_uint_eq(h_mib(h, "TcpExt:TCPTimeouts"), 0);
 	/* All of A arrives: one ACK covers all sent; recovery is over. */
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_ack(h, &c, high, last_ts, NULL, 0);
 	ck_assert_uint_eq(bk_info(h, &c).snd_cwnd, bk_info(h, &c).snd_ssthresh);
 	ck_assert_uint_eq(bk_info(h, &c).snd_ssthresh, 56);
@@ -423,7 +429,7 @@ START_TEST(test_gso_cork_holds_tail)
 	uint32_t seq, len, ts;
 	struct bk_seg s[4];
 
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	ck_assert_int_eq(tcpx_setsockopt(h->e, c.s, IPPROTO_TCP, TCP_CORK,
 	    &(int){ 1 }, sizeof(int)), 0);
 	/* 3.5 MSS corked: one super-segment of 3, the half waits. */
@@ -448,7 +454,7 @@ START_TEST(test_gso_ether_csum_start)
 
 	teardown();
 	setup_link(TCPX_LINK_ETHER);
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	bk_fill(h, &c);
 	ck_assert_uint_eq(ngso, 1);
 	/* take_gso checks csum_start = 14 + 20 on Ethernet. */
@@ -485,7 +491,7 @@ START_TEST(test_gso_gather_fences)
 	teardown();
 	setup_link(TCPX_LINK_ETHER);
 	gather_on();
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	/* 10 MSS into a 16 KB ring: IW10 leaves as one gathered frame. */
 	bk_send_n(h, &c, 10 * BK_MSS);
 	ck_assert_uint_eq(ngso, 1);
@@ -501,7 +507,7 @@ START_TEST(test_gso_gather_fences)
 	take_gso(&c, &seq, &len, &ts);
 	ck_assert_uint_eq(len, 10 * BK_MSS);
 	/* Its ACK sends the rest, gathered from the new ring. */
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_ack(h, &c, seq + len, ts, NULL, 0);
 	ck_assert_uint_eq(npend, 1);
 	/* An abortive close frees the ring: fenced first. */
@@ -530,7 +536,7 @@ START_TEST(test_gso_max_segs)
 	max_segs = 4;
 	setup_link(TCPX_LINK_RAWIP);
 	max_segs = 0;
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	bk_fill(h, &c);
 	ck_assert_uint_eq(ngso, 3);
 	take_gso(&c, &seq, &len, &ts);
@@ -540,6 +546,77 @@ START_TEST(test_gso_max_segs)
 	take_gso(&c, &seq, &len, &ts);
 	ck_assert_uint_eq(seq, c.iss + 1 + 8 * BK_MSS);
 	ck_assert_uint_eq(len, 2 * BK_MSS);
+}
+END_TEST
+
+/*
+ * TSO autosizing (Linux's tcp_tso_autosize): after a handshake of
+ * rtt_us, with the two sysctls given, IW10 leaves as super-segments of
+ * the lengths in want[] (MSS), all ten segments in all.  The pacing
+ * rate then is 2 * 10 MSS / rtt (slow start's 200%).
+ */
+static void
+autosize_iw(uint64_t rtt_us, const char *rtt_log, const char *min_segs,
+    const uint32_t *want, unsigned n)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts, next;
+
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_tso_rtt_log",
+	    rtt_log), 0);
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_min_tso_segs",
+	    min_segs), 0);
+	bk_establish(h, &c, rtt_us, true, NULL);
+	bk_fill(h, &c);
+	ck_assert_uint_eq(ngso, n);
+	next = c.iss + 1;
+	for (unsigned i = 0; i < n; i++) {
+		take_gso(&c, &seq, &len, &ts);
+		ck_assert_uint_eq(seq, next);
+		ck_assert_uint_eq(len, want[i] * BK_MSS);
+		next += len;
+	}
+	ck_assert_uint_eq(next, c.iss + 1 + 10 * BK_MSS);
+	/* The SYN and the handshake's ACK, then the ten. */
+	ck_assert_uint_eq(h_mib(h, "Tcp:OutSegs"), 2 + 10);
+}
+
+/*
+ * 20 ms away: 2 * 14480 B / 20 ms is 1414 bytes per 1/1024 s, under one
+ * MSS, and min_rtt adds nothing (20000 >> 9 = 39 halvings): two MSS, the
+ * tcp_min_tso_segs floor, per super-segment, as Linux sends an initial
+ * window on a long path.
+ */
+START_TEST(test_gso_autosize_far)
+{
+	static const uint32_t want[] = { 2, 2, 2, 2, 2 };
+
+	autosize_iw(20000, "9", "2", want, 5);
+}
+END_TEST
+
+/* The floor raised to ten: the same path gets IW10 in one. */
+START_TEST(test_gso_autosize_min_segs)
+{
+	static const uint32_t want[] = { 10 };
+
+	autosize_iw(20000, "9", "10", want, 1);
+}
+END_TEST
+
+/*
+ * 3 ms: 9427 bytes of the rate, plus 65536 >> (3000 >> 9 = 5) = 2048
+ * for min_rtt, is 7 MSS; with tcp_tso_rtt_log 0 (the old autosizing,
+ * the rate alone) 6.
+ */
+START_TEST(test_gso_autosize_rtt_log)
+{
+	static const uint32_t want9[] = { 7, 3 }, want0[] = { 6, 4 };
+
+	autosize_iw(3000, "9", "2", want9, 2);
+	teardown();
+	setup();
+	autosize_iw(3000, "0", "2", want0, 2);
 }
 END_TEST
 
@@ -555,7 +632,7 @@ START_TEST(test_gso_limits_change)
 	struct bk_seg s[128];
 	unsigned n, i;
 
-	bk_establish(h, &c, 10000, true, NULL);
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
 	big_sndbuf(&c);
 	bk_fill(h, &c);
 	take_gso(&c, &seq, &len, &ts);
@@ -563,7 +640,7 @@ START_TEST(test_gso_limits_change)
 	next = seq + len;
 	/* 3.5 MSS of payload: whole pieces, so 3 MSS each; cwnd 20. */
 	tcpx_set_gso_limits(h->e, 3 * BK_MSS + BK_MSS / 2, 0);
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	ck_assert_uint_eq(ngso - gso_taken, 7);
 	for (i = 0; i < 7; i++) {
@@ -574,7 +651,7 @@ START_TEST(test_gso_limits_change)
 	}
 	/* Any size, at most 8 pieces: cwnd 40 in five of 8. */
 	tcpx_set_gso_limits(h->e, 65536, 8);
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_fill(h, &c);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	ck_assert_uint_eq(ngso - gso_taken, 5);
@@ -585,7 +662,7 @@ START_TEST(test_gso_limits_change)
 	}
 	/* None: cwnd 80 in 80 plain segments. */
 	tcpx_set_gso_limits(h->e, 0, 0);
-	h_advance(h, 10000);
+	h_advance(h, NEAR_RTT_US);
 	bk_fill(h, &c);
 	bk_ack(h, &c, next, ts, NULL, 0);
 	ck_assert_uint_eq(ngso, gso_taken);
@@ -670,6 +747,9 @@ gso_suite(void)
 	tcase_add_test(tc, test_gso_gather_bulk_send);
 	tcase_add_test(tc, test_gso_gather_fences);
 	tcase_add_test(tc, test_gso_max_segs);
+	tcase_add_test(tc, test_gso_autosize_far);
+	tcase_add_test(tc, test_gso_autosize_min_segs);
+	tcase_add_test(tc, test_gso_autosize_rtt_log);
 	tcase_add_test(tc, test_gso_limits_change);
 	tcase_add_test(tc, test_rx_csum_ok_large_frame);
 	suite_add_tcase(s, tc);
