@@ -52,6 +52,8 @@
 	/* TSO autosizing (tcp_tso_segs): the floor, and the min_rtt scale. */ \
 	X(tcp_min_tso_segs, "net.ipv4.tcp_min_tso_segs", 2, 1, 255) \
 	X(tcp_tso_rtt_log, "net.ipv4.tcp_tso_rtt_log", 9, 0, 255) \
+	/* A super-segment waits for an ACK while under cwnd / this. */ \
+	X(tcp_tso_win_divisor, "net.ipv4.tcp_tso_win_divisor", 3, 0, 255) \
 	X(tcp_timewait_len, "net.ipv4.tcpx_timewait_len", 60, 1, 3600) \
 	X(neigh_reachable_ms, "net.ipv4.neigh.default.base_reachable_time_ms", 30000, 1000, 3600000) \
 	X(neigh_retrans_ms, "net.ipv4.neigh.default.retrans_time_ms", 1000, 10, 3600000) \

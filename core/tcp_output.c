@@ -662,6 +662,60 @@ gso_len(struct tcpx_engine *e, const struct tcp_sock *sk, uint32_t unsent,
 	return max > mss ? max : mss;
 }
 
+/*
+ * Linux's tcp_tso_should_defer() (John Heffner's "TSO Nagle"): with
+ * more than a segment to send but room for only a small super-segment,
+ * wait for the ACK that is about due and send a bigger one then.
+ * Never in Recovery or Loss, nor when nothing went out for 1 ms (no
+ * burst after a pause), nor with room for a full super-segment or
+ * cwnd / tcp_tso_win_divisor (with 0, more than three segments, what
+ * one ACK of a receiver that ACKs every other segment frees), nor while
+ * the oldest segment in flight went less than half an srtt ago: its ACK
+ * is not due yet.  Else it waits: cwnd-limited, window-limited, or for
+ * more data, unless the FIN rides on what would go.  tcpx keeps no skb
+ * boundaries in its send queue, so what Linux would hold in the head
+ * skb is taken as all that is unsent, up to the largest super-segment.
+ */
+static bool
+tso_should_defer(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t unsent,
+    uint32_t cong_win, uint32_t send_win, uint32_t mss, bool *cwnd_limited)
+{
+	uint32_t limit, chunk, skb_len, div;
+	uint32_t max = tso_segs(e, sk, mss) * mss;
+
+	if (sk->ca_state >= TCP_CAS_RECOVERY)
+		return false;
+	if (e->now - sk->last_snd_us > 1000)
+		return false;
+	limit = cong_win < send_win ? cong_win : send_win;
+	if (limit >= max)
+		return false;
+	div = (uint32_t)e->sysctl.tcp_tso_win_divisor;
+	if (div != 0) {
+		chunk = sk->snd_cwnd * mss;
+		if (sk->snd_wnd < chunk)
+			chunk = sk->snd_wnd;
+		if (limit >= chunk / div)
+			return false;
+	} else if (limit > 3 * mss) {
+		return false;
+	}
+	if (sk->txs.n == 0 || sk->snd_una == sk->snd_nxt)
+		return false;
+	if (e->now - sk->txs.v[sk->txs.head].sent_us < sk->srtt8_us >> 4)
+		return false;
+	skb_len = unsent < max ? unsent : max;
+	if (cong_win < send_win) {
+		if (cong_win <= skb_len) {
+			*cwnd_limited = true;
+			return true;
+		}
+	} else if (send_win <= skb_len) {
+		return true;
+	}
+	return !(sk->fin_queued && unsent == skb_len);
+}
+
 void
 tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 {
@@ -729,6 +783,10 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 			break;
 		}
 		inflight = sk->snd_nxt - sk->snd_una;
+		if (gso && unsent > mss && tso_should_defer(e, sk, unsent,
+		    cwnd_bytes - pipe, wnd_end - sk->snd_nxt, mss,
+		    &cwnd_limited))
+			break;
 		if (gso && unsent > mss) {
 			len = gso_len(e, sk, unsent, cwnd_bytes - pipe,
 			    wnd_end - sk->snd_nxt, mss);

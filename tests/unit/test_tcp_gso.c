@@ -621,6 +621,81 @@ START_TEST(test_gso_autosize_rtt_log)
 END_TEST
 
 /*
+ * Linux's TSO deferral (tcp_tso_should_defer): IW10 went as one
+ * super-segment; rtt_us later an ACK of its first segment leaves room
+ * for two (cwnd 11, nine in flight), under cwnd / tcp_tso_win_divisor
+ * (3), while the rest of the flight's ACK is due: held.  The next ACK,
+ * `gap` us on, makes it four (cwnd 12, eight in flight): with the
+ * divisor at 3 that is a third of cwnd, and they go as one.  Returns
+ * how many super-segments each ACK brought out; take_gso checks them.
+ */
+static void
+defer_acks(uint64_t rtt_us, uint64_t gap, unsigned *after1, unsigned *after2)
+{
+	struct fx_conn c;
+	uint32_t seq, len, ts, start;
+
+	bk_establish(h, &c, NEAR_RTT_US, true, NULL);
+	big_sndbuf(&c);
+	bk_fill(h, &c);
+	take_gso(&c, &start, &len, &ts);
+	ck_assert_uint_eq(len, 10 * BK_MSS);
+	h_advance(h, rtt_us);
+	bk_ack(h, &c, start + BK_MSS, ts, NULL, 0);
+	H_EXPECT_NONE(h);
+	*after1 = ngso - gso_taken;
+	while (gso_taken < ngso)
+		take_gso(&c, &seq, &len, &ts);
+	h_advance(h, gap);
+	bk_ack(h, &c, start + 2 * BK_MSS, ts, NULL, 0);
+	H_EXPECT_NONE(h);
+	*after2 = ngso - gso_taken;
+	if (*after1 == 0 && *after2 == 1) {
+		take_gso(&c, &seq, &len, &ts);
+		ck_assert_uint_eq(seq, start + 10 * BK_MSS);
+		ck_assert_uint_eq(len, 4 * BK_MSS);
+	}
+}
+
+START_TEST(test_gso_defer)
+{
+	unsigned a, b;
+
+	defer_acks(NEAR_RTT_US, 50, &a, &b);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(b, 1);
+}
+END_TEST
+
+/*
+ * Nothing sent for over 1 ms: no deferral (holding back after a pause
+ * would only make a burst), the two go at once.  Those two went just
+ * now: the next ACK's room for two (cwnd 12, ten in flight) is held.
+ */
+START_TEST(test_gso_defer_not_after_pause)
+{
+	unsigned a, b;
+
+	defer_acks(1200, 50, &a, &b);
+	ck_assert_uint_eq(a, 1);
+	ck_assert_uint_eq(b, 0);
+}
+END_TEST
+
+/* tcp_tso_win_divisor 1: not even four of twelve will do; held again. */
+START_TEST(test_gso_defer_win_divisor)
+{
+	unsigned a, b;
+
+	ck_assert_int_eq(tcpx_sysctl_set(h->e, "net.ipv4.tcp_tso_win_divisor",
+	    "1"), 0);
+	defer_acks(NEAR_RTT_US, 50, &a, &b);
+	ck_assert_uint_eq(a, 0);
+	ck_assert_uint_eq(b, 0);
+}
+END_TEST
+
+/*
  * The link's limits change under a running connection (tcpxd follows
  * `ip link set DEV gso_max_size N`): the next super-segments keep to the
  * new size, then to a segment count; with 0, MSS-sized segments only.
@@ -750,6 +825,9 @@ gso_suite(void)
 	tcase_add_test(tc, test_gso_autosize_far);
 	tcase_add_test(tc, test_gso_autosize_min_segs);
 	tcase_add_test(tc, test_gso_autosize_rtt_log);
+	tcase_add_test(tc, test_gso_defer);
+	tcase_add_test(tc, test_gso_defer_not_after_pause);
+	tcase_add_test(tc, test_gso_defer_win_divisor);
 	tcase_add_test(tc, test_gso_limits_change);
 	tcase_add_test(tc, test_rx_csum_ok_large_frame);
 	suite_add_tcase(s, tc);
