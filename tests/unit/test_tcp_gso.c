@@ -9,6 +9,9 @@
  *     segments it stands for; seen once by trace_seg; a short last
  *     piece only when Nagle/TCP_CORK would send it.  A lost
  *     super-segment is recovered segment by segment, SACK-driven.
+ *     Sized by Linux's TSO autosizing (pacing rate, min_rtt,
+ *     tcp_min_tso_segs), held back by its TSO deferral while an ACK is
+ *     due (tcp_tso_win_divisor).
  *   - RX: tcpx_input_ex with TCPX_RX_CSUM_OK takes a 60 KB GRO frame
  *     whose TCP checksum is garbage; tcpx_input drops it.
  */
