@@ -5,7 +5,9 @@
 # receiver's SACK blocks and D-SACKs) scenarios, the kernel's packets and
 # tcpx's match one for one
 # (modulo ISN, timestamps, ports and windows); the test fails when they
-# do not, and shows the side-by-side comparison then.
+# do not, and shows the side-by-side comparison then.  A scenario that
+# differs runs once more; only a second "same" passes it (timing on a
+# shared machine).
 NEED_TCPXD=1
 . tests/integration/lib/tools.sh
 [ -x "$TOP/$BUILD/helpers/scen" ] || fail "helpers not built"
@@ -14,6 +16,27 @@ LAB_REUSE=1 timeout 150 "$TOP/scripts/compare" handshake-close refused half-clos
 	> "$T/compare.out" 2>&1
 rc=$?
 sed -n '/^scenario /,$p' "$T/compare.out" >&2
+# A scenario that differs is run once more, kernel and tcpx both: the
+# machine is shared, and a process descheduled for some milliseconds (the
+# kernel run's peer too) can reorder what a scenario times.  A real
+# difference comes back; only a second "same" passes.
+if [ $rc = 1 ]; then
+	again=$(awk '/^scenario / { on = 1; next } on && NF >= 5 && $NF == "DIFFERENT" { print $1 }' \
+	    "$T/compare.out")
+	if [ -n "$again" ]; then
+		say "differed: $again; once more"
+		# shellcheck disable=SC2086
+		LAB_REUSE=1 timeout 150 "$TOP/scripts/compare" $again \
+			> "$T/again.out" 2>&1
+		rc=$?
+		sed -n '/^scenario /,$p' "$T/again.out" >&2
+		[ $rc = 0 ] && for s in $again; do
+			sed -i "/^$s  */d" "$T/compare.out"
+			grep -E "^$s " "$T/again.out" >> "$T/compare.out"
+		done
+		[ $rc = 0 ] || cp "$T/again.out" "$T/compare.out"
+	fi
+fi
 case $rc in
 0) ;;
 77) skip "scripts/compare: $(tail -1 "$T/compare.out")" ;;
