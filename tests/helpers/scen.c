@@ -9,8 +9,11 @@
  *						close (RST, RFC 2525)
  *   scen active IP PORT			send, read the reply, close first
  *						(TIME-WAIT here)
- *   scen fetch IP PORT N			send a line, read N bytes, close
- *						first
+ *   scen fetch IP PORT N WAIT		send a line, wait WAIT s, read N
+ *						bytes, close first (not reading
+ *						while segments arrive: Linux
+ *						merges those that wait in the
+ *						socket's backlog, tcp_add_backlog)
  *   scen keepalive IP PORT IDLE INTVL CNT SECS	keepalive on an idle connection
  *   scen tfo IP PORT				two sendto(MSG_FASTOPEN): cookie
  *						request, then data in the SYN
@@ -188,6 +191,7 @@ cmd_fetch(char **av)
 	ssize_t n;
 
 	send_all(s, "go\n");
+	sleep_s(atof(av[3]));
 	while (got < want && (n = read_some(s, buf, sizeof(buf))) > 0)
 		got += n;
 	close(s);
@@ -492,7 +496,7 @@ main(int argc, char **argv)
 		{ "connect", 2 }, { "linger0", 2 }, { "unread", 2 },
 		{ "active", 2 }, { "keepalive", 6 }, { "tfo", 2 },
 		{ "simclose", 2 }, { "listen", 3 }, { "nconnect", 4 },
-		{ "serve", 2 }, { "synflood", 3 }, { "fetch", 3 },
+		{ "serve", 2 }, { "synflood", 3 }, { "fetch", 4 },
 	};
 	size_t i;
 

@@ -26,7 +26,7 @@ if [ $rc = 1 ]; then
 	if [ -n "$again" ]; then
 		say "differed: $again; once more"
 		# shellcheck disable=SC2086
-		LAB_REUSE=1 timeout 150 "$TOP/scripts/compare" $again \
+		LAB_REUSE=1 timeout 150 "$TOP/scripts/compare" -q $again \
 			> "$T/again.out" 2>&1
 		rc=$?
 		sed -n '/^scenario /,$p' "$T/again.out" >&2
@@ -34,7 +34,6 @@ if [ $rc = 1 ]; then
 			sed -i "/^$s  */d" "$T/compare.out"
 			grep -E "^$s " "$T/again.out" >> "$T/compare.out"
 		done
-		[ $rc = 0 ] || cp "$T/again.out" "$T/compare.out"
 	fi
 fi
 case $rc in
