@@ -127,6 +127,11 @@ $(BUILD)/tests/test_ssfilter: tests/unit/test_ssfilter.c \
 	$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Ishim/tool -MMD -MP -o $@ \
 		$(filter %.c %.o,$^) $(CHECK_LIBS)
 
+# floor's round trips pass fds with the control channel's own code.
+$(BUILD)/helpers/floor: tests/helpers/floor.c $(BUILD)/shim/common/ctl_msg.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(LDFLAGS_ALL)
+
 $(BUILD)/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS_ALL)

@@ -15,7 +15,8 @@
  *                     (socket, TCP_NODELAY), sends a request on a
  *                     SOCK_SEQPACKET control socket and waits; the daemon
  *                     (epoll) makes a socketpair, sends one end back with
- *                     SCM_RIGHTS and watches the other; the program
+ *                     SCM_RIGHTS (tcpx_ctl_send/recv, as tcpxd and
+ *                     libtcpx.so do) and watches the other; the program
  *                     dup3()s the end onto its socket and closes it; the
  *                     daemon sees EOF and closes its end: "conn N per_s"
  *
@@ -121,53 +122,12 @@ pair(long mb)
 	return 0;
 }
 
-static void
-send_fd(int s, int fd)
-{
-	char req[64] = { 0 }, c[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { req, sizeof(req) };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c, .msg_controllen = sizeof(c),
-	};
-	struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-
-	h->cmsg_level = SOL_SOCKET;
-	h->cmsg_type = SCM_RIGHTS;
-	h->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(h), &fd, sizeof(int));
-	if (sendmsg(s, &m, MSG_NOSIGNAL) < 0)
-		die("sendmsg");
-}
-
-static int
-recv_fd(int s)
-{
-	char rep[64], c[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { rep, sizeof(rep) };
-	struct msghdr m = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = c, .msg_controllen = sizeof(c),
-	};
-	struct cmsghdr *h;
-	ssize_t n;
-	int fd;
-
-	while ((n = recvmsg(s, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
-	if (n <= 0 || (h = CMSG_FIRSTHDR(&m)) == NULL ||
-	    h->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(h), sizeof(int));
-	return fd;
-}
-
 /* The daemon's side: until the control socket reaches EOF. */
 static void
 daemon_loop(int ctl)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = ctl }, evs[64];
-	uint8_t req[REQ_SIZE], x[64];
+	uint8_t req[REQ_SIZE], x[64], rep[64] = { 0 };
 	int ep, n, i, fd, sv[2], on = 1;
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
@@ -187,7 +147,7 @@ daemon_loop(int ctl)
 					close(fd);
 				continue;
 			}
-			if (recv(ctl, req, sizeof(req), 0) <= 0)
+			if (tcpx_ctl_recv(ctl, req, sizeof(req), NULL) <= 0)
 				_exit(0);
 			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 			    sv) < 0)
@@ -199,7 +159,8 @@ daemon_loop(int ctl)
 			ev.data.fd = sv[0];
 			if (epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev) < 0)
 				die("epoll_ctl");
-			send_fd(ctl, sv[1]);
+			if (tcpx_ctl_send(ctl, rep, sizeof(rep), sv[1]) < 0)
+				_exit(1);
 			close(sv[1]);
 		}
 	}
@@ -208,7 +169,7 @@ daemon_loop(int ctl)
 static int
 conn(long count)
 {
-	uint8_t req[REQ_SIZE] = { 0 };
+	uint8_t req[REQ_SIZE] = { 0 }, rep[64];
 	int ctl[2], s, fd, on = 1, st;
 	double t0, t1;
 	pid_t pid;
@@ -228,9 +189,10 @@ conn(long count)
 		if ((s = socket(AF_INET, SOCK_STREAM, 0)) < 0)
 			die("socket");
 		(void)setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-		if (send(ctl[0], req, sizeof(req), MSG_NOSIGNAL) < 0)
+		if (tcpx_ctl_send(ctl[0], req, sizeof(req), -1) < 0)
 			die("send");
-		if ((fd = recv_fd(ctl[0])) < 0) {
+		if (tcpx_ctl_recv(ctl[0], rep, sizeof(rep), &fd) <= 0 ||
+		    fd < 0) {
 			fprintf(stderr, "floor: no fd from the daemon\n");
 			return 1;
 		}
