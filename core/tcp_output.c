@@ -151,8 +151,11 @@ sack_blocks(const struct tcp_sock *sk, struct tcp_opts *o, unsigned max)
 	}
 }
 
+static uint32_t tso_segs(const struct tcpx_engine *e,
+    const struct tcp_sock *sk, uint32_t mss);
 static uint32_t gso_len(struct tcpx_engine *e, const struct tcp_sock *sk,
-    uint32_t unsent, uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss);
+    uint32_t unsent, uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss,
+    uint32_t segs);
 
 /*
  * Send one segment of this connection.  `data` may be NULL with len 0;
@@ -412,7 +415,8 @@ tcp_retransmit_gso(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t seq,
 	 */
 	if (len > mss && ip_gso_ok(e, sk->h.tuple.raddr) && mss == sk->mss)
 		len = gso_len(e, sk, len, room,
-		    SEQ_GT(wnd_end, seq) ? wnd_end - seq : mss, mss);
+		    SEQ_GT(wnd_end, seq) ? wnd_end - seq : mss, mss,
+		    tso_segs(e, sk, mss));
 	else if (len > mss)
 		len = mss;
 	if (len > 0) {
@@ -635,21 +639,20 @@ tso_segs(const struct tcpx_engine *e, const struct tcp_sock *sk,
 /*
  * How much one super-segment carries (Linux's tcp_tso_segs and
  * tcp_mss_split_point in spirit): what cwnd and the peer's window
- * allow, at most tso_segs() MSS and an IPv4 packet, in whole MSS pieces
- * unless it takes the last bytes queued.
+ * allow, at most `segs` MSS (tso_segs()) and an IPv4 packet, in whole
+ * MSS pieces unless it takes the last bytes queued.
  */
 static uint32_t
 gso_len(struct tcpx_engine *e, const struct tcp_sock *sk, uint32_t unsent,
-    uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss)
+    uint32_t cwnd_room, uint32_t wnd_room, uint32_t mss, uint32_t segs)
 {
-	uint32_t max = e->cfg.gso_max_size, hdr, segs;
+	uint32_t max = e->cfg.gso_max_size, hdr;
 	uint32_t quota = (cwnd_room + mss - 1) / mss * mss;
 
 	/* IPv4 total length: 20 + TCP header (options) + payload. */
 	hdr = IPV4_HLEN_MIN + TCP_HLEN_MIN + (sk->ts_ok ? 12 : 0);
 	if (max > 65535 - hdr)
 		max = 65535 - hdr;
-	segs = tso_segs(e, sk, mss);
 	if (max / mss > segs)
 		max = segs * mss;
 	if (quota < max)
@@ -674,14 +677,16 @@ gso_len(struct tcpx_engine *e, const struct tcp_sock *sk, uint32_t unsent,
  * is not due yet.  Else it waits: cwnd-limited, window-limited, or for
  * more data, unless the FIN rides on what would go.  tcpx keeps no skb
  * boundaries in its send queue, so what Linux would hold in the head
- * skb is taken as all that is unsent, up to the largest super-segment.
+ * skb is taken as all that is unsent, up to the largest super-segment
+ * (`segs` MSS, tso_segs()).
  */
 static bool
 tso_should_defer(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t unsent,
-    uint32_t cong_win, uint32_t send_win, uint32_t mss, bool *cwnd_limited)
+    uint32_t cong_win, uint32_t send_win, uint32_t mss, uint32_t segs,
+    bool *cwnd_limited)
 {
 	uint32_t limit, chunk, skb_len, div;
-	uint32_t max = tso_segs(e, sk, mss) * mss;
+	uint32_t max = segs * mss;
 
 	if (sk->ca_state >= TCP_CAS_RECOVERY)
 		return false;
@@ -720,7 +725,7 @@ void
 tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint32_t seq0, end, len, unsent, wnd_end, inflight, mss, pipe;
-	uint32_t cwnd_bytes;
+	uint32_t cwnd_bytes, segs = 0;
 	bool wnd_limited = false, cwnd_limited = false, fin, gso;
 	bool sent_new = false, prior;
 	uint8_t flags;
@@ -769,6 +774,9 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		tcp_xmit_retransmit(e, sk, false);
 	mss = cur_mss(sk);
 	gso = ip_gso_ok(e, sk->h.tuple.raddr) && mss == sk->mss;
+	/* Once per call, as Linux's tcp_write_xmit takes max_segs. */
+	if (gso)
+		segs = tso_segs(e, sk, mss);
 	while (SEQ_LT(sk->snd_nxt, end)) {
 		unsent = end - sk->snd_nxt;
 		len = unsent < mss ? unsent : mss;
@@ -784,12 +792,12 @@ tcp_output(struct tcpx_engine *e, struct tcp_sock *sk)
 		}
 		inflight = sk->snd_nxt - sk->snd_una;
 		if (gso && unsent > mss && tso_should_defer(e, sk, unsent,
-		    cwnd_bytes - pipe, wnd_end - sk->snd_nxt, mss,
+		    cwnd_bytes - pipe, wnd_end - sk->snd_nxt, mss, segs,
 		    &cwnd_limited))
 			break;
 		if (gso && unsent > mss) {
 			len = gso_len(e, sk, unsent, cwnd_bytes - pipe,
-			    wnd_end - sk->snd_nxt, mss);
+			    wnd_end - sk->snd_nxt, mss, segs);
 			/* A short last piece only if Nagle would send it. */
 			if (len % mss != 0 && !(sk->fin_queued &&
 			    len == unsent) && nagle_holds(sk, inflight))
