@@ -83,7 +83,10 @@ event_data_recv(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t len)
  * ACK would not pull the window's right edge back, or in quick-ACK
  * mode; with a hole in the sequence space, as SACK compression says.
  * (Linux compares window sizes; that amounts to the right-edge test,
- * which the engine applies directly.)
+ * which the engine applies directly.)  Bytes the host took and its
+ * program has not read yet count as read here, though not in the
+ * window: Linux's reader sends the ACK this would hold back as soon as
+ * it reads, and tcpxd does not see a program's reads as they happen.
  */
 static void
 ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
@@ -91,7 +94,7 @@ ack_snd_check(struct tcpx_engine *e, struct tcp_sock *sk)
 	if (sk->ack_now)
 		return;
 	if ((sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss &&
-	    SEQ_GEQ(sk->rcv_nxt + tcp_rcv_space_now(sk), sk->rcv_adv)) ||
+	    SEQ_GEQ(sk->rcv_nxt + tcp_rcv_space_taken(sk), sk->rcv_adv)) ||
 	    (sk->quickack > 0 && sk->pingpong < TCP_PINGPONG_THRESH)) {
 		sk->ack_now = true;
 		return;
@@ -280,7 +283,7 @@ data_queue(struct tcpx_engine *e, struct tcp_sock *sk,
 	 * test above holds it whenever the clamp is under the window
 	 * already offered; a reading program would send it at once).
 	 */
-	if (taken > 0 && sk->delack_at != 0 &&
+	if (taken > 0 && !sk->held_tracked && sk->delack_at != 0 &&
 	    sk->rcv_nxt - sk->rcv_wup > sk->rcv_mss)
 		sk->ack_now = true;
 	return false;

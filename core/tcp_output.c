@@ -27,11 +27,9 @@ tcp_data_seq0(const struct tcp_sock *sk)
 
 /* Unscaled bytes of receive buffer still free (Linux's tcp_space). */
 static uint32_t
-free_space(const struct tcp_sock *sk)
+free_space(const struct tcp_sock *sk, uint64_t used)
 {
-	uint32_t used = sk->rcv.len + sk->ofo_bytes;
-
-	return used >= sk->rcv.max ? 0 : sk->rcv.max - used;
+	return used >= sk->rcv.max ? 0 : sk->rcv.max - (uint32_t)used;
 }
 
 /*
@@ -39,10 +37,10 @@ free_space(const struct tcp_sock *sk)
  * slowly growing rcv_ssthresh; avoid silly windows when the buffer is
  * more than half full; round up to the scale so it is not scaled away.
  */
-uint32_t
-tcp_rcv_space_now(const struct tcp_sock *sk)
+static uint32_t
+select_space(const struct tcp_sock *sk, uint32_t space)
 {
-	uint32_t space = free_space(sk), full = sk->rcv.max;
+	uint32_t full = sk->rcv.max;
 	uint32_t mss = sk->rcv_mss, gran = 1u << sk->rcv_wscale, win;
 
 	if (mss > full)
@@ -62,6 +60,19 @@ tcp_rcv_space_now(const struct tcp_sock *sk)
 			win = mss != 0 ? space / mss * mss : space;
 	}
 	return win;
+}
+
+uint32_t
+tcp_rcv_space_now(const struct tcp_sock *sk)
+{
+	return select_space(sk, free_space(sk, tcp_rcv_used(sk)));
+}
+
+uint32_t
+tcp_rcv_space_taken(const struct tcp_sock *sk)
+{
+	return select_space(sk, free_space(sk, tcp_rcv_used(sk) -
+	    sk->rcv_held));
 }
 
 /* Linux's tcp_select_window(): never shrink what was offered. */

@@ -151,9 +151,10 @@ tcp_measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
 void
 tcp_grow_window(struct tcp_sock *sk, uint32_t len)
 {
-	uint32_t used = sk->rcv.len + sk->ofo_bytes, cap, incr, mss;
+	uint64_t used = tcp_rcv_used(sk);
+	uint32_t cap, incr, mss;
 
-	cap = used >= sk->rcv.max ? 0 : sk->rcv.max - used;
+	cap = used >= sk->rcv.max ? 0 : sk->rcv.max - (uint32_t)used;
 	if (cap > sk->window_clamp)
 		cap = sk->window_clamp;
 	if (cap <= sk->rcv_ssthresh)
@@ -180,7 +181,7 @@ rcv_rtt_update(struct tcp_sock *sk, uint64_t sample, bool win_dep)
 		sk->rcv_rtt_us8 = m < UINT32_MAX ? (uint32_t)m : UINT32_MAX;
 		return;
 	}
-	if (win_dep || sk->rcv.len != 0)
+	if (win_dep || sk->rcv.len != 0 || sk->rcv_held != 0)
 		return;
 	m = old - (old >> 3) + sample;
 	sk->rcv_rtt_us8 = m < UINT32_MAX ? (uint32_t)m : UINT32_MAX;
@@ -261,6 +262,14 @@ tcp_rcvbuf_grow(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t newval)
 	}
 }
 
+/* What the program has read: taken by the host, less what it holds unread. */
+uint64_t
+tcp_bytes_app_read(const struct tcp_sock *sk)
+{
+	return sk->bytes_read > sk->rcv_held ? sk->bytes_read - sk->rcv_held :
+	    0;
+}
+
 /*
  * Receive-buffer autotuning (Linux's tcp_rcv_space_adjust, "DRS"): once
  * per receiver RTT, if the application read more than the buffer was
@@ -269,16 +278,17 @@ tcp_rcvbuf_grow(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t newval)
 void
 tcp_rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk)
 {
-	uint64_t copied;
+	uint64_t copied, read = tcp_bytes_app_read(sk);
+	uint64_t inq = (uint64_t)sk->rcv.len + sk->rcv_held;
 
 	if (sk->rcv_rtt_us8 == 0 ||
 	    e->now - sk->rcvq_time < sk->rcv_rtt_us8 >> 3)
 		return;
-	copied = sk->bytes_read - sk->rcvq_seq;
-	copied = copied > sk->rcv.len ? copied - sk->rcv.len : 0;
+	copied = read > sk->rcvq_seq ? read - sk->rcvq_seq : 0;
+	copied = copied > inq ? copied - inq : 0;
 	if (copied > sk->rcvq_space)
 		tcp_rcvbuf_grow(e, sk, copied < UINT32_MAX ?
 		    (uint32_t)copied : UINT32_MAX);
-	sk->rcvq_seq = sk->bytes_read;
+	sk->rcvq_seq = read;
 	sk->rcvq_time = e->now;
 }

@@ -144,7 +144,16 @@ struct tcp_sock {
 	uint32_t rcvq_space;	/* bytes the application read per RTT (DRS) */
 	uint64_t rcvq_seq;	/* bytes_read at the start of the measure */
 	uint64_t rcvq_time;
-	uint64_t bytes_read;
+	uint64_t bytes_read;	/* taken by the host (read or delivered) */
+	/*
+	 * What the host took and the program has not read yet (tcpxd: what
+	 * waits in the program's socketpair), in bytes of the host's memory,
+	 * counted against the receive buffer as Linux counts its unread
+	 * receive queue.  Only once the host reports it (held_tracked,
+	 * tcpx_recv_held); until its next report, bytes taken add to it.
+	 */
+	uint32_t rcv_held;
+	bool held_tracked;
 	/*
 	 * Linux's rcv_rtt_est: the receiver's own RTT, in us << 3 (0: no
 	 * sample yet), which paces autotuning and SACK compression.  One
@@ -424,6 +433,16 @@ tcp_adv_mss(const struct tcp_sock *sk)
 	return sk->advmss - (sk->ts_ok ? 12u : 0u);
 }
 /*
+ * Receive buffer in use, as Linux's sk_rmem_alloc counts it: the
+ * in-order bytes not yet read, what is held out of order, and what the
+ * host took that the program has not read yet (rcv_held).
+ */
+static inline uint64_t
+tcp_rcv_used(const struct tcp_sock *sk)
+{
+	return (uint64_t)sk->rcv.len + sk->ofo_bytes + sk->rcv_held;
+}
+/*
  * Linux's TCP_RMEM_TO_WIN_SCALE and TCP_DEFAULT_SCALING_RATIO: until the
  * first full segment is measured, half the receive buffer is window.
  */
@@ -487,6 +506,8 @@ void tcp_send_challenge_ack(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct tcp_seg *seg);
 /* Window we would advertise now (bytes, unscaled). */
 uint32_t tcp_rcv_space_now(const struct tcp_sock *sk);
+/* The same if the program had read what the host took (rcv_held). */
+uint32_t tcp_rcv_space_taken(const struct tcp_sock *sk);
 /* Sequence of the first data byte: SND.UNA, or ISS+1 while SYN unacked. */
 uint32_t tcp_data_seq0(const struct tcp_sock *sk);
 
@@ -591,6 +612,7 @@ void tcp_measure_scaling_ratio(struct tcpx_engine *e, struct tcp_sock *sk,
 void tcp_grow_window(struct tcp_sock *sk, uint32_t len);
 /* The application read: grow the buffer if it reads fast (DRS). */
 void tcp_rcv_space_adjust(struct tcpx_engine *e, struct tcp_sock *sk);
+uint64_t tcp_bytes_app_read(const struct tcp_sock *sk);
 /* Size the buffer for newval bytes per RTT, and what is held out of order. */
 void tcp_rcvbuf_grow(struct tcpx_engine *e, struct tcp_sock *sk,
     uint32_t newval);

@@ -707,7 +707,8 @@ tcp_sock_info_fill(struct tcpx_engine *e, struct tcp_sock *sk,
 	info->orphan = sk->orphan;
 	tcp_sockaddr_set(&info->local, sk->h.tuple.laddr, sk->h.tuple.lport);
 	tcp_sockaddr_set(&info->remote, sk->h.tuple.raddr, sk->h.tuple.rport);
-	info->recv_q = sk->rcv.len;
+	/* ss's Recv-Q: bytes not yet read by the program. */
+	info->recv_q = sk->rcv.len + sk->rcv_held;
 	/* ss's Send-Q: bytes written and not yet acknowledged. */
 	info->send_q = sk->snd.len;
 	/* Which timer ss would show (Linux's tcp4_seq_show order). */

@@ -179,20 +179,23 @@ tcp_usr_send_commit(struct tcpx_engine *e, struct tcp_sock *sk, size_t n,
 	return 0;
 }
 
+/* Bytes the host took: unread by its program until it reports otherwise. */
+static void
+rcv_held_add(struct tcp_sock *sk, uint32_t n)
+{
+	sk->rcv_held = n < UINT32_MAX - sk->rcv_held ? sk->rcv_held + n :
+	    UINT32_MAX;
+}
+
 /*
- * The application took the first n bytes of the receive queue (n <=
- * sk->rcv.len): free them, and tell the peer if that opened the window
- * enough - what Linux's tcp_recvmsg does after its copy.  tcp_usr_recv
- * and tcp_usr_recv_consume (the zero-copy read) both end here, so the
- * two paths ACK and autotune alike.
+ * The program read: what Linux's tcp_recvmsg does after its copy.
+ * Autotune, and tell the peer if that opened the window enough.
  */
 static void
-rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
+rcv_read(struct tcpx_engine *e, struct tcp_sock *sk)
 {
 	uint32_t before, now_wnd;
 
-	tcp_ring_drop(&sk->rcv, n);
-	sk->bytes_read += n;
 	tcp_rcv_space_adjust(e, sk);
 	/*
 	 * Linux's tcp_cleanup_rbuf(): reading opened the window
@@ -214,6 +217,41 @@ rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
 		if (sk->ack_now)
 			tcp_output(e, sk);
 	}
+}
+
+/*
+ * The host took the first n bytes of the receive queue (n <=
+ * sk->rcv.len): free them.  tcp_usr_recv and tcp_usr_recv_consume (the
+ * zero-copy read) both end here, so the two paths ACK and autotune
+ * alike.  A host that reports what its program has not read yet holds
+ * them until it says they are read (tcpx_recv_held).
+ */
+static void
+rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)
+{
+	tcp_ring_drop(&sk->rcv, n);
+	sk->bytes_read += n;
+	if (sk->held_tracked) {
+		rcv_held_add(sk, n);
+		tcp_rcv_space_adjust(e, sk);
+		return;
+	}
+	rcv_read(e, sk);
+}
+
+/*
+ * What the host reports its program has not read yet.  Less than before
+ * means the program read: as rcv_read after a read of the queue.
+ */
+void
+tcp_usr_recv_held(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t held)
+{
+	uint32_t old = sk->rcv_held;
+
+	sk->held_tracked = true;
+	sk->rcv_held = held;
+	if (held < old)
+		rcv_read(e, sk);
 }
 
 /*
@@ -315,6 +353,8 @@ tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
 	if (n > len)
 		n = len;	/* a host that claims more took what it had */
 	sk->bytes_read += n;
+	if (sk->held_tracked)
+		rcv_held_add(sk, (uint32_t)n);
 	tcp_rcv_space_adjust(e, sk);
 	return (uint32_t)n;
 }
@@ -340,9 +380,12 @@ tcp_usr_recv_unread(struct tcpx_engine *e, struct tcp_sock *sk,
 		total += iov[i].iov_len;
 	}
 	sk->bytes_read = sk->bytes_read > total ? sk->bytes_read - total : 0;
+	if (sk->held_tracked)
+		sk->rcv_held = sk->rcv_held > total ?
+		    sk->rcv_held - (uint32_t)total : 0;
 	/* Autotuning's measure began no later than what is read now. */
-	if (sk->rcvq_seq > sk->bytes_read)
-		sk->rcvq_seq = sk->bytes_read;
+	if (sk->rcvq_seq > tcp_bytes_app_read(sk))
+		sk->rcvq_seq = tcp_bytes_app_read(sk);
 	return 0;
 }
 

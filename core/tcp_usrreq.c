@@ -305,6 +305,19 @@ tcpx_recv_unread(struct tcpx_engine *e, int s, const struct iovec *iov,
 }
 
 int
+tcpx_recv_held(struct tcpx_engine *e, int s, uint32_t held)
+{
+	struct tcp_sock *sk = tcp_sock_by_id(e, s);
+
+	if (sk == NULL)
+		return -EBADF;
+	if (sk->state == TCP_ST_LISTEN)
+		return -ENOTCONN;
+	tcp_usr_recv_held(e, sk, held);
+	return sk->rcv.max < INT32_MAX ? (int)sk->rcv.max : INT32_MAX;
+}
+
+int
 tcpx_shutdown(struct tcpx_engine *e, int s, int how)
 {
 	struct tcp_sock *sk = tcp_sock_by_id(e, s);
@@ -344,6 +357,9 @@ tcpx_close(struct tcpx_engine *e, int s)
 		tcp_sock_free(e, sk);
 		return 0;
 	}
+	/* What the program left unread went with its socket. */
+	sk->rcv_held = 0;
+	sk->held_tracked = false;
 	tcp_usr_close(e, sk);
 	return 0;
 }

@@ -186,6 +186,8 @@ int tcp_usr_recv_consume(struct tcpx_engine *e, struct tcp_sock *sk,
     size_t n);
 int tcp_usr_recv_unread(struct tcpx_engine *e, struct tcp_sock *sk,
     const struct iovec *iov, int iovcnt);
+void tcp_usr_recv_held(struct tcpx_engine *e, struct tcp_sock *sk,
+    uint32_t held);
 uint32_t tcp_usr_deliver(struct tcpx_engine *e, struct tcp_sock *sk,
     const uint8_t *data, uint32_t len);
 int tcp_usr_shutdown(struct tcpx_engine *e, struct tcp_sock *sk, int how);

@@ -265,6 +265,19 @@ int tcpx_recv_consume(struct tcpx_engine *e, int s, size_t n);
  */
 int tcpx_recv_unread(struct tcpx_engine *e, int s, const struct iovec *iov,
     int iovcnt);
+/*
+ * For a host that hands received bytes on to a program that reads them
+ * later (tcpxd: through the program's socketpair): what the program has
+ * not read yet, in bytes of the host's memory (tcpxd: SIOCOUTQ on its
+ * end).  From the first call on, the bytes the host takes (ops->deliver,
+ * tcpx_recv_consume) count against the receive buffer, as Linux counts
+ * its unread queue, until a later call says they are read; a smaller
+ * figure than before is a read, which may send a window update.  So the
+ * window closes when the program stops reading.  Returns the receive
+ * buffer's size in window bytes (it grows with autotuning), for the host
+ * to size its own buffer by; -EBADF, -ENOTCONN on a listener.
+ */
+int tcpx_recv_held(struct tcpx_engine *e, int s, uint32_t held);
 int tcpx_shutdown(struct tcpx_engine *e, int s, int how);
 /*
  * The application is done with the socket: FIN after queued data, RST if

@@ -725,6 +725,78 @@ START_TEST(direct_unread_goes_first)
 }
 END_TEST
 
+/*
+ * A host that says what its program has not read yet (tcpx_recv_held):
+ * the bytes deliver took count against the window until it reports them
+ * read, so it offers the same windows as a socket whose program reads
+ * at the same moments (engine 0, tcpx_recv): down to zero, and the same
+ * window update when the program reads.
+ */
+START_TEST(held_counts_as_unread)
+{
+	struct tcpx_sockinfo info;
+	struct tcp_seg seg;
+	static uint8_t rest[1 << 18];
+	uint8_t buf[100];
+	uint32_t sent;
+
+	fill_pattern();
+	tw_establish();
+	ck_assert_int_gt(tcpx_recv_held(h[1]->e, c[1].s, 0), 60000);
+	sent = tw_fill_window();
+	ck_assert_uint_ge(sent, 60000);
+	ck_assert_uint_eq(direct_len, sent);
+	ck_assert_mem_eq(direct_got, pattern, sent);
+	/* ss's Recv-Q: what the program has not read, as the kernel's. */
+	ck_assert_int_eq(tcpx_sock_info(h[1]->e, c[1].s, &info), 0);
+	ck_assert_uint_eq(info.recv_q, sent);
+	/* A little read opens too little to tell the peer. */
+	ck_assert_int_eq(tcpx_recv(h[0]->e, c[0].s, buf, 100, 0), 100);
+	ck_assert_int_gt(tcpx_recv_held(h[1]->e, c[1].s, sent - 100), 0);
+	ck_assert_uint_eq(tw_same_output(NULL), 0);
+	/* The rest at once: the same window update as the reading socket's. */
+	ck_assert_int_eq(tcpx_recv(h[0]->e, c[0].s, rest, sizeof(rest), 0),
+	    (ssize_t)(sent - 100));
+	ck_assert_int_gt(tcpx_recv_held(h[1]->e, c[1].s, 0), 0);
+	ck_assert_uint_eq(tw_same_output(&seg), 1);
+	ck_assert_uint_eq(seg.flags, TH_ACK);
+	ck_assert_uint_eq(seg.ack, c[0].rcv);
+	ck_assert_uint_gt((uint32_t)seg.wnd << c[0].our_ws, 50000);
+	ck_assert_int_eq(tcpx_sock_info(h[1]->e, c[1].s, &info), 0);
+	ck_assert_uint_eq(info.recv_q, 0);
+	/* Misuse. */
+	ck_assert_int_eq(tcpx_recv_held(h[1]->e, 999, 0), -EBADF);
+}
+END_TEST
+
+/*
+ * Until the host's first report, what deliver takes is read; a listener
+ * has nothing to read; a closed socket's id is gone.
+ */
+START_TEST(held_only_when_reported)
+{
+	struct tcpx_sockinfo info;
+	int l;
+
+	fill_pattern();
+	tw_establish();
+	fx_peer(h[1], &c[1], TH_ACK, pattern, 1000);
+	ck_assert_int_eq(tcpx_sock_info(h[1]->e, c[1].s, &info), 0);
+	ck_assert_uint_eq(info.recv_q, 0);
+	ck_assert_int_gt(tcpx_recv_held(h[1]->e, c[1].s, 0), 0);
+	fx_peer(h[1], &c[1], TH_ACK, pattern, 1000);
+	ck_assert_int_eq(tcpx_sock_info(h[1]->e, c[1].s, &info), 0);
+	ck_assert_uint_eq(info.recv_q, 1000);
+	l = tcpx_socket(h[1]->e);
+	ck_assert_int_ge(l, 0);
+	ck_assert_int_eq(tcpx_listen(h[1]->e, l, 4), 0);
+	ck_assert_int_eq(tcpx_recv_held(h[1]->e, l, 0), -ENOTCONN);
+	tcpx_close(h[1]->e, l);
+	tcpx_close(h[1]->e, c[1].s);
+	ck_assert_int_eq(tcpx_recv_held(h[1]->e, c[1].s, 0), -EBADF);
+}
+END_TEST
+
 static Suite *
 recv_suite(void)
 {
@@ -748,6 +820,8 @@ recv_suite(void)
 	tcase_add_test(tc, direct_partial_keeps_order);
 	tcase_add_test(tc, direct_autotunes);
 	tcase_add_test(tc, direct_unread_goes_first);
+	tcase_add_test(tc, held_counts_as_unread);
+	tcase_add_test(tc, held_only_when_reported);
 	suite_add_tcase(s, tc);
 	return s;
 }
