@@ -171,6 +171,7 @@ bsock_free(struct tcpxd *d, struct bsock *b)
 	if (b->timed)
 		TAILQ_REMOVE(&d->timed, b, timed_link);
 	b->timed = false;
+	bridge_held_forget(d, b);
 	RB_REMOVE(bsock_tree, &d->handles, b);
 	LIST_REMOVE(b, all);
 	d->nbsocks--;
@@ -286,6 +287,9 @@ bridge_conn_watch_cb(struct tcpxd *d, struct watch *w, uint32_t events)
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		b->rd_ready = true;
+	/* The program read down to where its window opens again. */
+	if ((events & EPOLLOUT) && b->held_watch)
+		bridge_held_refresh(d, b);
 	conn_service(d, b);
 }
 
@@ -343,6 +347,7 @@ bridge_attach_accepted(struct tcpxd *d, struct bsock *b, int fd)
 		bsock_free(d, b);
 		return;
 	}
+	bridge_held_start(d, b);
 	bridge_mark_dirty(d, b);
 }
 
@@ -513,6 +518,9 @@ conn_service(struct tcpxd *d, struct bsock *b)
 				(void)shutdown(b->w.fd, SHUT_RD);
 		}
 		bridge_drain_filler(b, d->iobuf);
+		/* From now on its unread bytes count against the window. */
+		if (st != TCP_ST_CLOSED)
+			bridge_held_start(d, b);
 		if (b->waiter != NULL) {
 			int err = 0;
 
@@ -596,7 +604,7 @@ conn_service(struct tcpxd *d, struct bsock *b)
 	if (b->established && !b->app_eof && !b->out_full &&
 	    !b->eng_dead)
 		want |= EPOLLIN;
-	if (b->in_wait)
+	if (b->in_wait || b->held_watch)
 		want |= EPOLLOUT;
 	/* want 0 still reports POLLHUP: the app closing is seen. */
 	watch_mod(d, &b->w, want);

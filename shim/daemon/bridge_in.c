@@ -11,11 +11,21 @@
  * Either way, what the socketpair does not take stays with the engine,
  * counted against its window, and in_wait asks for EPOLLOUT; nothing is
  * ever held here past the batch.
+ *
+ * What the program has not read yet counts against the window too, as
+ * Linux counts its unread receive queue (bridge_held_refresh): so the
+ * window closes when the program stops reading, after a receive
+ * buffer's worth, not after the socketpair's megabytes besides.
  */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <limits.h>
+#include <linux/sockios.h>
 #include <poll.h>
 #include <stdint.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "tcpxd.h"
@@ -27,6 +37,105 @@ bridge_app_hup(int fd)
 	struct pollfd p = { .fd = fd };
 
 	return poll(&p, 1, 0) > 0 && (p.revents & POLLHUP);
+}
+
+/*
+ * Our end's send buffer, for an engine receive buffer of `full` window
+ * bytes.  AF_UNIX reports EPOLLOUT once what is unread is at most a
+ * quarter of the send buffer: made 4 full - full/4, that is when the
+ * program has read all but full - full/16, the free sixteenth below
+ * which Linux offers no window (__tcp_select_window); so when it stopped
+ * reading and the window closed, its next reads wake us to open it.  At
+ * most TCPX_PAIR_SNDBUF (doubled), as before (a bigger one measured no
+ * faster, and holds more): past a quarter of that the window may still
+ * be open, and what it admits beyond the socketpair waits in the engine
+ * (in_wait) for EPOLLOUT, the same wakeup.
+ */
+static void
+held_size(struct bsock *b, uint32_t full)
+{
+	uint64_t want = 2 * (uint64_t)full - full / 8;	/* SO_SNDBUF doubles */
+	int v = want < TCPX_PAIR_SNDBUF ? (int)want : TCPX_PAIR_SNDBUF, got = 0;
+	socklen_t len = sizeof(got);
+
+	if (setsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+		(void)setsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+	if (getsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUF, &got, &len) == 0)
+		b->held_sndbuf = got;
+	b->held_full = full;
+}
+
+/*
+ * The connection is the program's now: from here on what we write it
+ * counts as unread until SIOCOUTQ says otherwise.  Nothing is written
+ * yet (an accepted connection's header aside, counted from the first
+ * refresh), so no system call: the first write sizes our end.
+ */
+void
+bridge_held_start(struct tcpxd *d, struct bsock *b)
+{
+	if (b->eid >= 0)
+		(void)tcpx_recv_held(d->eng, b->eid, 0);
+}
+
+void
+bridge_held_forget(struct tcpxd *d, struct bsock *b)
+{
+	if (b->held_listed)
+		TAILQ_REMOVE(&d->held, b, held_link);
+	b->held_listed = false;
+	b->held = 0;
+	b->held_watch = false;
+}
+
+/*
+ * Tell the engine what the program has not read of what we wrote to it:
+ * SIOCOUTQ on our end, the memory the socketpair still holds, as Linux
+ * counts a receive queue's memory against its buffer.  Called after
+ * every write to the program, before every receive batch while it has
+ * bytes to read (bridge_held_refresh_all, so that the ACKs the batch
+ * brings carry the window as the program's reads left it), and on
+ * EPOLLOUT while held_watch says the window waits for a read.
+ */
+void
+bridge_held_refresh(struct tcpxd *d, struct bsock *b)
+{
+	int n = 0, full;
+	bool watch;
+
+	if (b->kind != BS_CONN || b->w.fd < 0 || b->eid < 0 || b->app_gone) {
+		bridge_held_forget(d, b);
+		return;
+	}
+	/* After the program's SHUT_RD what arrives is dropped (app_writev). */
+	if (!b->app_rd_shut && (ioctl(b->w.fd, SIOCOUTQ, &n) < 0 || n < 0))
+		return;
+	if ((full = tcpx_recv_held(d->eng, b->eid, (uint32_t)n)) < 0) {
+		bridge_held_forget(d, b);
+		return;
+	}
+	if ((uint32_t)full != b->held_full)
+		held_size(b, (uint32_t)full);
+	b->held = (uint32_t)n;
+	if (n > 0 && !b->held_listed)
+		TAILQ_INSERT_TAIL(&d->held, b, held_link);
+	else if (n == 0 && b->held_listed)
+		TAILQ_REMOVE(&d->held, b, held_link);
+	b->held_listed = n > 0;
+	watch = (uint64_t)n * 4 > (uint64_t)b->held_sndbuf;
+	if (watch != b->held_watch) {
+		b->held_watch = watch;
+		bridge_mark_dirty(d, b);	/* conn_service sets EPOLLOUT */
+	}
+}
+
+void
+bridge_held_refresh_all(struct tcpxd *d)
+{
+	struct bsock *b, *next;
+
+	TAILQ_FOREACH_SAFE(b, &d->held, held_link, next)
+		bridge_held_refresh(d, b);
 }
 
 /*
@@ -69,6 +178,7 @@ bridge_pump_in(struct tcpxd *d, struct bsock *b)
 	struct iovec iov[2];
 	int iovcnt;
 	ssize_t n, w;
+	bool wrote = false;
 
 	/* Bytes taken from this batch's frames go before the queue's. */
 	if (b->ndefer > 0)
@@ -81,9 +191,11 @@ bridge_pump_in(struct tcpxd *d, struct bsock *b)
 		n = tcpx_recv_peek(d->eng, b->eid, iov, &iovcnt);
 		if (n > 0) {
 			w = app_writev(b, iov, iovcnt, (size_t)n);
-			if (w > 0)
+			if (w > 0) {
 				(void)tcpx_recv_consume(d->eng, b->eid,
 				    (size_t)w);
+				wrote = true;
+			}
 			if (w == n) {
 				b->in_wait = false;
 				continue;	/* EOF or an error may follow */
@@ -107,6 +219,8 @@ bridge_pump_in(struct tcpxd *d, struct bsock *b)
 		}
 		break;
 	}
+	if (wrote)
+		bridge_held_refresh(d, b);
 }
 
 /*
@@ -165,8 +279,10 @@ bridge_flush_deferred(struct tcpxd *d)
 		w = app_writev(b, iov, (int)n, total);
 		if (w < 0 && b->app_gone)
 			b->app_reset = true;	/* gone: the bytes stay unread */
-		if (w >= 0 && (size_t)w == total)
+		if (w >= 0 && (size_t)w == total) {
+			bridge_held_refresh(d, b);
 			continue;
+		}
 		/* The rest, back in the engine: from the first byte unwritten. */
 		skip = w > 0 ? (size_t)w : 0;
 		for (k = 0; k < n && skip >= iov[k].iov_len; k++)
@@ -179,6 +295,7 @@ bridge_flush_deferred(struct tcpxd *d)
 			    b->handle, total - (w > 0 ? (size_t)w : 0));
 		if (!b->app_gone)
 			b->in_wait = true;	/* bridge_pump_in asks for EPOLLOUT */
+		bridge_held_refresh(d, b);
 		bridge_mark_dirty(d, b);
 	}
 	d->ndefer = 0;

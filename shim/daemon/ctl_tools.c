@@ -55,14 +55,25 @@ ss_cb(void *arg, const struct tcpx_sockinfo *info)
 
 	struct tcpx_ctl_owner o = { -1, 0, 0 };
 	struct bsock *b = info->id >= 0 ? bsock_by_eid(x->d, info->id) : NULL;
+	struct tcpx_sockinfo si = *info;
+	uint32_t unread;
 
 	if (b != NULL) {
 		o.handle = b->handle;
 		o.pid = (int32_t)b->pid;
 		o.uid = (uint32_t)b->uid;
 	}
+	/*
+	 * The engine's Recv-Q counts what waits in the program's socketpair
+	 * as its memory (what the window is made of); ss shows bytes, and
+	 * sock_diag has them exactly.
+	 */
+	if (b != NULL && b->kind == BS_CONN && b->held > 0 &&
+	    si.recv_q >= b->held &&
+	    unixdiag_unread(x->d, b->app_ino, &unread) == 1)
+		si.recv_q = si.recv_q - b->held + unread;
 	memset(&x->rep->u, 0, sizeof(x->rep->u));
-	memcpy(x->rep->u.raw, info, sizeof(*info));
+	memcpy(x->rep->u.raw, &si, sizeof(si));
 	memcpy(x->rep->u.raw + sizeof(*info), &o, sizeof(o));
 	send_more(x->c, x->rep);
 	x->n++;
@@ -95,6 +106,8 @@ ctl_tools_request(struct tcpxd *d, struct client *c,
 		x.c = c;
 		x.rep = &rep;
 		x.n = 0;
+		/* Recv-Q counts what the programs have not read, as of now. */
+		bridge_held_refresh_all(d);
 		tcpx_foreach(d->eng, ss_cb, &x);
 		rc = x.n;
 		break;

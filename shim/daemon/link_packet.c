@@ -387,6 +387,7 @@ link_rx_ring(struct tcpxd *d, struct link *l)
 		    __ATOMIC_ACQUIRE) & TP_STATUS_USER))
 			break;
 		now = now_us();
+		bridge_held_refresh_all(d);
 		ph = (struct tpacket3_hdr *)((uint8_t *)bd +
 		    bd->hdr.bh1.offset_to_first_pkt);
 		for (i = 0; i < bd->hdr.bh1.num_pkts; i++) {
@@ -424,6 +425,8 @@ link_rx_mmsg(struct tcpxd *d, struct link *l)
 		if (n <= 0)
 			break;
 		now = now_us();
+		/* The program's reads since, in the windows these ACK with. */
+		bridge_held_refresh_all(d);
 		/* The slots hold still until the next recvmmsg. */
 		d->rx_defer = true;
 		for (i = 0; i < (unsigned)n; i++) {

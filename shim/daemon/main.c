@@ -307,6 +307,7 @@ main(int argc, char **argv)
 	RB_INIT(&d->handles);
 	TAILQ_INIT(&d->dirty);
 	TAILQ_INIT(&d->timed);
+	TAILQ_INIT(&d->held);
 	TAILQ_INIT(&d->resv_zombies);
 	log_init("tcpxd", d->verbose);
 	parse_args(d, argc, argv, &cli, cfgpath, sizeof(cfgpath));

@@ -105,6 +105,18 @@ struct bsock {
 	int err;		/* errno kept after the engine socket is gone */
 	bool in_wait;		/* the engine holds bytes our end could not take */
 	unsigned ndefer;	/* of d->defer: received bytes not yet written */
+	/*
+	 * What the program has not read of what we wrote to it (SIOCOUTQ
+	 * on our end), as the engine last heard it (tcpx_recv_held); our
+	 * end's send buffer as sized for the engine's receive buffer
+	 * (held_full, its size in window bytes, when we sized it); and
+	 * whether EPOLLOUT is wanted to see the program read.
+	 */
+	uint32_t held;
+	uint32_t held_full;
+	int held_sndbuf;
+	bool held_watch;
+	bool held_listed;	/* on d->held: held > 0 */
 	bool out_full;		/* the engine's send buffer is full */
 	/* A blocking connect's reply, held until it resolves (ctl_proto.h
 	 * TCPX_CONNECT_WAIT): the client, its request, the program's end. */
@@ -126,6 +138,7 @@ struct bsock {
 	RB_ENTRY(bsock) by_handle;
 	TAILQ_ENTRY(bsock) timed_link;
 	TAILQ_ENTRY(bsock) dirty_link;
+	TAILQ_ENTRY(bsock) held_link;
 	LIST_ENTRY(bsock) all;
 };
 
@@ -196,6 +209,7 @@ struct tcpxd {
 	LIST_HEAD(, bsock) zombies;	/* freed during this epoll batch */
 	struct resv_list resv_zombies;
 	struct bsock_dirty timed;	/* linger_until or retry_at set */
+	struct bsock_dirty held;	/* the program has bytes to read */
 	int next_handle;
 	unsigned listen_gen;
 	bool diag_ok;		/* sock_diag for AF_UNIX works */
@@ -324,6 +338,12 @@ size_t bridge_deliver(struct tcpxd *d, int eid, const uint8_t *data,
     size_t len);
 void bridge_flush_deferred(struct tcpxd *d);
 void bridge_pump_in(struct tcpxd *d, struct bsock *b);
+/* Tell the engine what b's program has not read yet (bridge_in.c). */
+void bridge_held_start(struct tcpxd *d, struct bsock *b);
+void bridge_held_refresh(struct tcpxd *d, struct bsock *b);
+/* The same for every socket whose program had bytes to read. */
+void bridge_held_refresh_all(struct tcpxd *d);
+void bridge_held_forget(struct tcpxd *d, struct bsock *b);
 bool bridge_app_hup(int fd);
 void bridge_app_default(struct tcpxd *d, int fd);
 void bridge_run_dirty(struct tcpxd *d);
@@ -374,6 +394,8 @@ int unixdiag_alive(struct tcpxd *d, ino_t ino);
 int unixdiag_peer_alive(struct tcpxd *d, ino_t ino);
 /* The inode of the socket connected to `ino` in *peer (0: none); 1/0/-errno. */
 int unixdiag_peer(struct tcpxd *d, ino_t ino, uint32_t *peer);
+/* Bytes the socket connected to `ino` has not read yet; 1/0/-errno. */
+int unixdiag_unread(struct tcpxd *d, ino_t ino, uint32_t *bytes);
 void bridge_reap(struct tcpxd *d);
 void ctl_reap(struct tcpxd *d);
 

@@ -38,9 +38,13 @@ diag_sock(void)
 	return diag_fd < 0 ? -errno : diag_fd;
 }
 
-/* Query one socket; *peer gets UNIX_DIAG_PEER (0 if none).  1/0/-errno. */
+/*
+ * Query one socket; *peer gets UNIX_DIAG_PEER (0 if none), *rqueue (if
+ * not NULL) UNIX_DIAG_RQLEN's receive queue: for a connected stream
+ * socket, the bytes in it not yet read.  1/0/-errno.
+ */
 static int
-diag_query(ino_t ino, uint32_t *peer)
+diag_query_rq(ino_t ino, uint32_t *peer, uint32_t *rqueue)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -66,7 +70,8 @@ diag_query(ino_t ino, uint32_t *peer)
 	msg.req.sdiag_family = AF_UNIX;
 	msg.req.udiag_states = ~0u;
 	msg.req.udiag_ino = (uint32_t)ino;
-	msg.req.udiag_show = UDIAG_SHOW_PEER;
+	msg.req.udiag_show = UDIAG_SHOW_PEER |
+	    (rqueue != NULL ? UDIAG_SHOW_RQLEN : 0);
 	msg.req.udiag_cookie[0] = UNIXDIAG_NOCOOKIE;
 	msg.req.udiag_cookie[1] = UNIXDIAG_NOCOOKIE;
 	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&nl,
@@ -95,9 +100,17 @@ diag_query(ino_t ino, uint32_t *peer)
 			struct rtattr *a = (struct rtattr *)(m + 1);
 			int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
 
-			for (; RTA_OK(a, len); a = RTA_NEXT(a, len))
+			for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 				if (a->rta_type == UNIX_DIAG_PEER)
 					memcpy(peer, RTA_DATA(a), 4);
+				if (a->rta_type == UNIX_DIAG_RQLEN &&
+				    rqueue != NULL) {
+					struct unix_diag_rqlen q;
+
+					memcpy(&q, RTA_DATA(a), sizeof(q));
+					*rqueue = q.udiag_rqueue;
+				}
+			}
 			rc = 1;
 			break;
 		}
@@ -109,6 +122,26 @@ out:
 		diag_fd = -1;
 	}
 	return rc;
+}
+
+static int
+diag_query(ino_t ino, uint32_t *peer)
+{
+	return diag_query_rq(ino, peer, NULL);
+}
+
+int
+unixdiag_unread(struct tcpxd *d, ino_t ino, uint32_t *bytes)
+{
+	uint32_t peer, other;
+	int rc;
+
+	*bytes = 0;
+	if (!d->diag_ok)
+		return -ENOTSUP;
+	if ((rc = diag_query(ino, &peer)) <= 0 || peer == 0)
+		return rc < 0 ? rc : 0;
+	return diag_query_rq(peer, &other, bytes);
 }
 
 int
