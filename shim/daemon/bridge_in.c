@@ -22,7 +22,6 @@
 #include <sys/uio.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <linux/sockios.h>
 #include <poll.h>
 #include <stdint.h>
@@ -60,8 +59,9 @@ held_size(struct bsock *b, uint32_t full)
 
 	if (setsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
 		(void)setsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
-	if (getsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUF, &got, &len) == 0)
-		b->held_sndbuf = got;
+	/* What the kernel made of it (doubled, clamped); else its rule. */
+	b->held_sndbuf = getsockopt(b->w.fd, SOL_SOCKET, SO_SNDBUF, &got,
+	    &len) == 0 ? got : 2 * v;
 	b->held_full = full;
 }
 
@@ -122,7 +122,15 @@ bridge_held_refresh(struct tcpxd *d, struct bsock *b)
 	else if (n == 0 && b->held_listed)
 		TAILQ_REMOVE(&d->held, b, held_link);
 	b->held_listed = n > 0;
-	watch = (uint64_t)n * 4 > (uint64_t)b->held_sndbuf;
+	/*
+	 * Watch for the program's reads only where they matter: while what
+	 * it holds is past EPOLLOUT's quarter and takes half the buffer or
+	 * more (Linux's reader sends a window update only when the window
+	 * left is at most half the clamp).  A wide window with a megabyte
+	 * unread needs no wakeup per read.
+	 */
+	watch = (uint64_t)n * 4 > (uint64_t)b->held_sndbuf &&
+	    2 * (uint64_t)n >= (uint64_t)full;
 	if (watch != b->held_watch) {
 		b->held_watch = watch;
 		bridge_mark_dirty(d, b);	/* conn_service sets EPOLLOUT */
