@@ -11,14 +11,6 @@ want=$(sha "$T/big")
 $P timeout 60 nc -l 10.77.0.1 9000 > "$T/out1" < /dev/null &
 srv=$!
 BG_PIDS+=($srv)
-wait_port_listen() { # LISTEN socket on port $1 in peer, without connecting
-	local i
-	for i in $(seq 100); do
-		$P ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	fail "peer: nothing listens on port $1"
-}
 wait_port_listen 9000
 $H timeout 60 "$TCPX" run nc -N 10.77.0.1 9000 < "$T/big" > /dev/null ||
 	fail "tcpx nc (client) exited $?"

@@ -12,30 +12,12 @@ SIZE=$((4 << 20))
 head -c $SIZE /dev/urandom > "$T/in"
 want=$(sha "$T/in")
 
-# The reader: connects (or accepts), sleeps PAUSE s, then reads it all.
-cat > "$T/reader.py" <<'PYEOF'
+# One end of the transfer: connect or listen (accept one), then either
+# send the file as fast as the window lets it, or sleep PAUSE s and read
+# everything into OUT.
+cat > "$T/end.py" <<'PYEOF'
 import socket, sys, time
-role, addr, port, pause, out = sys.argv[1:6]
-if role == "connect":
-    c = socket.create_connection((addr, int(port)))
-else:
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, int(port)))
-    s.listen(1)
-    c, _ = s.accept()
-time.sleep(float(pause))
-with open(out, "wb") as f:
-    while True:
-        b = c.recv(1 << 16)
-        if not b:
-            break
-        f.write(b)
-PYEOF
-# The sender: writes the whole file as fast as the window lets it.
-cat > "$T/sender.py" <<'PYEOF'
-import socket, sys, time
-role, addr, port, path = sys.argv[1:5]
+role, addr, port, what = sys.argv[1:5]
 if role == "connect":
     for i in range(50):
         try:
@@ -49,9 +31,18 @@ else:
     s.bind((addr, int(port)))
     s.listen(1)
     c, _ = s.accept()
-with open(path, "rb") as f:
-    c.sendall(f.read())
-c.close()
+if what == "send":
+    with open(sys.argv[5], "rb") as f:
+        c.sendall(f.read())
+    c.close()
+    sys.exit(0)
+time.sleep(float(sys.argv[5]))
+with open(sys.argv[6], "wb") as f:
+    while True:
+        b = c.recv(1 << 16)
+        if not b:
+            break
+        f.write(b)
 PYEOF
 
 # check PORT WHAT: while the reader sleeps, the peer's kernel sees a
@@ -89,18 +80,10 @@ check_out() {
 }
 
 # 1. tcpx client reading from a kernel server.
-$P timeout 30 $PY "$T/sender.py" listen 10.77.0.1 9330 "$T/in" &
+$P timeout 30 $PY "$T/end.py" listen 10.77.0.1 9330 send "$T/in" &
 BG_PIDS+=($!)
-wait_port_listen() {
-	local i
-	for i in $(seq 100); do
-		$P ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	fail "peer: nothing listens on port $1"
-}
 wait_port_listen 9330
-$H timeout 30 "$TCPX" run $PY "$T/reader.py" connect 10.77.0.1 9330 3 \
+$H timeout 30 "$TCPX" run $PY "$T/end.py" connect 10.77.0.1 9330 read 3 \
     "$T/out" &
 rd=$!
 BG_PIDS+=($rd)
@@ -109,12 +92,12 @@ wait_exit 25 $rd || fail "tcpx client: the transfer did not finish"
 check_out "tcpx client"
 
 # 2. tcpx server reading from a kernel client.
-$H timeout 30 "$TCPX" run $PY "$T/reader.py" listen 0.0.0.0 9331 3 \
+$H timeout 30 "$TCPX" run $PY "$T/end.py" listen 0.0.0.0 9331 read 3 \
     "$T/out" &
 rd=$!
 BG_PIDS+=($rd)
 wait_tcpx_listener
-$P timeout 30 $PY "$T/sender.py" connect 10.77.0.2 9331 "$T/in" &
+$P timeout 30 $PY "$T/end.py" connect 10.77.0.2 9331 send "$T/in" &
 BG_PIDS+=($!)
 check_closed 9331 "tcpx server stops reading"
 wait_exit 25 $rd || fail "tcpx server: the transfer did not finish"

@@ -102,6 +102,17 @@ wait_port() {
 	fail "nothing listens on $2:$3 (seen from $1) after 10 s"
 }
 
+# wait_port_listen PORT: a LISTEN socket on PORT in the peer, seen with
+# ss (a probe connection would be taken as the server's client).
+wait_port_listen() {
+	local i
+	for i in $(seq 100); do
+		$P ss -Hltn "sport = :$1" | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "peer: nothing listens on port $1"
+}
+
 sha() { sha256sum < "$1" | cut -d' ' -f1; }
 
 # Wait for every background job given, failing after N seconds.

@@ -74,12 +74,3 @@ server_sends() { # port what
 		fail "$2: kernel nc could not receive"
 	check_out "$T/out" "$2"
 }
-
-wait_port_listen() { # a LISTEN socket on port $1 in the peer
-	local i
-	for i in $(seq 100); do
-		$P ss -Hltn "sport = :$1" | grep -q . && return 0
-		sleep 0.1
-	done
-	fail "peer: nothing listens on port $1"
-}
