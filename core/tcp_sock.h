@@ -142,7 +142,7 @@ struct tcp_sock {
 	/* Buffers. */
 	bool sndbuf_auto, rcvbuf_auto;	/* grown as Linux's autotuning */
 	uint32_t rcvq_space;	/* bytes the application read per RTT (DRS) */
-	uint64_t rcvq_seq;	/* bytes_read at the start of the measure */
+	uint64_t rcvq_seq;	/* tcp_bytes_app_read at the measure's start */
 	uint64_t rcvq_time;
 	uint64_t bytes_read;	/* taken by the host (read or delivered) */
 	/*

@@ -390,7 +390,7 @@ tcp_init_transfer(struct tcpx_engine *e, struct tcp_sock *sk)
 	sk->rcvbuf_auto = !sk->opt.rcvbuf_lock &&
 	    e->sysctl.tcp_moderate_rcvbuf != 0;
 	tcp_init_buffer_space(e, sk);
-	sk->rcvq_seq = sk->bytes_read;
+	sk->rcvq_seq = tcp_bytes_app_read(sk);
 	sk->rcvq_time = e->now;
 	tcp_sndbuf_expand(e, sk);
 }

@@ -224,7 +224,7 @@ rcv_read(struct tcpx_engine *e, struct tcp_sock *sk)
  * sk->rcv.len): free them.  tcp_usr_recv and tcp_usr_recv_consume (the
  * zero-copy read) both end here, so the two paths ACK and autotune
  * alike.  A host that reports what its program has not read yet holds
- * them until it says they are read (tcpx_recv_held).
+ * them until it reports them read, with tcpx_recv_held.
  */
 static void
 rcv_consumed(struct tcpx_engine *e, struct tcp_sock *sk, uint32_t n)

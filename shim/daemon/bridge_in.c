@@ -41,19 +41,23 @@ bridge_app_hup(int fd)
 /*
  * Our end's send buffer, for an engine receive buffer of `full` window
  * bytes.  AF_UNIX reports EPOLLOUT once what is unread is at most a
- * quarter of the send buffer: made 4 full - full/4, that is when the
- * program has read all but full - full/16, the free sixteenth below
- * which Linux offers no window (__tcp_select_window); so when it stopped
- * reading and the window closed, its next reads wake us to open it.  At
- * most TCPX_PAIR_SNDBUF (doubled), as before (a bigger one measured no
- * faster, and holds more): past a quarter of that the window may still
- * be open, and what it admits beyond the socketpair waits in the engine
- * (in_wait) for EPOLLOUT, the same wakeup.
+ * quarter of the send buffer: made 4 (full - full/8 - 2 KB), that is
+ * when the program has read enough to free an eighth and a segment.
+ * Linux offers no window while less than a sixteenth (or a segment) is
+ * free (__tcp_select_window), so when the program stopped reading and
+ * the window closed, EPOLLOUT is not yet due, and its reads wake us
+ * once the window can open again, whatever the rounding to the scale.
+ * At most TCPX_PAIR_SNDBUF (doubled), as before (a bigger one measured
+ * no faster, and holds more): then the socketpair fills before the
+ * window closes, and what the window admits beyond it waits in the
+ * engine (in_wait) for EPOLLOUT, the same wakeup.
  */
 static void
 held_size(struct bsock *b, uint32_t full)
 {
-	uint64_t want = 2 * (uint64_t)full - full / 8;	/* SO_SNDBUF doubles */
+	uint64_t quarter = full - full / 8 > 4096 ? full - full / 8 - 2048 :
+	    full / 2;
+	uint64_t want = 2 * quarter;	/* SO_SNDBUF doubles it again */
 	int v = want < TCPX_PAIR_SNDBUF ? (int)want : TCPX_PAIR_SNDBUF, got = 0;
 	socklen_t len = sizeof(got);
 
